@@ -1,0 +1,20 @@
+//! Domain of SnapDeploy, free of I/O: validated identifiers, the snapshot envelope,
+//! canonical JSON and digests, field-level diffs, ARN remapping and deploy plans.
+
+pub mod account;
+pub mod canonical;
+pub mod diff;
+pub mod ids;
+pub mod plan;
+pub mod remap;
+pub mod snapshot;
+
+pub use account::{Account, AccountView};
+pub use canonical::{canonical_string, canonicalize, digest_of, sha256_hex};
+pub use diff::{diff, FieldChange, FieldOp};
+pub use ids::{AccountId, ExternalId, Region, ResourceName, RoleArn, ServiceKind, ValidationError};
+pub use plan::{Plan, PlanAction, Report, StepOutcome};
+pub use remap::{remap_arns, ArnRemapper, RemapResult, Remapped, Unmapped};
+pub use snapshot::{
+    BlobRef, SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, SourceRef, FORMAT_V1,
+};

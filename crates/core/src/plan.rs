@@ -1,0 +1,60 @@
+//! Deploy plans and reports, shared by every provider.
+
+use crate::diff::FieldChange;
+use crate::remap::{Remapped, Unmapped};
+use crate::snapshot::SnapshotMeta;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanAction {
+    Create,
+    Update,
+    Unchanged,
+}
+
+/// What a deploy would do, computed without changing anything.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Plan {
+    pub service: crate::ServiceKind,
+    pub resource_name: String,
+    pub target_account_id: String,
+    pub target_region: String,
+    pub action: PlanAction,
+    /// Field-level differences between the live target and what would be applied.
+    pub changes: Vec<FieldChange>,
+    pub remapped: Vec<Remapped>,
+    pub unmapped: Vec<Unmapped>,
+    pub warnings: Vec<String>,
+    /// The configuration that would be applied, after remapping.
+    #[schema(value_type = Object)]
+    pub desired: Value,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StepOutcome {
+    pub step: String,
+    /// `ok`, `failed` or `skipped`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// What a deploy or rollback did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    /// `succeeded`, `unchanged`, `failed_restored` (a step failed and the resource was put back)
+    /// or `failed_not_restored` (a step failed and putting it back failed too).
+    pub status: String,
+    pub plan: Plan,
+    pub steps: Vec<StepOutcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safety_snapshot: Option<SnapshotMeta>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_version: Option<String>,
+}

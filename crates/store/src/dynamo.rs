@@ -1,0 +1,205 @@
+use crate::{backend, AccountStore, StoreError, StoreResult};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, TableStatus,
+};
+use aws_sdk_dynamodb::Client;
+use snapdeploy_core::{Account, AccountId};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The account registry in DynamoDB: one item per account, keyed by `account_id`. The item
+/// holds the account document as JSON plus the key, so the schema can grow without a
+/// migration.
+pub struct DynamoAccountStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoAccountStore {
+    /// Connects to `table`, creating it (on-demand billing) when it does not exist.
+    pub async fn connect(client: Client, table: &str) -> StoreResult<Self> {
+        let store = Self {
+            client,
+            table: table.into(),
+        };
+        store.ensure_table().await?;
+        Ok(store)
+    }
+
+    async fn ensure_table(&self) -> StoreResult<()> {
+        match self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("ResourceNotFoundException") => {
+                let created = self
+                    .client
+                    .create_table()
+                    .table_name(&self.table)
+                    .billing_mode(BillingMode::PayPerRequest)
+                    .attribute_definitions(
+                        AttributeDefinition::builder()
+                            .attribute_name("account_id")
+                            .attribute_type(ScalarAttributeType::S)
+                            .build()
+                            .map_err(backend("table definition"))?,
+                    )
+                    .key_schema(
+                        KeySchemaElement::builder()
+                            .attribute_name("account_id")
+                            .key_type(KeyType::Hash)
+                            .build()
+                            .map_err(backend("table definition"))?,
+                    )
+                    .send()
+                    .await;
+                if let Err(e) = created {
+                    if e.code() != Some("ResourceInUseException") {
+                        return Err(StoreError::Backend(format!(
+                            "creating table {}: {}",
+                            self.table,
+                            DisplayErrorContext(&e)
+                        )));
+                    }
+                }
+            }
+            Err(e) => {
+                return Err(StoreError::Backend(format!(
+                    "describing table {}: {}",
+                    self.table,
+                    DisplayErrorContext(&e)
+                )))
+            }
+        }
+        // A new table is CREATING for a few seconds in AWS; wait until it takes writes.
+        for _ in 0..120 {
+            let out = self
+                .client
+                .describe_table()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(|e| {
+                    StoreError::Backend(format!("describing table: {}", DisplayErrorContext(&e)))
+                })?;
+            if out.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Err(StoreError::Backend(format!(
+            "table {} did not become ACTIVE",
+            self.table
+        )))
+    }
+}
+
+fn decode(item: &HashMap<String, AttributeValue>) -> StoreResult<Account> {
+    let doc = item
+        .get("document")
+        .and_then(|v| v.as_s().ok())
+        .ok_or_else(|| StoreError::Corrupt("account item has no document".into()))?;
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(format!("account record: {e}")))
+}
+
+#[async_trait]
+impl AccountStore for DynamoAccountStore {
+    async fn insert(&self, account: &Account) -> StoreResult<()> {
+        let doc = serde_json::to_string(account).map_err(backend("encoding account"))?;
+        let res = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(
+                "account_id",
+                AttributeValue::S(account.account_id.to_string()),
+            )
+            .item("document", AttributeValue::S(doc))
+            .condition_expression("attribute_not_exists(account_id)")
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+                Err(StoreError::Conflict(format!(
+                    "account {} is already registered",
+                    account.account_id
+                )))
+            }
+            Err(e) => Err(StoreError::Backend(format!(
+                "putting account: {}",
+                DisplayErrorContext(&e)
+            ))),
+        }
+    }
+
+    async fn get(&self, id: &AccountId) -> StoreResult<Option<Account>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("account_id", AttributeValue::S(id.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| {
+                StoreError::Backend(format!("getting account: {}", DisplayErrorContext(&e)))
+            })?;
+        out.item().map(decode).transpose()
+    }
+
+    async fn list(&self) -> StoreResult<Vec<Account>> {
+        let mut accounts = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| {
+                    StoreError::Backend(format!("scanning accounts: {}", DisplayErrorContext(&e)))
+                })?;
+            for item in out.items() {
+                accounts.push(decode(item)?);
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        Ok(accounts)
+    }
+
+    async fn remove(&self, id: &AccountId) -> StoreResult<()> {
+        let res = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("account_id", AttributeValue::S(id.to_string()))
+            .condition_expression("attribute_exists(account_id)")
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Err(
+                StoreError::NotFound(format!("account {id} is not registered")),
+            ),
+            Err(e) => Err(StoreError::Backend(format!(
+                "deleting account: {}",
+                DisplayErrorContext(&e)
+            ))),
+        }
+    }
+}
