@@ -1,1 +1,17 @@
+//! The AWS side of SnapDeploy: the hub's credentials and the per-account role sessions,
+//! one provider per service behind the same trait, and the engine that runs extract,
+//! snapshot, deploy and rollback with safety snapshots.
 
+pub mod engine;
+pub mod error;
+pub mod hub;
+pub mod lambda;
+pub mod limiter;
+pub mod provider;
+
+pub use engine::{
+    DeployOptions, DeployRequest, Engine, Progress, RollbackRequest, SnapshotRequest,
+};
+pub use error::AwsError;
+pub use hub::{Hub, HubConfig};
+pub use provider::{Captured, Ctx, Provider};

@@ -1,1 +1,68 @@
+//! The SnapDeploy HTTP API (shared/design/api.md): the seed routes with their exact paths,
+//! jobs with progress events, the OpenAPI document, and the built web app.
 
+pub mod error;
+pub mod jobs;
+mod routes;
+
+pub use routes::ApiDoc;
+
+use axum::Router;
+use snapdeploy_aws::Engine;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// The built web app (`web/dist`), served from the same origin when present.
+    pub web_dir: Option<PathBuf>,
+    /// `demo` when running against the sandbox; shown by /healthz and the UI.
+    pub mode: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            body_limit: 16 * 1024 * 1024,
+            web_dir: None,
+            mode: "aws".into(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub jobs: jobs::Jobs,
+    pub config: Arc<ServerConfig>,
+}
+
+impl AppState {
+    pub fn new(engine: Arc<Engine>, config: ServerConfig) -> Self {
+        Self {
+            engine,
+            jobs: jobs::Jobs::default(),
+            config: Arc::new(config),
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    routes::router(state)
+}
+
+/// Serves the API on an already bound listener until `shutdown` resolves, so callers (and
+/// tests, with port 0) know the address before the first request.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,447 @@
+//! The engine: extract, snapshot, deploy and rollback over any provider, with the rules
+//! every change follows — a verified source, a plan first, a safety snapshot before any
+//! write, and the resource put back when a step fails.
+
+use crate::error::{AwsError, AwsResult};
+use crate::hub::Hub;
+use crate::lambda::LambdaProvider;
+use crate::provider::{Applied, Ctx, Provider};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use snapdeploy_core::{
+    Account, AccountId, Plan, PlanAction, Region, Report, ResourceName, ServiceKind,
+    SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, StepOutcome,
+};
+use snapdeploy_store::{AccountStore, SnapshotStore};
+use std::sync::Arc;
+
+/// A progress event: what is being done, and how far along (`total` 0 = unknown).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProgressEvent {
+    pub message: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Where progress goes: the job registry, the CLI's progress bar, or nowhere.
+#[derive(Clone)]
+pub struct Progress(Option<Arc<dyn Fn(ProgressEvent) + Send + Sync>>);
+
+impl Progress {
+    pub fn none() -> Self {
+        Self(None)
+    }
+    pub fn new(f: impl Fn(ProgressEvent) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(f)))
+    }
+    pub fn report(&self, message: &str, done: u64, total: u64) {
+        if let Some(f) = &self.0 {
+            f(ProgressEvent {
+                message: message.into(),
+                done,
+                total,
+            });
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeployOptions {
+    /// Publish a version after the update (Lambda). Default true.
+    #[serde(default = "yes")]
+    pub publish: bool,
+    /// Move (or create) this alias to the published version.
+    #[serde(default)]
+    pub alias: Option<String>,
+    /// Go ahead even though some references could not be mapped to the target.
+    #[serde(default)]
+    pub accept_unmapped: bool,
+    /// Re-point aliases to the versions the snapshot recorded (rollback).
+    #[serde(skip)]
+    pub restore_aliases: bool,
+    /// Recorded on the safety snapshot and the published version.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        Self {
+            publish: true,
+            alias: None,
+            accept_unmapped: false,
+            restore_aliases: false,
+            note: None,
+        }
+    }
+}
+
+pub struct SnapshotRequest {
+    pub account_id: AccountId,
+    pub region: Region,
+    pub service: ServiceKind,
+    pub resource_name: ResourceName,
+    pub reason: SnapshotReason,
+    pub taken_by: String,
+    pub note: Option<String>,
+}
+
+pub enum DeploySource {
+    Key(SnapshotKey),
+    Inline(Box<SnapshotEnvelope>),
+}
+
+pub struct DeployRequest {
+    pub source: DeploySource,
+    pub account_id: AccountId,
+    pub region: Region,
+    /// Defaults to the source's resource name.
+    pub resource_name: Option<ResourceName>,
+    pub dry_run: bool,
+    pub options: DeployOptions,
+    pub taken_by: String,
+}
+
+pub struct RollbackRequest {
+    pub account_id: AccountId,
+    pub region: Region,
+    pub service: ServiceKind,
+    pub resource_name: ResourceName,
+    pub snapshot_key: SnapshotKey,
+    pub dry_run: bool,
+    pub taken_by: String,
+}
+
+/// The outcome of a deploy: a plan (dry run) or a report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum DeployOutcome {
+    Plan(Box<Plan>),
+    Report(Box<Report>),
+}
+
+pub struct Engine {
+    pub hub: Arc<Hub>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub snapshots: Arc<dyn SnapshotStore>,
+}
+
+impl Engine {
+    pub fn new(
+        hub: Arc<Hub>,
+        accounts: Arc<dyn AccountStore>,
+        snapshots: Arc<dyn SnapshotStore>,
+    ) -> Self {
+        Self {
+            hub,
+            accounts,
+            snapshots,
+        }
+    }
+
+    fn provider(&self, service: ServiceKind) -> AwsResult<&'static dyn Provider> {
+        match service {
+            ServiceKind::Lambda => Ok(&LambdaProvider),
+            other => Err(AwsError::NotSupported(format!(
+                "{other} is not yet supported: only lambda is available in this release"
+            ))),
+        }
+    }
+
+    pub async fn account(&self, id: &AccountId) -> AwsResult<Account> {
+        self.accounts
+            .get(id)
+            .await?
+            .ok_or_else(|| AwsError::NotFound(format!("account {id} is not registered")))
+    }
+
+    async fn ctx(&self, id: &AccountId, region: &Region) -> AwsResult<Ctx> {
+        let account = self.account(id).await?;
+        if !account.regions.is_empty() && !account.regions.contains(region) {
+            return Err(AwsError::Invalid(format!(
+                "region {region} is not one of account {id}'s registered regions ({})",
+                account
+                    .regions
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Ok(Ctx {
+            hub: self.hub.clone(),
+            account,
+            region: region.clone(),
+        })
+    }
+
+    pub async fn extract(
+        &self,
+        id: &AccountId,
+        region: &Region,
+        service: ServiceKind,
+        progress: &Progress,
+    ) -> AwsResult<Vec<Value>> {
+        let provider = self.provider(service)?;
+        let ctx = self.ctx(id, region).await?;
+        provider.list(&ctx, progress).await
+    }
+
+    pub async fn snapshot(
+        &self,
+        req: SnapshotRequest,
+        progress: &Progress,
+    ) -> AwsResult<SnapshotMeta> {
+        let provider = self.provider(req.service)?;
+        let ctx = self.ctx(&req.account_id, &req.region).await?;
+        progress.report("capturing", 0, 0);
+        let captured = provider
+            .capture(&ctx, &req.resource_name, Some(self.snapshots.as_ref()))
+            .await?
+            .ok_or_else(|| {
+                AwsError::NotFound(format!(
+                    "{} {} not found in account {} region {}",
+                    req.service, req.resource_name, req.account_id, req.region
+                ))
+            })?;
+        let mut env = SnapshotEnvelope::new(
+            req.service,
+            req.resource_name,
+            req.account_id,
+            req.region,
+            req.taken_by,
+            req.reason,
+            captured.source,
+            captured.config,
+            captured.blobs,
+        );
+        env.note = req.note;
+        let key = self.snapshots.put_snapshot(&mut env).await?;
+        progress.report("stored", 1, 1);
+        Ok(env.meta(&key))
+    }
+
+    /// Loads a stored snapshot for deploy or rollback: refused when it fails verification.
+    async fn load_source(&self, source: DeploySource) -> AwsResult<SnapshotEnvelope> {
+        match source {
+            DeploySource::Key(k) => Ok(self.snapshots.get_verified(&k).await?),
+            DeploySource::Inline(env) => {
+                let mut env = *env;
+                if env.format != snapdeploy_core::FORMAT_V1 {
+                    return Err(AwsError::Invalid(format!(
+                        "unsupported snapshot format {:?}",
+                        env.format
+                    )));
+                }
+                // An inline document is the caller's own (possibly edited) configuration:
+                // its digest is recomputed rather than trusted.
+                env.config = snapdeploy_core::canonicalize(&env.config);
+                env.digest = snapdeploy_core::digest_of(&env.config);
+                Ok(env)
+            }
+        }
+    }
+
+    pub async fn deploy(
+        &self,
+        req: DeployRequest,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let source = self.load_source(req.source).await?;
+        let target = req
+            .resource_name
+            .unwrap_or_else(|| source.resource_name.clone());
+        self.change(
+            source,
+            &req.account_id,
+            &req.region,
+            target,
+            req.dry_run,
+            req.options,
+            SnapshotReason::PreDeploy,
+            req.taken_by,
+            progress,
+        )
+        .await
+    }
+
+    pub async fn rollback(
+        &self,
+        req: RollbackRequest,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let k = &req.snapshot_key;
+        if k.account_id != req.account_id
+            || k.service != req.service
+            || k.resource_name != req.resource_name
+        {
+            return Err(AwsError::Invalid(format!(
+                "snapshot {k} is not a snapshot of {} {} in account {}",
+                req.service, req.resource_name, req.account_id
+            )));
+        }
+        let source = self
+            .load_source(DeploySource::Key(req.snapshot_key.clone()))
+            .await?;
+        if source.region != req.region {
+            return Err(AwsError::Invalid(format!(
+                "snapshot {k} was taken in {}, not {}",
+                source.region, req.region
+            )));
+        }
+        let options = DeployOptions {
+            publish: false,
+            restore_aliases: true,
+            accept_unmapped: true,
+            note: Some(format!("rollback to {k}")),
+            ..DeployOptions::default()
+        };
+        self.change(
+            source,
+            &req.account_id,
+            &req.region,
+            req.resource_name,
+            req.dry_run,
+            options,
+            SnapshotReason::PreRollback,
+            req.taken_by,
+            progress,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn change(
+        &self,
+        source: SnapshotEnvelope,
+        account_id: &AccountId,
+        region: &Region,
+        target: ResourceName,
+        dry_run: bool,
+        options: DeployOptions,
+        reason: SnapshotReason,
+        taken_by: String,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let provider = self.provider(source.service)?;
+        let ctx = self.ctx(account_id, region).await?;
+        progress.report("planning", 0, 0);
+        let live = provider.capture(&ctx, &target, None).await?;
+        let plan = provider
+            .plan(&ctx, &source, &target, live.as_ref(), &options)
+            .await?;
+        if dry_run {
+            return Ok(DeployOutcome::Plan(Box::new(plan)));
+        }
+        if !plan.unmapped.is_empty() && !options.accept_unmapped {
+            return Err(AwsError::Invalid(format!(
+                "{} reference(s) cannot be mapped to account {account_id} region {region}; review the plan (dry_run) and set options.accept_unmapped to deploy anyway",
+                plan.unmapped.len()
+            )));
+        }
+        if plan.action == PlanAction::Unchanged && options.alias.is_none() && !options.publish {
+            return Ok(DeployOutcome::Report(Box::new(Report {
+                status: "unchanged".into(),
+                plan,
+                steps: vec![],
+                safety_snapshot: None,
+                error: None,
+                restore_error: None,
+                published_version: None,
+            })));
+        }
+
+        // The safety snapshot: what this change overwrites, so it can always be undone.
+        let safety = match live {
+            None => None,
+            Some(_) => {
+                progress.report("taking the safety snapshot", 0, 0);
+                let meta = self
+                    .snapshot(
+                        SnapshotRequest {
+                            account_id: account_id.clone(),
+                            region: region.clone(),
+                            service: source.service,
+                            resource_name: target.clone(),
+                            reason,
+                            taken_by: taken_by.clone(),
+                            note: options.note.clone(),
+                        },
+                        &Progress::none(),
+                    )
+                    .await?;
+                let key =
+                    SnapshotKey::parse(&meta.key).map_err(|e| AwsError::Service(e.to_string()))?;
+                Some((meta, self.snapshots.get_verified(&key).await?))
+            }
+        };
+
+        let mut steps: Vec<StepOutcome> = Vec::new();
+        let mut applied = Applied::default();
+        let result = provider
+            .apply(
+                &ctx,
+                &plan,
+                &source,
+                self.snapshots.as_ref(),
+                &options,
+                progress,
+                &mut steps,
+                &mut applied,
+            )
+            .await;
+        let mut report = Report {
+            status: "succeeded".into(),
+            plan,
+            steps,
+            safety_snapshot: safety.as_ref().map(|(m, _)| m.clone()),
+            error: None,
+            restore_error: None,
+            published_version: applied.published_version.clone(),
+        };
+        if let Err(e) = result {
+            tracing::warn!(resource = %target, "change failed, restoring: {e}");
+            progress.report("a step failed: restoring the safety snapshot", 0, 0);
+            report.error = Some(e.to_string());
+            report.published_version = None;
+            match provider
+                .restore(
+                    &ctx,
+                    &target,
+                    safety.as_ref().map(|(_, env)| env),
+                    self.snapshots.as_ref(),
+                    &applied,
+                )
+                .await
+            {
+                Ok(()) => {
+                    report.status = "failed_restored".into();
+                    report.steps.push(StepOutcome {
+                        step: "restore".into(),
+                        status: "ok".into(),
+                        message: Some(match &safety {
+                            Some((m, _)) => format!("restored from safety snapshot {}", m.key),
+                            None => "removed the resource this deploy had created".into(),
+                        }),
+                    });
+                }
+                Err(re) => {
+                    report.status = "failed_not_restored".into();
+                    report.restore_error = Some(re.to_string());
+                    report.steps.push(StepOutcome {
+                        step: "restore".into(),
+                        status: "failed".into(),
+                        message: Some(re.to_string()),
+                    });
+                }
+            }
+        }
+        progress.report(&report.status, 1, 1);
+        Ok(DeployOutcome::Report(Box::new(report)))
+    }
+}

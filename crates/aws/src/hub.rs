@@ -1,0 +1,234 @@
+//! The hub: the process's own credentials (the SDK's default chain), from which every
+//! registered account is reached through STS AssumeRole with its ExternalId.
+
+use crate::error::{AwsError, AwsResult};
+use crate::limiter::RateLimiter;
+use aws_config::SdkConfig;
+use aws_credential_types::provider::{self, error::CredentialsError, ProvideCredentials};
+use aws_credential_types::Credentials;
+use aws_sdk_sts::error::ProvideErrorMetadata;
+use snapdeploy_core::{Account, Region};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::Mutex;
+
+/// Temporary credentials are renewed this long before they expire.
+pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
+pub const SESSION_NAME: &str = "snapdeploy";
+
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Calls per second per (account, region) for Lambda control-plane calls (AWS: 15).
+    pub lambda_rate: f64,
+    /// GetFunction calls per second per (account, region) (AWS: 100).
+    pub lambda_get_function_rate: f64,
+    /// Requested lifetime of role sessions.
+    pub session_seconds: i32,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            lambda_rate: 15.0,
+            lambda_get_function_rate: 100.0,
+            session_seconds: 3600,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Cached {
+    creds: Credentials,
+    /// The key the credentials were minted for: a re-registered account with another role
+    /// or ExternalId must not reuse them.
+    fingerprint: String,
+}
+
+#[derive(Default)]
+struct Clients {
+    lambda: HashMap<(String, String), aws_sdk_lambda::Client>,
+}
+
+pub struct Hub {
+    base: SdkConfig,
+    sts: aws_sdk_sts::Client,
+    pub config: HubConfig,
+    creds: Mutex<HashMap<String, Cached>>,
+    clients: std::sync::Mutex<Clients>,
+    limiters: std::sync::Mutex<HashMap<(String, String, &'static str), Arc<RateLimiter>>>,
+    pub http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").finish_non_exhaustive()
+    }
+}
+
+fn fingerprint(a: &Account) -> String {
+    format!(
+        "{}|{}",
+        a.role_arn,
+        a.external_id.as_ref().map(|e| e.as_str()).unwrap_or("")
+    )
+}
+
+impl Hub {
+    pub fn new(base: SdkConfig, config: HubConfig) -> Arc<Self> {
+        Arc::new(Self {
+            sts: aws_sdk_sts::Client::new(&base),
+            base,
+            config,
+            creds: Mutex::new(HashMap::new()),
+            clients: std::sync::Mutex::new(Clients::default()),
+            limiters: std::sync::Mutex::new(HashMap::new()),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(300))
+                .build()
+                .expect("HTTP client"),
+        })
+    }
+
+    pub fn base_config(&self) -> &SdkConfig {
+        &self.base
+    }
+
+    /// Credentials for `account`: cached until five minutes before they expire, then renewed
+    /// with AssumeRole (role ARN, ExternalId, a session name naming the product).
+    pub async fn credentials(&self, account: &Account) -> AwsResult<Credentials> {
+        let mut cache = self.creds.lock().await;
+        let fp = fingerprint(account);
+        if let Some(c) = cache.get(account.account_id.as_str()) {
+            let fresh = c
+                .creds
+                .expiry()
+                .is_some_and(|e| e > SystemTime::now() + REFRESH_BEFORE_EXPIRY);
+            if fresh && c.fingerprint == fp {
+                return Ok(c.creds.clone());
+            }
+        }
+        let out = self
+            .sts
+            .assume_role()
+            .role_arn(account.role_arn.as_str())
+            .role_session_name(SESSION_NAME)
+            .set_external_id(account.external_id.as_ref().map(|e| e.to_string()))
+            .duration_seconds(self.config.session_seconds)
+            .send()
+            .await
+            .map_err(|e| AwsError::AssumeRole {
+                account: account.account_id.to_string(),
+                role_arn: account.role_arn.to_string(),
+                message: e
+                    .as_service_error()
+                    .and_then(|s| s.message().map(String::from))
+                    .unwrap_or_else(|| {
+                        aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()
+                    }),
+            })?;
+        let c = out.credentials().ok_or_else(|| AwsError::AssumeRole {
+            account: account.account_id.to_string(),
+            role_arn: account.role_arn.to_string(),
+            message: "STS returned no credentials".into(),
+        })?;
+        let expiry = SystemTime::try_from(*c.expiration()).unwrap_or_else(|_| SystemTime::now());
+        let creds = Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_owned()),
+            Some(expiry),
+            "snapdeploy-assume-role",
+        );
+        tracing::info!(account = %account.account_id, "assumed role");
+        cache.insert(
+            account.account_id.to_string(),
+            Cached {
+                creds: creds.clone(),
+                fingerprint: fp,
+            },
+        );
+        Ok(creds)
+    }
+
+    /// Drops what is cached for an account (after it is removed or re-registered).
+    pub async fn forget(&self, account_id: &str) {
+        self.creds.lock().await.remove(account_id);
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        clients.lambda.retain(|(a, _), _| a != account_id);
+    }
+
+    fn provider(self: &Arc<Self>, account: &Account) -> AccountCredentials {
+        AccountCredentials {
+            hub: Arc::downgrade(self),
+            account: account.clone(),
+        }
+    }
+
+    /// The Lambda client for (account, region), built once and reused. Credentials are
+    /// checked first so that a refused AssumeRole surfaces as a clear error naming the account.
+    pub async fn lambda(
+        self: &Arc<Self>,
+        account: &Account,
+        region: &Region,
+    ) -> AwsResult<aws_sdk_lambda::Client> {
+        self.credentials(account).await?;
+        let key = (account.account_id.to_string(), region.to_string());
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = clients.lambda.get(&key) {
+            return Ok(c.clone());
+        }
+        let conf = aws_sdk_lambda::config::Builder::from(&self.base)
+            .region(aws_config::Region::new(region.to_string()))
+            .credentials_provider(self.provider(account))
+            .build();
+        let client = aws_sdk_lambda::Client::from_conf(conf);
+        clients.lambda.insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// The limiter of one quota bucket of (account, region).
+    pub fn limiter(
+        &self,
+        account: &str,
+        region: &str,
+        bucket: &'static str,
+        rate: f64,
+    ) -> Arc<RateLimiter> {
+        let mut l = self.limiters.lock().unwrap_or_else(|p| p.into_inner());
+        l.entry((account.into(), region.into(), bucket))
+            .or_insert_with(|| Arc::new(RateLimiter::new(rate, rate.max(1.0))))
+            .clone()
+    }
+}
+
+/// The SDK's view of an account's credentials: served from the hub's cache. The expiry the
+/// SDK sees is moved five minutes earlier so that its own identity cache comes back to the
+/// hub exactly when the hub wants to renew.
+#[derive(Debug)]
+struct AccountCredentials {
+    hub: std::sync::Weak<Hub>,
+    account: Account,
+}
+
+impl ProvideCredentials for AccountCredentials {
+    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        provider::future::ProvideCredentials::new(async move {
+            let hub = self
+                .hub
+                .upgrade()
+                .ok_or_else(|| CredentialsError::not_loaded("the hub was shut down"))?;
+            let mut creds = hub
+                .credentials(&self.account)
+                .await
+                .map_err(CredentialsError::provider_error)?;
+            if let Some(e) = creds.expiry() {
+                *creds.expiry_mut() = Some(e - REFRESH_BEFORE_EXPIRY);
+            }
+            Ok(creds)
+        })
+    }
+}

@@ -1,0 +1,112 @@
+//! The control API under `/_sandbox/`, a path no AWS service uses: downloads behind expiring
+//! URLs, fault injection, call counters, quotas, accounts and roles.
+
+use crate::http::{empty, json, json_error, Req};
+use crate::state::{Fault, RoleDef};
+use crate::Sandbox;
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::json;
+use std::time::Instant;
+
+#[derive(Deserialize)]
+struct NewAccount {
+    account_id: String,
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+#[derive(Deserialize)]
+struct QuotaSwitch {
+    enabled: bool,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(req: &Req) -> Result<T, Response> {
+    serde_json::from_slice(&req.body).map_err(|e| {
+        json_error(
+            400,
+            "ValidationException",
+            &format!("bad control request: {e}"),
+        )
+    })
+}
+
+pub async fn handle(sb: &Sandbox, req: Req) -> Response {
+    let path = req.uri.path().trim_start_matches("/_sandbox").to_owned();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (&req.method, segments.as_slice()) {
+        (&Method::GET, ["health"]) => json(200, &json!({"sandbox": true, "status": "ok"})),
+        (&Method::GET, ["download", token]) => download(sb, token),
+        (&Method::GET, ["counters"]) => json(200, &sb.counters()),
+        (&Method::DELETE, ["counters"]) => {
+            sb.inner.reset_counters();
+            empty(204)
+        }
+        (&Method::GET, ["faults"]) => json(200, &json!(sb.inner.world().faults)),
+        (&Method::POST, ["faults"]) => match parse::<Fault>(&req) {
+            Ok(mut f) => {
+                f.seen = 0;
+                f.fired = 0;
+                sb.inner.world().faults.push(f.clone());
+                json(201, &json!(f))
+            }
+            Err(e) => e,
+        },
+        (&Method::DELETE, ["faults"]) => {
+            sb.inner.world().faults.clear();
+            empty(204)
+        }
+        (&Method::PUT, ["quotas"]) => match parse::<QuotaSwitch>(&req) {
+            Ok(q) => {
+                let mut w = sb.inner.world();
+                w.config.quotas_enabled = q.enabled;
+                w.quotas.clear();
+                json(200, &json!({"enabled": q.enabled}))
+            }
+            Err(e) => e,
+        },
+        (&Method::POST, ["accounts"]) => match parse::<NewAccount>(&req) {
+            Ok(a) => {
+                sb.add_account(&a.account_id, &a.access_key_id, &a.secret_access_key);
+                empty(204)
+            }
+            Err(e) => e,
+        },
+        (&Method::POST, ["roles"]) => match parse::<RoleDef>(&req) {
+            Ok(r) => {
+                sb.add_role(r);
+                empty(204)
+            }
+            Err(e) => e,
+        },
+        _ => json_error(404, "NotFound", "unknown sandbox control route"),
+    }
+}
+
+/// Serves bytes registered behind an expiring URL, refusing it after expiry as S3 refuses
+/// an expired pre-signed URL.
+fn download(sb: &Sandbox, token: &str) -> Response {
+    let world = sb.inner.world();
+    let Some(d) = world
+        .downloads
+        .get(token)
+        .filter(|d| d.expires > Instant::now())
+    else {
+        let mut r = Response::new(Body::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+        ));
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        r.headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/xml"));
+        return r;
+    };
+    let mut r = Response::new(Body::from(d.bytes.as_ref().clone()));
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_str(&d.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    r
+}

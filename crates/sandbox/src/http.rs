@@ -1,0 +1,121 @@
+//! Request and response plumbing shared by the service modules.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::Value;
+
+pub struct Req {
+    pub method: Method,
+    pub uri: Uri,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Req {
+    /// Query parameters, percent-decoded, in order (keys may repeat).
+    pub fn query(&self) -> Vec<(String, String)> {
+        serde_urlencoded::from_str(self.uri.query().unwrap_or("")).unwrap_or_default()
+    }
+
+    pub fn query_one(&self, key: &str) -> Option<String> {
+        self.query()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn host(&self) -> String {
+        self.headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1")
+            .to_owned()
+    }
+}
+
+pub fn request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A REST-JSON response.
+pub fn json(status: u16, body: &Value) -> Response {
+    let mut r = Response::new(Body::from(body.to_string()));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let h = r.headers_mut();
+    h.insert("content-type", HeaderValue::from_static("application/json"));
+    h.insert("x-amzn-requestid", hv(&request_id()));
+    r
+}
+
+pub fn empty(status: u16) -> Response {
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::NO_CONTENT);
+    r.headers_mut()
+        .insert("x-amzn-requestid", hv(&request_id()));
+    r
+}
+
+/// A REST-JSON error as AWS sends it: the status of the error shape, `x-amzn-ErrorType`,
+/// and a body with `message`, `__type` and (Lambda's) `Type`.
+pub fn json_error(status: u16, code: &str, message: &str) -> Response {
+    let mut r = json(
+        status,
+        &serde_json::json!({"__type": code, "Type": "User", "message": message}),
+    );
+    r.headers_mut().insert("x-amzn-errortype", hv(code));
+    r
+}
+
+pub fn xml(status: u16, body: String) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    r.headers_mut()
+        .insert("content-type", HeaderValue::from_static("text/xml"));
+    r.headers_mut()
+        .insert("x-amzn-requestid", hv(&request_id()));
+    r
+}
+
+pub fn hv(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+/// Escapes text for an XML element.
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// Decodes `%XX` escapes in a path segment.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A response whose body fails after the headers: the client sees the connection drop.
+pub fn dropped_connection() -> Response {
+    let failing = tokio_stream::once(Err::<Bytes, _>(std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "sandbox fault: connection dropped",
+    )));
+    let mut r = Response::new(Body::from_stream(failing));
+    *r.status_mut() = StatusCode::OK;
+    r
+}

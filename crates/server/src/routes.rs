@@ -1,0 +1,682 @@
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::jobs::{JobEvent, JobView};
+use crate::AppState;
+use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use futures::stream::Stream;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
+use snapdeploy_aws::{DeployOptions, DeployRequest, Progress, RollbackRequest, SnapshotRequest};
+use snapdeploy_core::{
+    Account, AccountId, AccountView, ExternalId, Region, ResourceName, RoleArn, ServiceKind,
+    SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason,
+};
+use std::convert::Infallible;
+use std::future::Future;
+use utoipa::OpenApi;
+
+/// JSON body extractor whose rejections use the API's error shape.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "CloudOps SnapDeploy API",
+        description = "Snapshot, promote and roll back Amazon Connect, Lex V2 and Lambda across AWS accounts."
+    ),
+    paths(
+        health,
+        list_accounts,
+        add_account,
+        remove_account,
+        extract,
+        take_snapshot,
+        list_snapshots,
+        get_snapshot,
+        deploy,
+        rollback,
+        get_job,
+        job_events
+    ),
+    components(schemas(
+        ErrorBody,
+        AccountView,
+        NewAccount,
+        SnapshotMeta,
+        SnapshotEnvelope,
+        SnapshotBody,
+        DeployBody,
+        DeploySourceBody,
+        DeployTarget,
+        DeployOptions,
+        RollbackBody,
+        JobView,
+        JobAccepted,
+        ExtractResponse,
+        snapdeploy_core::Plan,
+        snapdeploy_core::Report
+    ))
+)]
+pub struct ApiDoc;
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.body_limit;
+    let web_dir = state.config.web_dir.clone();
+    let api = Router::new()
+        .route("/healthz", get(health))
+        .route("/openapi.json", get(openapi))
+        .route("/accounts", get(list_accounts).post(add_account))
+        .route("/accounts/{id}", delete(remove_account))
+        .route("/extract/{service}", get(extract))
+        .route("/snapshot", post(take_snapshot))
+        .route("/snapshots", get(list_snapshots))
+        .route("/snapshots/{*key}", get(get_snapshot))
+        .route("/deploy", post(deploy))
+        .route("/rollback", post(rollback))
+        .route("/jobs/{id}", get(get_job))
+        .route("/jobs/{id}/events", get(job_events))
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not accept that method",
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state);
+    match web_dir.filter(|d| d.join("index.html").is_file()) {
+        Some(dir) => api.fallback_service(
+            tower_http::services::ServeDir::new(&dir)
+                .fallback(tower_http::services::ServeFile::new(dir.join("index.html"))),
+        ),
+        None => api.fallback(|| async { ApiError::not_found("no such route") }),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Health {
+    status: &'static str,
+    mode: String,
+    version: &'static str,
+}
+
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+async fn health(State(s): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        mode: s.config.mode.clone(),
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+// ---------- accounts ----------
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    /// 12 digits.
+    account_id: String,
+    name: String,
+    /// `arn:aws:iam::<account_id>:role/<name>`: the role SnapDeploy assumes.
+    role_arn: String,
+    external_id: Option<String>,
+    regions: Vec<String>,
+    #[serde(default)]
+    protected: bool,
+}
+
+#[utoipa::path(get, path = "/accounts", responses((status = 200, body = [AccountView])))]
+async fn list_accounts(State(s): State<AppState>) -> ApiResult<Json<Vec<AccountView>>> {
+    let accounts = s.engine.accounts.list().await?;
+    Ok(Json(accounts.iter().map(AccountView::from).collect()))
+}
+
+fn parse_account(body: NewAccount) -> ApiResult<Account> {
+    let account_id = AccountId::parse(body.account_id.trim())?;
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            "name: must be 1-64 characters without control characters",
+        )
+        .with_details(json!({"field": "name"})));
+    }
+    let role_arn = RoleArn::parse(body.role_arn.trim())?;
+    if role_arn.account_id() != account_id {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            format!(
+                "role_arn: the role must belong to account {account_id}, not {}",
+                role_arn.account_id()
+            ),
+        )
+        .with_details(json!({"field": "role_arn"})));
+    }
+    let external_id = body
+        .external_id
+        .as_deref()
+        .map(ExternalId::parse)
+        .transpose()?;
+    if body.regions.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            "regions: list at least one region",
+        )
+        .with_details(json!({"field": "regions"})));
+    }
+    let mut regions = body
+        .regions
+        .iter()
+        .map(|r| Region::parse(r.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
+    regions.sort();
+    regions.dedup();
+    Ok(Account {
+        account_id,
+        name,
+        role_arn,
+        external_id,
+        regions,
+        protected: body.protected,
+        created_at: chrono::Utc::now(),
+    })
+}
+
+#[utoipa::path(post, path = "/accounts", request_body = NewAccount, responses((status = 201, body = AccountView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn add_account(
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<NewAccount>,
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
+    let account = parse_account(body)?;
+    s.engine.accounts.insert(&account).await?;
+    s.engine.hub.forget(account.account_id.as_str()).await;
+    Ok((StatusCode::CREATED, Json(AccountView::from(&account))))
+}
+
+#[utoipa::path(delete, path = "/accounts/{id}", params(("id" = String, Path)), responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn remove_account(
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    let id = AccountId::parse(&id)?;
+    s.engine.accounts.remove(&id).await?;
+    s.engine.hub.forget(id.as_str()).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------- background work ----------
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RunMode {
+    #[serde(default)]
+    background: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct JobAccepted {
+    job_id: String,
+    status_url: String,
+    events_url: String,
+}
+
+/// Runs `work` inline, or as a job answering 202 at once when `?background=true`.
+async fn run<F, Fut>(s: &AppState, kind: &str, mode: RunMode, work: F) -> ApiResult<Response>
+where
+    F: FnOnce(Progress) -> Fut + Send + 'static,
+    Fut: Future<Output = ApiResult<(StatusCode, Value)>> + Send + 'static,
+{
+    if !mode.background {
+        let (status, body) = work(Progress::none()).await?;
+        return Ok((status, Json(body)).into_response());
+    }
+    let job = s.jobs.create(kind);
+    let progress = job.progress();
+    let id = job.view().id;
+    tokio::spawn(async move {
+        let result = work(progress).await;
+        job.finish(match result {
+            Ok((status, body)) if status.is_success() => Ok(body),
+            Ok((_, body)) => Err(body),
+            Err(e) => Err(json!({"code": e.code, "message": e.message, "details": e.details})),
+        });
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(JobAccepted {
+            status_url: format!("/jobs/{id}"),
+            events_url: format!("/jobs/{id}/events"),
+            job_id: id,
+        }),
+    )
+        .into_response())
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+// ---------- extract ----------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtractQuery {
+    account_id: String,
+    region: String,
+    #[serde(default)]
+    background: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct ExtractResponse {
+    service: ServiceKind,
+    account_id: String,
+    region: String,
+    #[schema(value_type = Vec<Object>)]
+    resources: Vec<Value>,
+}
+
+#[utoipa::path(get, path = "/extract/{service}", params(("service" = String, Path, description = "lambda, lex or connect"), ("account_id" = String, Query), ("region" = String, Query), ("background" = Option<bool>, Query)),
+    responses((status = 200, body = ExtractResponse), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 501, body = ErrorBody)))]
+async fn extract(
+    State(s): State<AppState>,
+    ApiPath(service): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ExtractQuery>,
+) -> ApiResult<Response> {
+    let service = ServiceKind::parse(&service)?;
+    let account_id = AccountId::parse(&q.account_id)?;
+    let region = Region::parse(&q.region)?;
+    let engine = s.engine.clone();
+    run(
+        &s,
+        "extract",
+        RunMode {
+            background: q.background,
+        },
+        move |progress| async move {
+            let resources = engine
+                .extract(&account_id, &region, service, &progress)
+                .await?;
+            Ok((
+                StatusCode::OK,
+                to_value(&ExtractResponse {
+                    service,
+                    account_id: account_id.to_string(),
+                    region: region.to_string(),
+                    resources,
+                }),
+            ))
+        },
+    )
+    .await
+}
+
+// ---------- snapshots ----------
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotBody {
+    account_id: String,
+    region: String,
+    service: String,
+    resource_name: String,
+    /// Why the snapshot is taken; shown in listings.
+    note: Option<String>,
+}
+
+fn taken_by() -> String {
+    std::env::var("SNAPDEPLOY_USER").unwrap_or_else(|_| "snapdeploy-api".into())
+}
+
+#[utoipa::path(post, path = "/snapshot", request_body = SnapshotBody, params(("background" = Option<bool>, Query)),
+    responses((status = 201, body = SnapshotMeta), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn take_snapshot(
+    State(s): State<AppState>,
+    ApiQuery(mode): ApiQuery<RunMode>,
+    ApiJson(b): ApiJson<SnapshotBody>,
+) -> ApiResult<Response> {
+    let req = SnapshotRequest {
+        account_id: AccountId::parse(&b.account_id)?,
+        region: Region::parse(&b.region)?,
+        service: ServiceKind::parse(&b.service)?,
+        resource_name: ResourceName::parse(&b.resource_name)?,
+        reason: SnapshotReason::Manual,
+        taken_by: taken_by(),
+        note: check_note(b.note)?,
+    };
+    let engine = s.engine.clone();
+    run(&s, "snapshot", mode, move |progress| async move {
+        let meta = engine.snapshot(req, &progress).await?;
+        Ok((StatusCode::CREATED, to_value(&meta)))
+    })
+    .await
+}
+
+fn check_note(note: Option<String>) -> ApiResult<Option<String>> {
+    match note {
+        Some(n) if n.chars().count() > 500 || n.chars().any(|c| c.is_control() && c != '\n') => {
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "note: at most 500 characters, no control characters",
+            )
+            .with_details(json!({"field": "note"})))
+        }
+        other => Ok(other),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotsQuery {
+    account_id: String,
+    service: Option<String>,
+    resource_name: Option<String>,
+}
+
+#[utoipa::path(get, path = "/snapshots", params(("account_id" = String, Query), ("service" = Option<String>, Query), ("resource_name" = Option<String>, Query)),
+    responses((status = 200, body = [SnapshotMeta]), (status = 400, body = ErrorBody)))]
+async fn list_snapshots(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<SnapshotsQuery>,
+) -> ApiResult<Json<Vec<SnapshotMeta>>> {
+    let account = AccountId::parse(&q.account_id)?;
+    let service = q.service.as_deref().map(ServiceKind::parse).transpose()?;
+    let resource = q
+        .resource_name
+        .as_deref()
+        .map(ResourceName::parse)
+        .transpose()?;
+    if resource.is_some() && service.is_none() {
+        return Err(ApiError::bad_request("resource_name needs service as well"));
+    }
+    Ok(Json(
+        s.engine
+            .snapshots
+            .list(&account, service, resource.as_ref())
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/snapshots/{key}", params(("key" = String, Path, description = "the snapshot key, slashes included")),
+    responses((status = 200, body = SnapshotEnvelope), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn get_snapshot(
+    State(s): State<AppState>,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<Json<SnapshotEnvelope>> {
+    let key = SnapshotKey::parse(&key)?;
+    Ok(Json(s.engine.snapshots.get_verified(&key).await?))
+}
+
+// ---------- deploy / rollback ----------
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploySourceBody {
+    snapshot_key: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    snapshot: Option<Value>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeployTarget {
+    account_id: String,
+    region: String,
+    /// Defaults to the source's resource name.
+    resource_name: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeployBody {
+    source: DeploySourceBody,
+    target: DeployTarget,
+    #[serde(default)]
+    dry_run: bool,
+    #[serde(default)]
+    options: Option<DeployOptions>,
+}
+
+/// A report whose change failed is answered 502 with the report in `details`.
+fn outcome_response(outcome: DeployOutcome) -> ApiResult<(StatusCode, Value)> {
+    match outcome {
+        DeployOutcome::Plan(p) => Ok((StatusCode::OK, to_value(&p))),
+        DeployOutcome::Report(r) if r.status.starts_with("failed") => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "change_failed",
+            format!(
+                "{}; {}",
+                r.error.clone().unwrap_or_default(),
+                if r.status == "failed_restored" {
+                    "the resource was restored from the safety snapshot"
+                } else {
+                    "restoring the resource failed too"
+                }
+            ),
+        )
+        .with_details(json!({"report": to_value(&r)}))),
+        DeployOutcome::Report(r) => Ok((StatusCode::OK, to_value(&r))),
+    }
+}
+
+#[utoipa::path(post, path = "/deploy", request_body = DeployBody, params(("background" = Option<bool>, Query)),
+    responses((status = 200, description = "a plan (dry_run) or a report"), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn deploy(
+    State(s): State<AppState>,
+    ApiQuery(mode): ApiQuery<RunMode>,
+    ApiJson(b): ApiJson<DeployBody>,
+) -> ApiResult<Response> {
+    let source = match (b.source.snapshot_key, b.source.snapshot) {
+        (Some(k), None) => DeploySource::Key(SnapshotKey::parse(&k)?),
+        (None, Some(doc)) => {
+            DeploySource::Inline(Box::new(serde_json::from_value(doc).map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    format!("source.snapshot is not a snapshot document: {e}"),
+                )
+            })?))
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "source: give exactly one of snapshot_key or snapshot",
+            ))
+        }
+    };
+    let req = DeployRequest {
+        source,
+        account_id: AccountId::parse(&b.target.account_id)?,
+        region: Region::parse(&b.target.region)?,
+        resource_name: b
+            .target
+            .resource_name
+            .as_deref()
+            .map(ResourceName::parse)
+            .transpose()?,
+        dry_run: b.dry_run,
+        options: b.options.unwrap_or_default(),
+        taken_by: taken_by(),
+    };
+    if let Some(a) = &req.options.alias {
+        let ok = (1..=128).contains(&a.len())
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && !a.chars().all(|c| c.is_ascii_digit());
+        if !ok {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "options.alias: 1-128 letters, digits, '-' or '_', not only digits",
+            )
+            .with_details(json!({"field": "options.alias"})));
+        }
+    }
+    let engine = s.engine.clone();
+    run(&s, "deploy", mode, move |progress| async move {
+        outcome_response(engine.deploy(req, &progress).await?)
+    })
+    .await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackBody {
+    account_id: String,
+    region: String,
+    service: String,
+    resource_name: String,
+    snapshot_key: String,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+#[utoipa::path(post, path = "/rollback", request_body = RollbackBody, params(("background" = Option<bool>, Query)),
+    responses((status = 200, description = "a plan (dry_run) or a report"), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn rollback(
+    State(s): State<AppState>,
+    ApiQuery(mode): ApiQuery<RunMode>,
+    ApiJson(b): ApiJson<RollbackBody>,
+) -> ApiResult<Response> {
+    let req = RollbackRequest {
+        account_id: AccountId::parse(&b.account_id)?,
+        region: Region::parse(&b.region)?,
+        service: ServiceKind::parse(&b.service)?,
+        resource_name: ResourceName::parse(&b.resource_name)?,
+        snapshot_key: SnapshotKey::parse(&b.snapshot_key)?,
+        dry_run: b.dry_run,
+        taken_by: taken_by(),
+    };
+    let engine = s.engine.clone();
+    run(&s, "rollback", mode, move |progress| async move {
+        outcome_response(engine.rollback(req, &progress).await?)
+    })
+    .await
+}
+
+// ---------- jobs ----------
+
+#[utoipa::path(get, path = "/jobs/{id}", params(("id" = String, Path)), responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
+async fn get_job(
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<JobView>> {
+    let job = s
+        .jobs
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
+    Ok(Json(job.view()))
+}
+
+#[utoipa::path(get, path = "/jobs/{id}/events", params(("id" = String, Path)),
+    responses((status = 200, description = "text/event-stream: `progress` events, then one `done` event with the job"), (status = 404, body = ErrorBody)))]
+async fn job_events(
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let job = s
+        .jobs
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
+    let (view, mut rx) = job.subscribe();
+    let stream = async_stream(move |tx| async move {
+        for e in &view.events {
+            let _ = tx
+                .send(
+                    Event::default()
+                        .event("progress")
+                        .json_data(e)
+                        .unwrap_or_default(),
+                )
+                .await;
+        }
+        if view.status != crate::jobs::JobStatus::Running {
+            let _ = tx
+                .send(
+                    Event::default()
+                        .event("done")
+                        .json_data(&view)
+                        .unwrap_or_default(),
+                )
+                .await;
+            return;
+        }
+        loop {
+            match rx.recv().await {
+                Ok(JobEvent::Progress(e)) => {
+                    let _ = tx
+                        .send(
+                            Event::default()
+                                .event("progress")
+                                .json_data(&e)
+                                .unwrap_or_default(),
+                        )
+                        .await;
+                }
+                Ok(JobEvent::Done(v)) => {
+                    let _ = tx
+                        .send(
+                            Event::default()
+                                .event("done")
+                                .json_data(&v)
+                                .unwrap_or_default(),
+                        )
+                        .await;
+                    return;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => {
+                    let _ = tx
+                        .send(
+                            Event::default()
+                                .event("done")
+                                .json_data(job.view())
+                                .unwrap_or_default(),
+                        )
+                        .await;
+                    return;
+                }
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// A stream fed by a task through a channel.
+fn async_stream<F, Fut>(f: F) -> impl Stream<Item = Result<Event, Infallible>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Event>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(f(tx));
+    futures::stream::unfold(
+        rx,
+        |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
+    )
+}

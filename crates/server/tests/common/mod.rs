@@ -1,0 +1,170 @@
+//! `spawn_app()`: the real server on port 0 with a fresh embedded store, wired to a fresh
+//! sandbox (also on port 0) through the official SDK. Nothing is shared between tests.
+
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use snapdeploy_aws::{Engine, Hub, HubConfig};
+use snapdeploy_sandbox::seed::{DEV, PROD};
+use snapdeploy_sandbox::{
+    Sandbox, SandboxConfig, Seed, SeedAccount, HUB_ACCESS_KEY, HUB_SECRET_KEY,
+};
+use snapdeploy_server::{AppState, ServerConfig};
+use snapdeploy_store::{LocalSnapshotStore, SnapshotStore, SqliteAccountStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub sandbox: Sandbox,
+    pub sandbox_url: String,
+    pub data: tempfile::TempDir,
+}
+
+pub fn fast_sandbox() -> SandboxConfig {
+    SandboxConfig {
+        quotas_enabled: false,
+        lambda_update_delay: Duration::from_millis(40),
+        ..SandboxConfig::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(fast_sandbox(), ServerConfig::default(), None).await
+}
+
+pub async fn spawn_app_with(
+    sb_config: SandboxConfig,
+    config: ServerConfig,
+    snapshots: Option<Arc<dyn SnapshotStore>>,
+) -> TestApp {
+    let sandbox = Sandbox::seeded(sb_config, Seed::Demo);
+    let sb_addr = sandbox
+        .clone()
+        .spawn("127.0.0.1:0")
+        .await
+        .expect("sandbox listens");
+    let sandbox_url = format!("http://{sb_addr}");
+    let data = tempfile::tempdir().expect("temp dir");
+    let sdk =
+        snapdeploy_testkit::sdk_config(&sandbox_url, HUB_ACCESS_KEY, HUB_SECRET_KEY, "us-east-1");
+    let hub = Hub::new(sdk, HubConfig::default());
+    let accounts =
+        Arc::new(SqliteAccountStore::open(&data.path().join("registry.db")).expect("sqlite"));
+    let snapshots = snapshots
+        .unwrap_or_else(|| Arc::new(LocalSnapshotStore::new(data.path().join("snapshots"))));
+    let engine = Arc::new(Engine::new(hub, accounts, snapshots));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(snapdeploy_server::serve(
+        listener,
+        AppState::new(engine, config),
+        std::future::pending(),
+    ));
+    TestApp {
+        base,
+        http: reqwest::Client::new(),
+        sandbox,
+        sandbox_url,
+        data,
+    }
+}
+
+impl TestApp {
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn register(&self, a: &SeedAccount) {
+        let (status, body) = self
+            .post(
+                "/accounts",
+                &json!({"account_id": a.account_id, "name": a.name, "role_arn": a.role_arn,
+                "external_id": a.external_id, "regions": ["us-east-1"], "protected": a.protected}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    pub async fn register_both(&self) {
+        self.register(&DEV).await;
+        self.register(&PROD).await;
+    }
+
+    /// A Lambda client acting directly in a sandbox account, as an operator would.
+    pub fn lambda_as(&self, a: &SeedAccount) -> aws_sdk_lambda::Client {
+        aws_sdk_lambda::Client::new(&snapdeploy_testkit::sdk_config(
+            &self.sandbox_url,
+            a.access_key,
+            a.secret_key,
+            "us-east-1",
+        ))
+    }
+
+    pub async fn snapshot(&self, a: &SeedAccount, name: &str) -> Value {
+        let (status, body) = self
+            .post("/snapshot", &json!({"account_id": a.account_id, "region": "us-east-1", "service": "lambda", "resource_name": name}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    pub async fn snapshot_doc(&self, key: &str) -> Value {
+        let (status, body) = self.get(&format!("/snapshots/{key}")).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    pub async fn inject(&self, fault: Value) {
+        let r = self
+            .http
+            .post(format!("{}/_sandbox/faults", self.sandbox_url))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    }
+
+    pub async fn clear_faults(&self) {
+        self.http
+            .delete(format!("{}/_sandbox/faults", self.sandbox_url))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+/// Every error body has the shape of api.md.
+pub fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
