@@ -111,7 +111,7 @@ fn config_json(c: &FunctionConfiguration) -> Map<String, Value> {
             arch
         }),
     );
-    if let Some(k) = c.kms_key_arn() {
+    if let Some(k) = c.kms_key_arn().filter(|k| !k.is_empty()) {
         m.insert("KMSKeyArn".into(), json!(k));
     }
     m.insert("CodeSha256".into(), json!(c.code_sha256()));

@@ -868,7 +868,15 @@ fn apply_config(
         config.insert("TracingConfig".into(), json!({"Mode": mode}));
     }
     if let Some(v) = get("KMSKeyArn") {
-        config.insert("KMSKeyArn".into(), v.clone());
+        // An empty KMSKeyArn puts the function back on the default (AWS-managed) key.
+        match v.as_str() {
+            Some("") => {
+                config.remove("KMSKeyArn");
+            }
+            _ => {
+                config.insert("KMSKeyArn".into(), v.clone());
+            }
+        }
     }
     if creating {
         config.entry("Description").or_insert(json!(""));
