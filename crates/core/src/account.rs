@@ -1,6 +1,6 @@
 //! A registered AWS account: where to find it and how to reach it. Never a secret key.
 
-use crate::ids::{AccountId, ExternalId, Region, RoleArn};
+use crate::ids::{AccountId, ExternalId, Region, RoleArn, ValidationError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -41,5 +41,67 @@ impl From<&Account> for AccountView {
             protected: a.protected,
             created_at: a.created_at,
         }
+    }
+}
+
+/// A registration request as a client sends it; `validate` turns it into an [`Account`].
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    /// 12 digits.
+    pub account_id: String,
+    pub name: String,
+    /// `arn:aws:iam::<account_id>:role/<name>`: the role SnapDeploy assumes.
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub protected: bool,
+}
+
+impl NewAccount {
+    pub fn validate(self) -> Result<Account, ValidationError> {
+        let account_id = AccountId::parse(self.account_id.trim())?;
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+            return Err(ValidationError::new(
+                "name",
+                "must be 1-64 characters without control characters",
+            ));
+        }
+        let role_arn = RoleArn::parse(self.role_arn.trim())?;
+        if role_arn.account_id() != account_id {
+            return Err(ValidationError::new(
+                "role_arn",
+                format!(
+                    "the role must belong to account {account_id}, not {}",
+                    role_arn.account_id()
+                ),
+            ));
+        }
+        let external_id = self
+            .external_id
+            .as_deref()
+            .map(ExternalId::parse)
+            .transpose()?;
+        if self.regions.is_empty() {
+            return Err(ValidationError::new("regions", "list at least one region"));
+        }
+        let mut regions = self
+            .regions
+            .iter()
+            .map(|r| Region::parse(r.trim()))
+            .collect::<Result<Vec<_>, _>>()?;
+        regions.sort();
+        regions.dedup();
+        Ok(Account {
+            account_id,
+            name,
+            role_arn,
+            external_id,
+            regions,
+            protected: self.protected,
+            created_at: Utc::now(),
+        })
     }
 }

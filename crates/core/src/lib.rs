@@ -9,7 +9,7 @@ pub mod plan;
 pub mod remap;
 pub mod snapshot;
 
-pub use account::{Account, AccountView};
+pub use account::{Account, AccountView, NewAccount};
 pub use canonical::{canonical_string, canonicalize, digest_of, sha256_hex};
 pub use diff::{diff, FieldChange, FieldOp};
 pub use ids::{AccountId, ExternalId, Region, ResourceName, RoleArn, ServiceKind, ValidationError};

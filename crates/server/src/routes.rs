@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
 use snapdeploy_aws::{DeployOptions, DeployRequest, Progress, RollbackRequest, SnapshotRequest};
 use snapdeploy_core::{
-    Account, AccountId, AccountView, ExternalId, Region, ResourceName, RoleArn, ServiceKind,
-    SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason,
+    AccountId, AccountView, NewAccount, Region, ResourceName, ServiceKind, SnapshotEnvelope,
+    SnapshotKey, SnapshotMeta, SnapshotReason,
 };
 use std::convert::Infallible;
 use std::future::Future;
@@ -131,78 +131,10 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 
 // ---------- accounts ----------
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewAccount {
-    /// 12 digits.
-    account_id: String,
-    name: String,
-    /// `arn:aws:iam::<account_id>:role/<name>`: the role SnapDeploy assumes.
-    role_arn: String,
-    external_id: Option<String>,
-    regions: Vec<String>,
-    #[serde(default)]
-    protected: bool,
-}
-
 #[utoipa::path(get, path = "/accounts", responses((status = 200, body = [AccountView])))]
 async fn list_accounts(State(s): State<AppState>) -> ApiResult<Json<Vec<AccountView>>> {
     let accounts = s.engine.accounts.list().await?;
     Ok(Json(accounts.iter().map(AccountView::from).collect()))
-}
-
-fn parse_account(body: NewAccount) -> ApiResult<Account> {
-    let account_id = AccountId::parse(body.account_id.trim())?;
-    let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_field",
-            "name: must be 1-64 characters without control characters",
-        )
-        .with_details(json!({"field": "name"})));
-    }
-    let role_arn = RoleArn::parse(body.role_arn.trim())?;
-    if role_arn.account_id() != account_id {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_field",
-            format!(
-                "role_arn: the role must belong to account {account_id}, not {}",
-                role_arn.account_id()
-            ),
-        )
-        .with_details(json!({"field": "role_arn"})));
-    }
-    let external_id = body
-        .external_id
-        .as_deref()
-        .map(ExternalId::parse)
-        .transpose()?;
-    if body.regions.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_field",
-            "regions: list at least one region",
-        )
-        .with_details(json!({"field": "regions"})));
-    }
-    let mut regions = body
-        .regions
-        .iter()
-        .map(|r| Region::parse(r.trim()))
-        .collect::<Result<Vec<_>, _>>()?;
-    regions.sort();
-    regions.dedup();
-    Ok(Account {
-        account_id,
-        name,
-        role_arn,
-        external_id,
-        regions,
-        protected: body.protected,
-        created_at: chrono::Utc::now(),
-    })
 }
 
 #[utoipa::path(post, path = "/accounts", request_body = NewAccount, responses((status = 201, body = AccountView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -210,7 +142,7 @@ async fn add_account(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<AccountView>)> {
-    let account = parse_account(body)?;
+    let account = body.validate()?;
     s.engine.accounts.insert(&account).await?;
     s.engine.hub.forget(account.account_id.as_str()).await;
     Ok((StatusCode::CREATED, Json(AccountView::from(&account))))

@@ -1,0 +1,86 @@
+//! Configuration in layers: defaults, then `.env`, then the environment. Every variable is
+//! documented once, in `.env.example`. AWS credentials and endpoints are not read here: the
+//! SDK's own chain handles them (AWS_PROFILE, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, …).
+
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreKind {
+    Embedded,
+    Aws,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub store: StoreKind,
+    pub data_dir: PathBuf,
+    pub accounts_table: String,
+    pub bucket_prefix: String,
+    pub s3_force_path_style: bool,
+    pub body_limit: usize,
+    pub web_dir: Option<PathBuf>,
+    pub lambda_rate: f64,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parsed<T: std::str::FromStr>(name: &str, default: T) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={v:?} is not valid: {e}")),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self> {
+        let store = match var("SNAPDEPLOY_STORE").as_deref().unwrap_or("embedded") {
+            "embedded" => StoreKind::Embedded,
+            "aws" => StoreKind::Aws,
+            other => bail!("SNAPDEPLOY_STORE={other:?} is not valid: use embedded or aws"),
+        };
+        let web_dir = var("SNAPDEPLOY_WEB_DIR").map(PathBuf::from).or_else(|| {
+            let default = PathBuf::from("web/dist");
+            default.join("index.html").is_file().then_some(default)
+        });
+        let lambda_rate: f64 = parsed("SNAPDEPLOY_LAMBDA_RATE", 15.0)?;
+        if !(lambda_rate > 0.0 && lambda_rate <= 1000.0) {
+            bail!("SNAPDEPLOY_LAMBDA_RATE must be between 0 and 1000 calls per second");
+        }
+        Ok(Self {
+            store,
+            data_dir: PathBuf::from(var("SNAPDEPLOY_DATA_DIR").unwrap_or_else(|| "data".into())),
+            accounts_table: var("SNAPDEPLOY_ACCOUNTS_TABLE")
+                .unwrap_or_else(|| "snapdeploy-accounts".into()),
+            bucket_prefix: var("SNAPDEPLOY_BUCKET_PREFIX")
+                .unwrap_or_else(|| snapdeploy_store::DEFAULT_BUCKET_PREFIX.into()),
+            s3_force_path_style: parsed("SNAPDEPLOY_S3_FORCE_PATH_STYLE", false)?,
+            body_limit: parsed("SNAPDEPLOY_BODY_LIMIT_BYTES", 16 * 1024 * 1024)?,
+            web_dir,
+            lambda_rate,
+        })
+        .and_then(|c: Config| {
+            if c.bucket_prefix.len() > 40
+                || !c
+                    .bucket_prefix
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+            {
+                bail!(
+                    "SNAPDEPLOY_BUCKET_PREFIX must be at most 40 lowercase letters, digits or '-'"
+                );
+            }
+            std::fs::create_dir_all(&c.data_dir)
+                .with_context(|| format!("creating the data folder {}", c.data_dir.display()))?;
+            Ok(c)
+        })
+    }
+}
