@@ -45,6 +45,9 @@ struct Cached {
     fingerprint: String,
 }
 
+/// (account, region, quota bucket)
+type LimiterKey = (String, String, &'static str);
+
 #[derive(Default)]
 struct Clients {
     lambda: HashMap<(String, String), aws_sdk_lambda::Client>,
@@ -56,7 +59,7 @@ pub struct Hub {
     pub config: HubConfig,
     creds: Mutex<HashMap<String, Cached>>,
     clients: std::sync::Mutex<Clients>,
-    limiters: std::sync::Mutex<HashMap<(String, String, &'static str), Arc<RateLimiter>>>,
+    limiters: std::sync::Mutex<HashMap<LimiterKey, Arc<RateLimiter>>>,
     pub http: reqwest::Client,
 }
 

@@ -38,7 +38,7 @@ pub async fn handle(sb: &Sandbox, principal: &Principal, scope: &Scope, req: Req
     let op = format!("sts:{action}");
     sb.inner.count(&op, |c| c.calls += 1);
     if let Some(r) =
-        crate::lambda::apply_fault(sb, "sts", &action, |s, c, m| error_xml(s, c, m)).await
+        crate::lambda::apply_fault(sb, "sts", &action, error_xml).await
     {
         return r;
     }

@@ -280,7 +280,10 @@ pub struct SnapshotBody {
 }
 
 fn taken_by() -> String {
-    std::env::var("SNAPDEPLOY_USER").unwrap_or_else(|_| "snapdeploy-api".into())
+    std::env::var("SNAPDEPLOY_USER")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "snapdeploy-api".into())
 }
 
 #[utoipa::path(post, path = "/snapshot", request_body = SnapshotBody, params(("background" = Option<bool>, Query)),
