@@ -28,7 +28,7 @@ fn validation(message: &str) -> Response {
     error_xml(400, "ValidationError", message)
 }
 
-pub async fn handle(sb: &Sandbox, principal: &Principal, scope: &Scope, req: Req) -> Response {
+pub async fn handle(sb: &Sandbox, principal: &Principal, _scope: &Scope, req: Req) -> Response {
     let mut params: HashMap<String, String> =
         serde_urlencoded::from_bytes(&req.body).unwrap_or_default();
     for (k, v) in req.query() {
@@ -37,12 +37,9 @@ pub async fn handle(sb: &Sandbox, principal: &Principal, scope: &Scope, req: Req
     let action = params.get("Action").cloned().unwrap_or_default();
     let op = format!("sts:{action}");
     sb.inner.count(&op, |c| c.calls += 1);
-    if let Some(r) =
-        crate::lambda::apply_fault(sb, "sts", &action, error_xml).await
-    {
+    if let Some(r) = crate::lambda::apply_fault(sb, "sts", &action, error_xml).await {
         return r;
     }
-    let _ = scope;
     match action.as_str() {
         "GetCallerIdentity" => xml(
             200,

@@ -1,0 +1,219 @@
+"""Conformance of the SnapDeploy sandbox, driven by boto3: an independent client built from
+AWS's own service models, strict about requests where the Rust SDK is strict about responses.
+
+Run by crates/sandbox/tests/conformance.rs with SANDBOX_URL set; exits non-zero on failure.
+"""
+
+import base64
+import concurrent.futures
+import hashlib
+import io
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+import zipfile
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+URL = os.environ["SANDBOX_URL"]
+REGION = "us-east-1"
+HUB = ("AKIASANDBOXHUBKEY001", "sandbox-hub-secret-not-a-real-key-000000")
+DEV_ROLE = "arn:aws:iam::111111111111:role/SnapDeployAccess"
+NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+def client(service, key, secret, token=None, config=None):
+    return boto3.client(
+        service,
+        endpoint_url=URL,
+        region_name=REGION,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+        config=config,
+    )
+
+
+def error_code(fn, *args, **kwargs):
+    try:
+        fn(*args, **kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
+    raise AssertionError(f"{fn.__name__} should have failed")
+
+
+def make_zip(text):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("main.py", text)
+    return buf.getvalue()
+
+
+def code_sha(data):
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def wait_updated(lam, name):
+    for _ in range(200):
+        c = lam.get_function_configuration(FunctionName=name)
+        if c["State"] == "Active" and c["LastUpdateStatus"] == "Successful":
+            return c
+        time.sleep(0.02)
+    raise AssertionError(f"{name} never finished updating")
+
+
+def control(method, path, body=None):
+    req = urllib.request.Request(f"{URL}/_sandbox/{path}", method=method,
+                                 data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"content-type": "application/json"})
+    return urllib.request.urlopen(req)
+
+
+def main():
+    # --- STS -----------------------------------------------------------------------------
+    sts = client("sts", *HUB)
+    ident = sts.get_caller_identity()
+    assert ident["Account"] == "100000000000", ident
+    assert error_code(client("sts", "AKIAUNKNOWNKEY000000", "x").get_caller_identity)[0] == "InvalidClientTokenId"
+    code, status = error_code(sts.assume_role, RoleArn=DEV_ROLE, RoleSessionName="conformance", ExternalId="wrong-id")
+    assert (code, status) == ("AccessDenied", 403), (code, status)
+    assert error_code(sts.assume_role, RoleArn=DEV_ROLE, RoleSessionName="conformance")[0] == "AccessDenied"
+    assert error_code(sts.assume_role, RoleArn=DEV_ROLE, RoleSessionName="conformance", ExternalId="snapdeploy-demo-dev", DurationSeconds=43200)[0] == "ValidationError"
+    creds = sts.assume_role(RoleArn=DEV_ROLE, RoleSessionName="conformance", ExternalId="snapdeploy-demo-dev", DurationSeconds=900)["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA") and creds["Expiration"].tzinfo is not None
+    session = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    assumed = client("sts", *session).get_caller_identity()
+    assert assumed["Account"] == "111111111111" and ":assumed-role/SnapDeployAccess/conformance" in assumed["Arn"], assumed
+    # The temporary key without its session token is refused.
+    assert error_code(client("sts", session[0], session[1]).get_caller_identity)[0] == "InvalidClientTokenId"
+
+    # --- Lambda --------------------------------------------------------------------------
+    lam = client("lambda", *session)
+    role = "arn:aws:iam::111111111111:role/conformance"
+    v1 = make_zip("def handler(e, c):\n    return 1\n")
+    created = lam.create_function(FunctionName="conf-fn", Runtime="python3.12", Role=role, Handler="main.handler",
+                                  Code={"ZipFile": v1}, Timeout=5, MemorySize=256,
+                                  Environment={"Variables": {"STAGE": "dev"}}, Tags={"team": "qa"},
+                                  Layers=["arn:aws:lambda:us-east-1:111111111111:layer:l:1"],
+                                  DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:111111111111:dlq"},
+                                  TracingConfig={"Mode": "Active"}, EphemeralStorage={"Size": 1024},
+                                  Architectures=["arm64"])
+    assert created["CodeSha256"] == code_sha(v1) and created["State"] == "Pending", created
+    assert error_code(lam.create_function, FunctionName="conf-fn", Runtime="python3.12", Role=role,
+                      Handler="main.handler", Code={"ZipFile": v1}) == ("ResourceConflictException", 409)
+    assert error_code(lam.create_function, FunctionName="conf-bad", Runtime="python3.12", Role=role,
+                      Handler="main.handler", Code={"ZipFile": v1}, Timeout=901)[0] == "InvalidParameterValueException"
+    assert error_code(lam.create_function, FunctionName="conf-bad", Runtime="python3.12",
+                      Role="arn:aws:iam::222222222222:role/other", Handler="main.handler",
+                      Code={"ZipFile": v1})[0] == "InvalidParameterValueException"
+    assert error_code(lam.create_function, FunctionName="conf-bad", Runtime="python3.12", Role=role,
+                      Handler="main.handler", Code={"ZipFile": b"not a zip"})[0] == "InvalidParameterValueException"
+    wait_updated(lam, "conf-fn")
+
+    got = lam.get_function(FunctionName="conf-fn")
+    assert got["Tags"] == {"team": "qa"}
+    assert got["Configuration"]["Layers"][0]["Arn"].endswith(":layer:l:1")
+    assert got["Configuration"]["EphemeralStorage"] == {"Size": 1024}
+    with urllib.request.urlopen(got["Code"]["Location"]) as r:
+        assert code_sha(r.read()) == got["Configuration"]["CodeSha256"]
+
+    # An update leaves LastUpdateStatus InProgress; a second update must wait for it.
+    upd = lam.update_function_configuration(FunctionName="conf-fn", Timeout=30, Environment={"Variables": {"STAGE": "qa"}})
+    assert upd["LastUpdateStatus"] == "InProgress", upd
+    assert error_code(lam.update_function_configuration, FunctionName="conf-fn", Timeout=31)[0] == "ResourceConflictException"
+    wait_updated(lam, "conf-fn")
+    v2 = make_zip("def handler(e, c):\n    return 2\n")
+    assert lam.update_function_code(FunctionName="conf-fn", ZipFile=v2)["CodeSha256"] == code_sha(v2)
+    wait_updated(lam, "conf-fn")
+
+    p1 = lam.publish_version(FunctionName="conf-fn", Description="first")
+    assert p1["Version"] == "1" and p1["FunctionArn"].endswith(":conf-fn:1")
+    assert lam.publish_version(FunctionName="conf-fn")["Version"] == "1", "unchanged code publishes no new version"
+    lam.update_function_configuration(FunctionName="conf-fn", MemorySize=512)
+    wait_updated(lam, "conf-fn")
+    assert lam.publish_version(FunctionName="conf-fn")["Version"] == "2"
+    page = lam.list_versions_by_function(FunctionName="conf-fn", MaxItems=2)
+    assert [v["Version"] for v in page["Versions"]] == ["$LATEST", "1"] and "NextMarker" in page
+    rest = lam.list_versions_by_function(FunctionName="conf-fn", Marker=page["NextMarker"])
+    assert [v["Version"] for v in rest["Versions"]] == ["2"] and "NextMarker" not in rest
+
+    alias = lam.create_alias(FunctionName="conf-fn", Name="live", FunctionVersion="1")
+    assert alias["AliasArn"].endswith(":conf-fn:live")
+    assert error_code(lam.create_alias, FunctionName="conf-fn", Name="bad", FunctionVersion="9")[0] == "ResourceNotFoundException"
+    lam.update_alias(FunctionName="conf-fn", Name="live", FunctionVersion="2",
+                     RoutingConfig={"AdditionalVersionWeights": {"1": 0.1}})
+    assert lam.get_alias(FunctionName="conf-fn", Name="live")["FunctionVersion"] == "2"
+    assert [a["Name"] for a in lam.list_aliases(FunctionName="conf-fn")["Aliases"]] == ["live"]
+    assert lam.get_function(FunctionName="conf-fn", Qualifier="live")["Configuration"]["Version"] == "2"
+
+    arn = got["Configuration"]["FunctionArn"]
+    lam.tag_resource(Resource=arn, Tags={"stage": "dev"})
+    lam.untag_resource(Resource=arn, TagKeys=["team"])
+    assert lam.list_tags(Resource=arn)["Tags"] == {"stage": "dev"}
+
+    assert lam.put_function_concurrency(FunctionName="conf-fn", ReservedConcurrentExecutions=7)["ReservedConcurrentExecutions"] == 7
+    assert lam.get_function_concurrency(FunctionName="conf-fn")["ReservedConcurrentExecutions"] == 7
+    assert error_code(lam.put_function_concurrency, FunctionName="conf-fn", ReservedConcurrentExecutions=950)[0] == "InvalidParameterValueException"
+    lam.delete_function_concurrency(FunctionName="conf-fn")
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName="conf-fn")
+
+    assert error_code(lam.get_policy, FunctionName="conf-fn")[0] == "ResourceNotFoundException"
+    st = lam.add_permission(FunctionName="conf-fn", StatementId="connect", Action="lambda:InvokeFunction",
+                            Principal="connect.amazonaws.com",
+                            SourceArn="arn:aws:connect:us-east-1:111111111111:instance/abc", SourceAccount="111111111111")
+    assert json.loads(st["Statement"])["Condition"]["ArnLike"]["AWS:SourceArn"].endswith("instance/abc")
+    assert error_code(lam.add_permission, FunctionName="conf-fn", StatementId="connect", Action="lambda:InvokeFunction",
+                      Principal="connect.amazonaws.com")[0] == "ResourceConflictException"
+    policy = json.loads(lam.get_policy(FunctionName="conf-fn")["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["connect"]
+    lam.remove_permission(FunctionName="conf-fn", StatementId="connect")
+    assert error_code(lam.remove_permission, FunctionName="conf-fn", StatementId="connect")[0] == "ResourceNotFoundException"
+
+    for i in range(3):
+        lam.create_function(FunctionName=f"conf-page-{i}", Runtime="python3.12", Role=role, Handler="main.handler", Code={"ZipFile": v1})
+    names = [f["FunctionName"] for p in lam.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 2}) for f in p["Functions"]]
+    assert names == ["conf-fn", "conf-page-0", "conf-page-1", "conf-page-2"], names
+    assert error_code(lam.list_functions, Marker="garbage")[0] == "InvalidParameterValueException"
+
+    assert error_code(lam.delete_function, FunctionName="conf-fn", Qualifier="2")[0] == "ResourceConflictException"
+    lam.delete_function(FunctionName="conf-fn")
+    assert error_code(lam.get_function, FunctionName="conf-fn") == ("ResourceNotFoundException", 404)
+
+    # Quotas: past 15 control-plane calls per second the sandbox answers 429 as Lambda does.
+    control("PUT", "quotas", {"enabled": True})
+    strict = client("lambda", *session, config=NO_RETRY)
+    def attempt(_):
+        try:
+            strict.list_functions()
+        except ClientError as e:
+            return (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        codes = set(pool.map(attempt, range(80)))
+    assert ("TooManyRequestsException", 429) in codes, codes
+    control("PUT", "quotas", {"enabled": False})
+
+    # Fault injection: the next GetFunctionConfiguration fails as asked, the one after works.
+    control("POST", "faults", {"service": "lambda", "operation": "GetFunctionConfiguration", "status": 503,
+                               "error_code": "ServiceException", "message": "injected"})
+    assert error_code(strict.get_function_configuration, FunctionName="conf-page-0") == ("ServiceException", 503)
+    strict.get_function_configuration(FunctionName="conf-page-0")
+    counters = json.loads(control("GET", "counters").read())
+    assert counters["lambda:GetFunctionConfiguration"]["faulted"] == 1, counters
+    assert counters["lambda:ListFunctions"]["throttled"] >= 1, counters
+    print("boto3 conformance: all checks passed")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        import traceback
+        traceback.print_exc()
+        sys.exit(1)
