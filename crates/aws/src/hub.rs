@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
 
-/// Temporary credentials are renewed this long before they expire.
+/// Temporary credentials are renewed this long before they expire (default).
 pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 pub const SESSION_NAME: &str = "snapdeploy";
 
@@ -25,6 +25,8 @@ pub struct HubConfig {
     pub lambda_get_function_rate: f64,
     /// Requested lifetime of role sessions.
     pub session_seconds: i32,
+    /// Cached role credentials are renewed this long before they expire.
+    pub refresh_before: Duration,
 }
 
 impl Default for HubConfig {
@@ -33,6 +35,7 @@ impl Default for HubConfig {
             lambda_rate: 15.0,
             lambda_get_function_rate: 100.0,
             session_seconds: 3600,
+            refresh_before: REFRESH_BEFORE_EXPIRY,
         }
     }
 }
@@ -106,7 +109,7 @@ impl Hub {
             let fresh = c
                 .creds
                 .expiry()
-                .is_some_and(|e| e > SystemTime::now() + REFRESH_BEFORE_EXPIRY);
+                .is_some_and(|e| e > SystemTime::now() + self.config.refresh_before);
             if fresh && c.fingerprint == fp {
                 return Ok(c.creds.clone());
             }
@@ -190,6 +193,15 @@ impl Hub {
         Ok(client)
     }
 
+    /// How many SDK clients are cached (one per account, region and service).
+    pub fn cached_clients(&self) -> usize {
+        self.clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .lambda
+            .len()
+    }
+
     /// The limiter of one quota bucket of (account, region).
     pub fn limiter(
         &self,
@@ -229,7 +241,7 @@ impl ProvideCredentials for AccountCredentials {
                 .await
                 .map_err(CredentialsError::provider_error)?;
             if let Some(e) = creds.expiry() {
-                *creds.expiry_mut() = Some(e - REFRESH_BEFORE_EXPIRY);
+                *creds.expiry_mut() = Some(e - hub.config.refresh_before);
             }
             Ok(creds)
         })

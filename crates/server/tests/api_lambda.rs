@@ -473,3 +473,38 @@ async fn long_work_runs_as_a_job_with_progress_events() {
     let (s, b) = app.get("/jobs/nope").await;
     assert_error(s, &b, 404, "not_found");
 }
+
+#[tokio::test]
+async fn image_functions_keep_their_image_uri() {
+    let app = spawn_app().await;
+    app.register_both().await;
+    let meta = app.snapshot(&DEV, "cc-holiday-check").await;
+    let doc = app.snapshot_doc(meta["key"].as_str().unwrap()).await;
+    assert_eq!(doc["config"]["PackageType"], "Image");
+    assert_eq!(
+        doc["config"]["ImageUri"],
+        "111111111111.dkr.ecr.us-east-1.amazonaws.com/holiday-check:1.4"
+    );
+    assert_eq!(
+        doc["blobs"],
+        json!([]),
+        "an image is referenced, not copied"
+    );
+    let (s, report) = app.post("/deploy", &json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}})).await;
+    assert_eq!(s, 200, "{report}");
+    assert!(report["plan"]["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("ECR"));
+    let got = app
+        .lambda_as(&PROD)
+        .get_function()
+        .function_name("cc-holiday-check")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.code().unwrap().image_uri(),
+        Some("111111111111.dkr.ecr.us-east-1.amazonaws.com/holiday-check:1.4")
+    );
+}

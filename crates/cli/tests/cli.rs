@@ -1,0 +1,275 @@
+//! The `snapdeploy` binary as a pipeline uses it: against the sandbox, with --json output and
+//! exit codes that say what happened.
+
+use serde_json::Value;
+use snapdeploy_sandbox::seed::{DEV, PROD};
+use snapdeploy_sandbox::{Sandbox, SandboxConfig, Seed, HUB_ACCESS_KEY, HUB_SECRET_KEY};
+use std::process::Output;
+
+struct Cli {
+    sandbox_url: String,
+    data: tempfile::TempDir,
+}
+
+impl Cli {
+    async fn new() -> Self {
+        let sb = Sandbox::seeded(
+            SandboxConfig {
+                quotas_enabled: false,
+                ..SandboxConfig::default()
+            },
+            Seed::Demo,
+        );
+        let addr = sb.spawn("127.0.0.1:0").await.unwrap();
+        Self {
+            sandbox_url: format!("http://{addr}"),
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_snapdeploy"))
+            .args(args)
+            .current_dir(self.data.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", &self.sandbox_url)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", HUB_ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", HUB_SECRET_KEY)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("SNAPDEPLOY_DATA_DIR", self.data.path().join("store"))
+            .env("SNAPDEPLOY_USER", "ci-pipeline")
+            .output()
+            .await
+            .unwrap()
+    }
+
+    async fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all).await;
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_pipeline_promotes_a_function_with_the_cli() {
+    let cli = Cli::new().await;
+    for a in [&DEV, &PROD] {
+        let out = cli
+            .run(&[
+                "accounts",
+                "add",
+                "--account-id",
+                a.account_id,
+                "--name",
+                a.name,
+                "--role-arn",
+                a.role_arn,
+                "--external-id",
+                a.external_id,
+                "--regions",
+                "us-east-1",
+            ])
+            .await;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let accounts = cli.json(&["accounts", "list"]).await;
+    assert_eq!(accounts.as_array().unwrap().len(), 2);
+    assert!(!accounts.to_string().contains(DEV.external_id));
+
+    let fns = cli
+        .json(&[
+            "extract",
+            "lambda",
+            "--account-id",
+            DEV.account_id,
+            "--region",
+            "us-east-1",
+        ])
+        .await;
+    assert_eq!(fns.as_array().unwrap().len(), 5);
+    let meta = cli
+        .json(&[
+            "snapshot",
+            "lambda",
+            "cc-customer-lookup",
+            "--account-id",
+            DEV.account_id,
+            "--region",
+            "us-east-1",
+            "--note",
+            "release 42",
+        ])
+        .await;
+    assert_eq!(meta["taken_by"], "ci-pipeline");
+    let key = meta["key"].as_str().unwrap();
+    let list = cli
+        .json(&[
+            "snapshots",
+            "--account-id",
+            DEV.account_id,
+            "--service",
+            "lambda",
+        ])
+        .await;
+    assert_eq!(list[0]["key"], key);
+
+    let plan = cli
+        .json(&[
+            "deploy",
+            "--snapshot-key",
+            key,
+            "--account-id",
+            PROD.account_id,
+            "--region",
+            "us-east-1",
+            "--dry-run",
+        ])
+        .await;
+    assert_eq!(plan["action"], "update");
+    let report = cli
+        .json(&[
+            "deploy",
+            "--snapshot-key",
+            key,
+            "--account-id",
+            PROD.account_id,
+            "--region",
+            "us-east-1",
+            "--alias",
+            "live",
+        ])
+        .await;
+    assert_eq!(report["status"], "succeeded");
+    let safety = report["safety_snapshot"]["key"].as_str().unwrap();
+    let back = cli
+        .json(&[
+            "rollback",
+            "lambda",
+            "cc-customer-lookup",
+            "--account-id",
+            PROD.account_id,
+            "--region",
+            "us-east-1",
+            "--snapshot-key",
+            safety,
+        ])
+        .await;
+    assert_eq!(back["status"], "succeeded");
+
+    // Human output by default.
+    let out = cli.run(&["accounts", "list"]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("contact-centre-prod"));
+}
+
+#[tokio::test]
+async fn failures_exit_non_zero_with_a_clear_message() {
+    let cli = Cli::new().await;
+    for (args, needle) in [
+        (
+            vec![
+                "extract",
+                "s3",
+                "--account-id",
+                "111111111111",
+                "--region",
+                "us-east-1",
+            ],
+            "service",
+        ),
+        (
+            vec![
+                "extract",
+                "lambda",
+                "--account-id",
+                "111111111111",
+                "--region",
+                "us-east-1",
+            ],
+            "not registered",
+        ),
+        (
+            vec![
+                "accounts",
+                "add",
+                "--account-id",
+                "12",
+                "--name",
+                "x",
+                "--role-arn",
+                "arn:aws:iam::111111111111:role/x",
+                "--regions",
+                "us-east-1",
+            ],
+            "12 digits",
+        ),
+        (
+            vec![
+                "rollback",
+                "lambda",
+                "f",
+                "--account-id",
+                "111111111111",
+                "--region",
+                "us-east-1",
+                "--snapshot-key",
+                "../etc/passwd",
+            ],
+            "snapshot_key",
+        ),
+    ] {
+        let out = cli.run(&args).await;
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("error:") && err.contains(needle),
+            "{args:?}: {err}"
+        );
+    }
+    let out = cli
+        .run(&[
+            "accounts",
+            "add",
+            "--account-id",
+            "111111111111",
+            "--name",
+            "dev",
+            "--role-arn",
+            DEV.role_arn,
+            "--external-id",
+            "wrong-one",
+            "--regions",
+            "us-east-1",
+        ])
+        .await;
+    assert!(out.status.success());
+    let out = cli
+        .run(&[
+            "extract",
+            "lambda",
+            "--account-id",
+            "111111111111",
+            "--region",
+            "us-east-1",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AssumeRole into account 111111111111"));
+}
