@@ -179,6 +179,8 @@ def main():
     names = [f["FunctionName"] for p in lam.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 2}) for f in p["Functions"]]
     assert names == ["conf-fn", "conf-page-0", "conf-page-1", "conf-page-2"], names
     assert error_code(lam.list_functions, Marker="garbage")[0] == "InvalidParameterValueException"
+    everything = [(f["FunctionName"], f["Version"]) for f in lam.list_functions(FunctionVersion="ALL")["Functions"]]
+    assert everything[:3] == [("conf-fn", "$LATEST"), ("conf-fn", "1"), ("conf-fn", "2")], everything
 
     assert error_code(lam.delete_function, FunctionName="conf-fn", Qualifier="2")[0] == "ResourceConflictException"
     lam.delete_function(FunctionName="conf-fn")

@@ -274,39 +274,49 @@ impl Provider for LambdaProvider {
 
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
         let client = ctx.lambda().await?;
-        let mut functions = Vec::new();
+        // FunctionVersion=ALL returns the published versions in the same pages as the
+        // functions, which saves one ListVersionsByFunction call per function.
+        let mut functions: Vec<FunctionConfiguration> = Vec::new();
+        let mut versions: HashMap<String, Vec<String>> = HashMap::new();
         let mut marker = None;
         loop {
             ctx.pace("control").await;
             let page = client
                 .list_functions()
+                .function_version(aws_sdk_lambda::types::FunctionVersion::All)
                 .set_marker(marker.take())
                 .max_items(50)
                 .send()
                 .await
                 .map_err(svc("listing functions"))?;
-            functions.extend(page.functions().iter().cloned());
+            for f in page.functions() {
+                let name = f.function_name().unwrap_or_default().to_owned();
+                match f.version() {
+                    Some("$LATEST") | None => functions.push(f.clone()),
+                    Some(v) => versions.entry(name).or_default().push(v.to_owned()),
+                }
+            }
             match page.next_marker() {
                 Some(m) => marker = Some(m.to_owned()),
                 None => break,
             }
         }
         let total = functions.len() as u64;
-        progress.report("listing versions and aliases", 0, total);
-        // Versions and aliases need two calls per function; the limiter paces them, so they
-        // run concurrently up to what the quota allows.
+        progress.report("listing aliases", 0, total);
+        // Aliases need one call per function; the limiter paces them, so they run
+        // concurrently up to what the quota allows.
         let done = std::sync::atomic::AtomicU64::new(0);
         let summaries = futures::future::try_join_all(functions.iter().map(|f| {
             let client = client.clone();
             let done = &done;
+            let versions = &versions;
             async move {
                 let name = f.function_name().unwrap_or_default().to_owned();
-                let (versions, aliases) = tokio::try_join!(
-                    list_versions(ctx, &client, &name),
-                    list_aliases(ctx, &client, &name)
-                )?;
+                let aliases = list_aliases(ctx, &client, &name).await?;
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress.report(&name, n, total);
+                let mut published = versions.get(&name).cloned().unwrap_or_default();
+                published.sort_by_key(|v| v.parse::<u64>().unwrap_or(u64::MAX));
                 Ok::<Value, AwsError>(json!({
                     "FunctionName": name,
                     "FunctionArn": f.function_arn(),
@@ -317,7 +327,7 @@ impl Provider for LambdaProvider {
                     "LastModified": f.last_modified(),
                     "CodeSize": f.code_size(),
                     "Description": f.description(),
-                    "Versions": versions.iter().map(|v| &v["Version"]).collect::<Vec<_>>(),
+                    "Versions": published,
                     "Aliases": aliases.iter().map(|a| json!({"Name": a["Name"], "FunctionVersion": a["FunctionVersion"]})).collect::<Vec<_>>(),
                 }))
             }

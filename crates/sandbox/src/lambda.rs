@@ -651,11 +651,32 @@ fn decode_marker(m: &str) -> Option<usize> {
 }
 
 fn list_functions(w: &mut World, ctx: &Ctx, req: &Req) -> Res {
+    // FunctionVersion=ALL lists every published version after each $LATEST, as AWS does.
+    let all_versions = match req.query_one("FunctionVersion").as_deref() {
+        None => false,
+        Some("ALL") => true,
+        Some(_) => {
+            return Err(validation(
+                "functionVersion",
+                "Member must satisfy enum value set: [ALL]",
+            ))
+        }
+    };
     let all: Vec<Value> = w
         .lambda_region(&ctx.account, &ctx.region)
         .functions
         .values()
-        .map(|f| Value::Object(render(f)))
+        .flat_map(|f| {
+            let mut items = vec![Value::Object(render(f))];
+            if all_versions {
+                items.extend(
+                    f.versions
+                        .iter()
+                        .map(|(n, v)| Value::Object(render_version(f, *n, v))),
+                );
+            }
+            items
+        })
         .collect();
     let (items, next) = page(&all, req, 50)?;
     let mut out = json!({"Functions": items});

@@ -12,6 +12,9 @@ pub struct SqliteAccountStore {
 
 impl SqliteAccountStore {
     pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(backend("creating the registry folder"))?;
+        }
         let conn = Connection::open(path).map_err(backend("opening the SQLite registry"))?;
         Self::init(conn)
     }
