@@ -186,6 +186,100 @@ def main():
     lam.delete_function(FunctionName="conf-fn")
     assert error_code(lam.get_function, FunctionName="conf-fn") == ("ResourceNotFoundException", 404)
 
+    # --- Lex V2 models -------------------------------------------------------------------
+    lex = client("lexv2-models", *session)
+    bot_role = "arn:aws:iam::111111111111:role/lex-bot"
+    created = lex.create_bot(botName="ConfBot", roleArn=bot_role, dataPrivacy={"childDirected": False},
+                             idleSessionTTLInSeconds=300, botTags={"team": "qa"})
+    bot_id = created["botId"]
+    assert created["botStatus"] == "Creating" and len(bot_id) == 10
+    assert error_code(lex.create_bot, botName="ConfBot", roleArn=bot_role, dataPrivacy={"childDirected": False},
+                      idleSessionTTLInSeconds=300)[0] == "PreconditionFailedException"
+    assert error_code(lex.create_bot, botName="Bad Name", roleArn=bot_role, dataPrivacy={"childDirected": False},
+                      idleSessionTTLInSeconds=300)[0] == "ValidationException"
+    assert lex.describe_bot(botId=bot_id)["botStatus"] == "Available"
+    assert [b["botName"] for b in lex.list_bots()["botSummaries"]] == ["ConfBot"]
+    assert lex.list_tags_for_resource(resourceARN=f"arn:aws:lex:us-east-1:111111111111:bot/{bot_id}")["tags"] == {"team": "qa"}
+
+    # A LexJson archive imported over the empty bot, as a promotion does.
+    archive = io.BytesIO()
+    intent = {"name": "Greet", "identifier": "GREET00001", "sampleUtterances": [{"utterance": "hello"}]}
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("Manifest.json", json.dumps({"metadata": {"schemaVersion": "1", "fileFormat": "LexJson", "resourceType": "Bot"}}))
+        z.writestr("ConfBot/Bot.json", json.dumps({"name": "ConfBot", "version": "DRAFT", "description": "imported", "dataPrivacy": {"childDirected": False}, "idleSessionTTLInSeconds": 300}))
+        z.writestr("ConfBot/BotLocales/en_US/BotLocale.json", json.dumps({"identifier": "en_US", "nluConfidenceThreshold": 0.4, "voiceSettings": {"voiceId": "Danielle"}}))
+        z.writestr("ConfBot/BotLocales/en_US/Intents/Greet/Intent.json", json.dumps(intent))
+        z.writestr("ConfBot/BotLocales/en_US/Intents/Greet/Slots/Name/Slot.json", json.dumps({"name": "Name", "slotTypeName": "AMAZON.FirstName"}))
+    upload = lex.create_upload_url()
+    put = urllib.request.Request(upload["uploadUrl"], data=archive.getvalue(), method="PUT")
+    assert urllib.request.urlopen(put).status == 200
+    started = lex.start_import(importId=upload["importId"], mergeStrategy="Overwrite",
+                               resourceSpecification={"botImportSpecification": {"botName": "ConfBot", "roleArn": bot_role,
+                                                      "dataPrivacy": {"childDirected": False}, "idleSessionTTLInSeconds": 300}})
+    assert started["importStatus"] == "InProgress"
+    for _ in range(200):
+        imp = lex.describe_import(importId=upload["importId"])
+        if imp["importStatus"] != "InProgress":
+            break
+        time.sleep(0.02)
+    assert imp["importStatus"] == "Completed" and imp["importedResourceId"] == bot_id, imp
+
+    loc = lex.describe_bot_locale(botId=bot_id, botVersion="DRAFT", localeId="en_US")
+    assert loc["botLocaleStatus"] == "NotBuilt" and loc["intentsCount"] == 1, loc
+    assert error_code(lex.create_bot_version, botId=bot_id,
+                      botVersionLocaleSpecification={"en_US": {"sourceBotVersion": "DRAFT"}})[0] == "PreconditionFailedException"
+    assert lex.build_bot_locale(botId=bot_id, botVersion="DRAFT", localeId="en_US")["botLocaleStatus"] == "Building"
+    for _ in range(200):
+        loc = lex.describe_bot_locale(botId=bot_id, botVersion="DRAFT", localeId="en_US")
+        if loc["botLocaleStatus"] != "Building":
+            break
+        time.sleep(0.02)
+    assert loc["botLocaleStatus"] == "Built", loc
+    assert [l["localeId"] for l in lex.list_bot_locales(botId=bot_id, botVersion="DRAFT")["botLocaleSummaries"]] == ["en_US"]
+    ver = lex.create_bot_version(botId=bot_id, botVersionLocaleSpecification={"en_US": {"sourceBotVersion": "DRAFT"}})
+    assert ver["botVersion"] == "1" and ver["botStatus"] == "Versioning"
+    assert lex.describe_bot_version(botId=bot_id, botVersion="1")["botStatus"] == "Available"
+    assert [v["botVersion"] for v in lex.list_bot_versions(botId=bot_id)["botVersionSummaries"]] == ["DRAFT", "1"]
+
+    hook = {"lambdaCodeHook": {"lambdaARN": "arn:aws:lambda:us-east-1:111111111111:function:conf-page-0", "codeHookInterfaceVersion": "1.0"}}
+    alias = lex.create_bot_alias(botId=bot_id, botAliasName="live", botVersion="1",
+                                 botAliasLocaleSettings={"en_US": {"enabled": True, "codeHookSpecification": hook}})
+    alias_id = alias["botAliasId"]
+    assert alias["botAliasStatus"] == "Creating"
+    assert error_code(lex.create_bot_alias, botId=bot_id, botAliasName="live", botVersion="1")[0] == "ConflictException"
+    assert error_code(lex.create_bot_alias, botId=bot_id, botAliasName="other", botVersion="7")[0] == "ResourceNotFoundException"
+    described = lex.describe_bot_alias(botId=bot_id, botAliasId=alias_id)
+    assert described["botAliasLocaleSettings"]["en_US"]["codeHookSpecification"] == hook and described["botVersion"] == "1"
+    lex.update_bot_alias(botId=bot_id, botAliasId=alias_id, botAliasName="live", botVersion="DRAFT")
+    assert lex.describe_bot_alias(botId=bot_id, botAliasId=alias_id)["botVersion"] == "DRAFT"
+    assert sorted(a["botAliasName"] for a in lex.list_bot_aliases(botId=bot_id)["botAliasSummaries"]) == ["TestBotAlias", "live"]
+    lex.update_bot_alias(botId=bot_id, botAliasId=alias_id, botAliasName="live", botVersion="1")
+    assert error_code(lex.delete_bot_version, botId=bot_id, botVersion="1")[0] == "PreconditionFailedException"
+
+    export = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "1"}}, fileFormat="LexJson")
+    assert export["exportStatus"] == "InProgress"
+    done = lex.describe_export(exportId=export["exportId"])
+    assert done["exportStatus"] == "Completed"
+    with urllib.request.urlopen(done["downloadUrl"]) as r:
+        names = sorted(zipfile.ZipFile(io.BytesIO(r.read())).namelist())
+    assert names == ["ConfBot/Bot.json", "ConfBot/BotLocales/en_US/BotLocale.json", "ConfBot/BotLocales/en_US/Intents/Greet/Intent.json",
+                     "ConfBot/BotLocales/en_US/Intents/Greet/Slots/Name/Slot.json", "Manifest.json"], names
+
+    # A file that is not a Lex export fails the import, and the bot is left as it was.
+    bad = lex.create_upload_url()
+    urllib.request.urlopen(urllib.request.Request(bad["uploadUrl"], data=b"not a zip", method="PUT"))
+    lex.start_import(importId=bad["importId"], mergeStrategy="Overwrite",
+                     resourceSpecification={"botImportSpecification": {"botName": "ConfBot", "roleArn": bot_role,
+                                            "dataPrivacy": {"childDirected": False}}})
+    for _ in range(200):
+        imp = lex.describe_import(importId=bad["importId"])
+        if imp["importStatus"] != "InProgress":
+            break
+        time.sleep(0.02)
+    assert imp["importStatus"] == "Failed" and imp["failureReasons"], imp
+    assert lex.describe_bot_locale(botId=bot_id, botVersion="DRAFT", localeId="en_US")["intentsCount"] == 1
+    assert error_code(lex.describe_bot, botId="NOSUCHBOT0") == ("ResourceNotFoundException", 404)
+
     # Quotas: past 15 control-plane calls per second the sandbox answers 429 as Lambda does.
     control("PUT", "quotas", {"enabled": True})
     strict = client("lambda", *session, config=NO_RETRY)

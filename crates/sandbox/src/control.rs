@@ -39,6 +39,7 @@ pub async fn handle(sb: &Sandbox, req: Req) -> Response {
     match (&req.method, segments.as_slice()) {
         (&Method::GET, ["health"]) => json(200, &json!({"sandbox": true, "status": "ok"})),
         (&Method::GET, ["download", token]) => download(sb, token),
+        (&Method::PUT, ["upload", id]) => upload(sb, id, &req),
         (&Method::GET, ["counters"]) => json(200, &sb.counters()),
         (&Method::DELETE, ["counters"]) => {
             sb.inner.reset_counters();
@@ -109,4 +110,23 @@ fn download(sb: &Sandbox, token: &str) -> Response {
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     r
+}
+
+/// Takes the bytes PUT to an upload URL (CreateUploadUrl), as S3 takes a pre-signed PUT.
+fn upload(sb: &Sandbox, id: &str, req: &Req) -> Response {
+    let mut world = sb.inner.world();
+    let live = world
+        .upload_slots
+        .get(id)
+        .is_some_and(|exp| *exp > Instant::now());
+    if !live {
+        let mut r = Response::new(Body::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+        ));
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        return r;
+    }
+    world.upload_slots.remove(id);
+    world.lex_uploads.insert(id.to_owned(), req.body.to_vec());
+    empty(200)
 }

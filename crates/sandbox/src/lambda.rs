@@ -4,7 +4,7 @@
 
 use crate::auth::Scope;
 use crate::http::{empty, hv, json, json_error, percent_decode, Req};
-use crate::state::{FaultAction, Principal, World};
+use crate::state::{Principal, World};
 use crate::Sandbox;
 use axum::http::Method;
 use axum::response::Response;
@@ -146,39 +146,6 @@ fn new_revision() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Applies an injected fault for `service:operation`, if one is due. Shared with STS.
-pub async fn apply_fault(
-    sb: &Sandbox,
-    service: &str,
-    operation: &str,
-    error: impl Fn(u16, &str, &str) -> Response,
-) -> Option<Response> {
-    let action = sb.inner.world().fault_for(service, operation);
-    let op = format!("{service}:{operation}");
-    match action {
-        FaultAction::None => None,
-        FaultAction::Delay(d) => {
-            tokio::time::sleep(d).await;
-            None
-        }
-        FaultAction::Fail {
-            delay,
-            status,
-            code,
-            message,
-        } => {
-            tokio::time::sleep(delay).await;
-            sb.inner.count(&op, |c| c.faulted += 1);
-            Some(error(status, &code, &message))
-        }
-        FaultAction::Drop(delay) => {
-            tokio::time::sleep(delay).await;
-            sb.inner.count(&op, |c| c.faulted += 1);
-            Some(crate::http::dropped_connection())
-        }
-    }
-}
-
 enum Route {
     ListFunctions,
     CreateFunction,
@@ -297,7 +264,7 @@ pub async fn handle(sb: &Sandbox, principal: &Principal, scope: &Scope, req: Req
     let op = route.name();
     let counter = format!("lambda:{op}");
     sb.inner.count(&counter, |c| c.calls += 1);
-    if let Some(r) = apply_fault(sb, "lambda", op, json_error).await {
+    if let Some(r) = crate::apply_fault(sb, "lambda", op, json_error).await {
         return r;
     }
     let mut world = sb.inner.world();

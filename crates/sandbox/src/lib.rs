@@ -12,12 +12,14 @@ mod auth;
 mod control;
 mod http;
 mod lambda;
+mod lex;
 mod quota;
 pub mod seed;
 mod state;
 mod sts;
 mod zipfile;
 
+pub use lex::{parse_export, ParsedExport};
 pub use seed::{Seed, SeedAccount, HUB_ACCESS_KEY, HUB_ACCOUNT, HUB_SECRET_KEY};
 pub use state::{Principal, RoleDef, SandboxConfig};
 pub use zipfile::make_zip;
@@ -139,10 +141,45 @@ async fn dispatch(sb: &Sandbox, req: http::Req) -> Response {
     match scope.service.as_str() {
         "sts" => sts::handle(sb, &principal, &scope, req).await,
         "lambda" => lambda::handle(sb, &principal, &scope, req).await,
+        "lex" => lex::handle(sb, &principal, &scope, req).await,
         other => http::json_error(
             400,
             "UnknownServiceException",
             &format!("The SnapDeploy sandbox does not implement the '{other}' service"),
         ),
+    }
+}
+
+/// Applies an injected fault for `service:operation`, if one is due; `error` renders it in
+/// the service's own error format.
+pub(crate) async fn apply_fault(
+    sb: &Sandbox,
+    service: &str,
+    operation: &str,
+    error: impl Fn(u16, &str, &str) -> Response,
+) -> Option<Response> {
+    let action = sb.inner.world().fault_for(service, operation);
+    let op = format!("{service}:{operation}");
+    match action {
+        state::FaultAction::None => None,
+        state::FaultAction::Delay(d) => {
+            tokio::time::sleep(d).await;
+            None
+        }
+        state::FaultAction::Fail {
+            delay,
+            status,
+            code,
+            message,
+        } => {
+            tokio::time::sleep(delay).await;
+            sb.inner.count(&op, |c| c.faulted += 1);
+            Some(error(status, &code, &message))
+        }
+        state::FaultAction::Drop(delay) => {
+            tokio::time::sleep(delay).await;
+            sb.inner.count(&op, |c| c.faulted += 1);
+            Some(crate::http::dropped_connection())
+        }
     }
 }

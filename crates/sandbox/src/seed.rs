@@ -3,6 +3,7 @@
 //! benchmarks).
 
 use crate::lambda::{seed_function, seed_permission, seed_publish, seed_update};
+use crate::lex::{seed_alias, seed_bot, seed_version, Locale};
 use crate::state::RoleDef;
 use crate::zipfile::make_zip;
 use crate::Sandbox;
@@ -83,6 +84,7 @@ pub fn load(sb: &Sandbox, seed: Seed) {
         return;
     }
     demo_lambda(sb);
+    demo_lex(sb);
     if seed == Seed::Large {
         large_lambda(sb, 500);
     }
@@ -204,7 +206,7 @@ fn demo_lambda(sb: &Sandbox) {
             "lex-orders-fulfillment",
             json!({
                 "StatementId": "lex-invoke", "Action": "lambda:InvokeFunction", "Principal": "lexv2.amazonaws.com",
-                "SourceArn": format!("arn:aws:lex:{r}:{acct}:bot-alias/ORDERSBOT1/TSTALIASID"),
+                "SourceArn": format!("arn:aws:lex:{r}:{acct}:bot-alias/{ORDERS_BOT_ID}/*"),
             }),
         );
     }
@@ -233,4 +235,121 @@ fn large_lambda(sb: &Sandbox, count: usize) {
             seed_publish(&mut w, DEV.account_id, SEED_REGION, &name, Some("live"));
         }
     }
+}
+
+pub const ORDERS_BOT: &str = "OrdersBot";
+pub const ORDERS_BOT_ID: &str = "ORDERSBOT1";
+
+fn utterances(list: &[&str]) -> Value {
+    json!(list
+        .iter()
+        .map(|u| json!({"utterance": u}))
+        .collect::<Vec<_>>())
+}
+
+fn orders_locale(lang: &str) -> Locale {
+    let (order, status, flavours, greeting, voice) = match lang {
+        "es_US" => (
+            [
+                "quiero pedir una {Size} {Pizza}",
+                "pedir pizza",
+                "me gustaría ordenar",
+            ],
+            ["dónde está mi pedido", "estado del pedido {OrderNumber}"],
+            [
+                ("margarita", vec!["margherita"]),
+                ("pepperoni", vec!["salami"]),
+                ("vegetariana", vec!["verduras"]),
+            ],
+            "¿Qué pizza quieres?",
+            "Lupe",
+        ),
+        _ => (
+            [
+                "I want to order a {Size} {Pizza}",
+                "order a pizza",
+                "I'd like to place an order",
+            ],
+            ["where is my order", "status of order {OrderNumber}"],
+            [
+                ("margherita", vec!["margarita", "cheese"]),
+                ("pepperoni", vec!["salami"]),
+                ("veggie", vec!["vegetarian"]),
+            ],
+            "Which pizza would you like?",
+            "Danielle",
+        ),
+    };
+    let slot = |name: &str, ty: &str, prompt: &str| {
+        json!({"name": name, "identifier": name.to_uppercase(), "slotTypeName": ty, "description": "",
+               "valueElicitationSetting": {"slotConstraint": "Required",
+                   "promptSpecification": {"maxRetries": 2, "allowInterrupt": true,
+                       "messageGroupsList": [{"message": {"plainTextMessage": {"value": prompt}}}]}}})
+    };
+    let mut l = Locale::new(
+        json!({"description": format!("Orders in {lang}"), "nluConfidenceThreshold": 0.4, "voiceSettings": {"voiceId": voice, "engine": "neural"}})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    l.intents.insert("OrderPizza".into(), json!({
+        "name": "OrderPizza", "identifier": "ORDERPIZZA", "description": "Order a pizza",
+        "sampleUtterances": utterances(&order), "fulfillmentCodeHook": {"enabled": true},
+        "slotPriorities": [{"priority": 1, "slotName": "Pizza"}, {"priority": 2, "slotName": "Size"}],
+        "slots": {"Pizza": slot("Pizza", "PizzaType", greeting), "Size": slot("Size", "PizzaSize", "Small, medium or large?")},
+    }));
+    l.intents.insert("CheckOrderStatus".into(), json!({
+        "name": "CheckOrderStatus", "identifier": "CHECKORDER", "description": "Where is my order",
+        "sampleUtterances": utterances(&status), "fulfillmentCodeHook": {"enabled": true},
+        "slotPriorities": [{"priority": 1, "slotName": "OrderNumber"}],
+        "slots": {"OrderNumber": slot("OrderNumber", "AMAZON.Number", "What is your order number?")},
+    }));
+    l.intents.insert("FallbackIntent".into(), json!({
+        "name": "FallbackIntent", "identifier": "FALLBCKINT", "description": "Default intent when no other intent matches",
+        "parentIntentSignature": "AMAZON.FallbackIntent", "sampleUtterances": [], "slots": {},
+    }));
+    let values = |pairs: &[(&str, Vec<&str>)]| {
+        json!(pairs.iter().map(|(v, syn)| json!({"sampleValue": {"value": v}, "synonyms": syn.iter().map(|s| json!({"value": s})).collect::<Vec<_>>()})).collect::<Vec<_>>())
+    };
+    l.slot_types.insert("PizzaType".into(), json!({"name": "PizzaType", "identifier": "PIZZATYPE1", "description": "Pizzas on the menu",
+        "slotTypeValues": values(&flavours), "valueSelectionSetting": {"resolutionStrategy": "TopResolution"}}));
+    l.slot_types.insert("PizzaSize".into(), json!({"name": "PizzaSize", "identifier": "PIZZASIZE1", "description": "Sizes",
+        "slotTypeValues": values(&[("small", vec![]), ("medium", vec!["regular"]), ("large", vec!["big"])]), "valueSelectionSetting": {"resolutionStrategy": "OriginalValue"}}));
+    l
+}
+
+fn demo_lex(sb: &Sandbox) {
+    let mut w = sb.inner.world();
+    let w = &mut *w;
+    let (acct, r) = (DEV.account_id, SEED_REGION);
+    let mut locales = std::collections::BTreeMap::new();
+    locales.insert("en_US".to_owned(), orders_locale("en_US"));
+    let id = seed_bot(w, acct, r, ORDERS_BOT_ID, ORDERS_BOT, &format!("arn:aws:iam::{acct}:role/aws-service-role/lexv2.amazonaws.com/AWSServiceRoleForLexV2Bots_Orders"), locales);
+    let v1 = seed_version(w, acct, r, &id, "English only").unwrap_or_default();
+    // Version 2 adds Spanish.
+    if let Some(b) = w
+        .lex
+        .get_mut(&(acct.into(), r.into()))
+        .and_then(|x| x.bots.get_mut(&id))
+    {
+        if let Some(d) = b.versions.get_mut("DRAFT") {
+            let mut es = orders_locale("es_US");
+            es.status = "Built".into();
+            d.locales.insert("es_US".into(), es);
+        }
+    }
+    let v2 = seed_version(w, acct, r, &id, "English and Spanish").unwrap_or_default();
+    let hook = json!({"lambdaCodeHook": {"lambdaARN": format!("arn:aws:lambda:{r}:{acct}:function:lex-orders-fulfillment"), "codeHookInterfaceVersion": "1.0"}});
+    let settings = json!({"en_US": {"enabled": true, "codeHookSpecification": hook}, "es_US": {"enabled": true, "codeHookSpecification": hook}});
+    seed_alias(w, acct, r, &id, "LIVEALIAS1", "live", &v2, settings.clone());
+    seed_alias(
+        w,
+        acct,
+        r,
+        &id,
+        "TESTALIAS1",
+        "test",
+        &v1,
+        json!({"en_US": settings["en_US"]}),
+    );
 }

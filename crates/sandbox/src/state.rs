@@ -2,6 +2,7 @@
 
 use crate::auth::{refused, Scope};
 use crate::lambda::LambdaRegion;
+use crate::lex::{Export, Import, LexRegion};
 use crate::quota::Quotas;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -144,6 +145,13 @@ pub struct World {
     pub accounts: BTreeSet<String>,
     pub roles: HashMap<String, RoleDef>,
     pub lambda: HashMap<(String, String), LambdaRegion>,
+    pub lex: HashMap<(String, String), LexRegion>,
+    pub lex_exports: HashMap<String, Export>,
+    pub lex_imports: HashMap<String, Import>,
+    /// Bytes PUT to an upload URL, by import id, until StartImport takes them.
+    pub lex_uploads: HashMap<String, Vec<u8>>,
+    /// Upload URLs handed out and not yet used: import id -> expiry.
+    pub upload_slots: HashMap<String, Instant>,
     pub downloads: HashMap<String, Download>,
     pub faults: Vec<Fault>,
     pub quotas: Quotas,
@@ -185,6 +193,15 @@ impl World {
             },
         );
         format!("/_sandbox/download/{token}")
+    }
+
+    /// An upload URL (a pre-signed PUT, as CreateUploadUrl hands out) for `id`.
+    pub fn add_upload(&mut self, id: &str) -> String {
+        let now = Instant::now();
+        self.upload_slots.retain(|_, exp| *exp > now);
+        self.upload_slots
+            .insert(id.into(), now + self.config.download_ttl);
+        format!("/_sandbox/upload/{id}")
     }
 
     /// Decides what an injected fault does to this call, if any.
@@ -230,6 +247,11 @@ impl Shared {
                 accounts: BTreeSet::new(),
                 roles: HashMap::new(),
                 lambda: HashMap::new(),
+                lex: HashMap::new(),
+                lex_exports: HashMap::new(),
+                lex_imports: HashMap::new(),
+                lex_uploads: HashMap::new(),
+                upload_slots: HashMap::new(),
                 downloads: HashMap::new(),
                 faults: Vec::new(),
                 quotas: Quotas::default(),

@@ -37,7 +37,7 @@ pub async fn handle(sb: &Sandbox, principal: &Principal, _scope: &Scope, req: Re
     let action = params.get("Action").cloned().unwrap_or_default();
     let op = format!("sts:{action}");
     sb.inner.count(&op, |c| c.calls += 1);
-    if let Some(r) = crate::lambda::apply_fault(sb, "sts", &action, error_xml).await {
+    if let Some(r) = crate::apply_fault(sb, "sts", &action, error_xml).await {
         return r;
     }
     match action.as_str() {
