@@ -5,6 +5,7 @@ pub mod account;
 pub mod canonical;
 pub mod diff;
 pub mod ids;
+pub mod lexjson;
 pub mod plan;
 pub mod remap;
 pub mod snapshot;

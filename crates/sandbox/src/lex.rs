@@ -13,9 +13,9 @@ use crate::Sandbox;
 use axum::http::Method;
 use axum::response::Response;
 use rand::Rng;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use snapdeploy_core::lexjson::{self, locale_name, LexExport, LexLocale};
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read, Write};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,11 +33,7 @@ pub struct LexRegion {
 
 #[derive(Clone)]
 pub struct Locale {
-    /// BotLocale.json
-    pub meta: Map<String, Value>,
-    /// Intent.json by intent name, each with a `slots` map of Slot.json by slot name.
-    pub intents: BTreeMap<String, Value>,
-    pub slot_types: BTreeMap<String, Value>,
+    pub def: LexLocale,
     pub status: String,
     pub ready_at: Instant,
     pub failure: Option<String>,
@@ -145,28 +141,10 @@ fn valid_name(n: &str) -> bool {
     true
 }
 
-fn locale_name(id: &str) -> &'static str {
-    match id {
-        "en_US" => "English (US)",
-        "en_GB" => "English (GB)",
-        "en_AU" => "English (AU)",
-        "es_US" => "Spanish (US)",
-        "es_ES" => "Spanish (Spain)",
-        "fr_FR" => "French (France)",
-        "fr_CA" => "French (Canada)",
-        "de_DE" => "German (Germany)",
-        "it_IT" => "Italian (Italy)",
-        "ja_JP" => "Japanese (Japan)",
-        _ => "Unknown",
-    }
-}
-
 impl Locale {
-    pub fn new(meta: Map<String, Value>) -> Self {
+    pub fn new(def: LexLocale) -> Self {
         Self {
-            meta,
-            intents: BTreeMap::new(),
-            slot_types: BTreeMap::new(),
+            def,
             status: "NotBuilt".into(),
             ready_at: Instant::now(),
             failure: None,
@@ -177,7 +155,7 @@ impl Locale {
     fn settle(&mut self) {
         if self.status == "Building" && Instant::now() >= self.ready_at {
             // Lex refuses to build an intent without sample utterances (FallbackIntent aside).
-            let bad = self.intents.iter().find(|(n, i)| {
+            let bad = self.def.intents.iter().find(|(n, i)| {
                 n.as_str() != "FallbackIntent"
                     && i["sampleUtterances"]
                         .as_array()
@@ -506,7 +484,7 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, body: &Value) -> Res {
             let items: Vec<Value> = ver
                 .locales
                 .iter()
-                .map(|(lid, l)| json!({"localeId": lid, "localeName": locale_name(lid), "description": l.meta.get("description"), "botLocaleStatus": l.status, "lastUpdatedDateTime": l.updated}))
+                .map(|(lid, l)| json!({"localeId": lid, "localeName": locale_name(lid), "description": l.def.meta.get("description"), "botLocaleStatus": l.status, "lastUpdatedDateTime": l.updated}))
                 .collect();
             let (items, next) = page(items, body)?;
             Ok(json(
@@ -527,8 +505,8 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, body: &Value) -> Res {
                 })?;
             let mut out = json!({
                 "botId": id, "botVersion": v, "localeId": lid, "localeName": locale_name(&lid),
-                "description": l.meta.get("description"), "nluIntentConfidenceThreshold": l.meta.get("nluConfidenceThreshold"),
-                "voiceSettings": l.meta.get("voiceSettings"), "intentsCount": l.intents.len(), "slotTypesCount": l.slot_types.len(),
+                "description": l.def.meta.get("description"), "nluIntentConfidenceThreshold": l.def.meta.get("nluConfidenceThreshold"),
+                "voiceSettings": l.def.meta.get("voiceSettings"), "intentsCount": l.def.intents.len(), "slotTypesCount": l.def.slot_types.len(),
                 "botLocaleStatus": l.status, "creationDateTime": l.updated, "lastUpdatedDateTime": l.updated,
             });
             if let Some(f) = &l.failure {
@@ -889,164 +867,19 @@ fn alias_json(bot_id: &str, a: &BotAlias, status: &str) -> Value {
 
 // ---------- LexJson export and import ----------
 
-/// Builds the LexJson zip of one bot version.
-pub fn export_zip(b: &Bot, version: &str) -> Option<Vec<u8>> {
+/// The LexJson zip of one bot version.
+fn export_zip(b: &Bot, version: &str) -> Option<Vec<u8>> {
     let ver = b.versions.get(version)?;
-    let mut files: Vec<(String, Value)> = Vec::new();
-    files.push((
-        "Manifest.json".into(),
-        json!({"metadata": {"schemaVersion": "1", "fileFormat": "LexJson", "resourceType": "Bot"}}),
-    ));
-    let root = b.name.clone();
-    files.push((
-        format!("{root}/Bot.json"),
-        json!({"name": b.name, "version": version, "description": b.description, "identifier": b.id,
-        "dataPrivacy": b.data_privacy, "idleSessionTTLInSeconds": b.idle_ttl}),
-    ));
-    for (lid, l) in &ver.locales {
-        let mut meta = l.meta.clone();
-        meta.insert("identifier".into(), json!(lid));
-        meta.insert("name".into(), json!(locale_name(lid)));
-        files.push((
-            format!("{root}/BotLocales/{lid}/BotLocale.json"),
-            Value::Object(meta),
-        ));
-        for (iname, intent) in &l.intents {
-            let mut i = intent.clone();
-            let slots = i
-                .as_object_mut()
-                .and_then(|m| m.remove("slots"))
-                .unwrap_or(json!({}));
-            files.push((
-                format!("{root}/BotLocales/{lid}/Intents/{iname}/Intent.json"),
-                i,
-            ));
-            for (sname, slot) in slots.as_object().into_iter().flatten() {
-                files.push((
-                    format!("{root}/BotLocales/{lid}/Intents/{iname}/Slots/{sname}/Slot.json"),
-                    slot.clone(),
-                ));
-            }
-        }
-        for (tname, t) in &l.slot_types {
-            files.push((
-                format!("{root}/BotLocales/{lid}/SlotTypes/{tname}/SlotType.json"),
-                t.clone(),
-            ));
-        }
-    }
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts =
-        zip::write::SimpleFileOptions::default().last_modified_time(zip::DateTime::default());
-    for (name, v) in files {
-        w.start_file(name, opts).ok()?;
-        w.write_all(serde_json::to_string_pretty(&v).ok()?.as_bytes())
-            .ok()?;
-    }
-    Some(w.finish().ok()?.into_inner())
-}
-
-/// A parsed LexJson export: Bot.json and, per locale, BotLocale.json, intents (with their
-/// slots) and slot types.
-pub struct ParsedExport {
-    pub bot: Value,
-    pub locales: BTreeMap<String, Locale>,
-}
-
-/// Reads a LexJson zip, or says why it is not one.
-pub fn parse_export(bytes: &[u8]) -> Result<ParsedExport, String> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a zip archive: {e}"))?;
-    let mut files: BTreeMap<String, Value> = BTreeMap::new();
-    for i in 0..archive.len() {
-        let mut f = archive
-            .by_index(i)
-            .map_err(|e| format!("unreadable zip entry: {e}"))?;
-        if f.is_dir() {
-            continue;
-        }
-        let name = f.name().to_owned();
-        let mut text = String::new();
-        f.read_to_string(&mut text)
-            .map_err(|e| format!("{name}: {e}"))?;
-        let v: Value =
-            serde_json::from_str(&text).map_err(|e| format!("{name} is not JSON: {e}"))?;
-        files.insert(name, v);
-    }
-    let manifest = files
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("manifest.json"))
-        .map(|(_, v)| v)
-        .ok_or("the archive has no Manifest.json")?;
-    if manifest["metadata"]["fileFormat"] != "LexJson"
-        || manifest["metadata"]["resourceType"] != "Bot"
-    {
-        return Err("Manifest.json does not describe a LexJson bot export".into());
-    }
-    let (bot_path, bot) = files
-        .iter()
-        .find(|(k, _)| k.ends_with("/Bot.json") && k.matches('/').count() == 1)
-        .ok_or("the archive has no <bot>/Bot.json")?;
-    let root = bot_path.trim_end_matches("Bot.json").to_owned();
-    let mut locales: BTreeMap<String, Locale> = BTreeMap::new();
-    for (path, v) in &files {
-        let Some(rest) = path.strip_prefix(&format!("{root}BotLocales/")) else {
-            continue;
-        };
-        let parts: Vec<&str> = rest.split('/').collect();
-        match parts.as_slice() {
-            [lid, "BotLocale.json"] => {
-                let mut meta = v
-                    .as_object()
-                    .cloned()
-                    .ok_or(format!("{path} is not an object"))?;
-                meta.remove("identifier");
-                meta.remove("name");
-                locales
-                    .entry(lid.to_string())
-                    .or_insert_with(|| Locale::new(Map::new()))
-                    .meta = meta;
-            }
-            [lid, "Intents", iname, "Intent.json"] => {
-                let l = locales
-                    .entry(lid.to_string())
-                    .or_insert_with(|| Locale::new(Map::new()));
-                let slots = l
-                    .intents
-                    .get(*iname)
-                    .and_then(|i| i.get("slots"))
-                    .cloned()
-                    .unwrap_or(json!({}));
-                let mut intent = v.clone();
-                intent["slots"] = slots;
-                l.intents.insert(iname.to_string(), intent);
-            }
-            [lid, "Intents", iname, "Slots", sname, "Slot.json"] => {
-                let l = locales
-                    .entry(lid.to_string())
-                    .or_insert_with(|| Locale::new(Map::new()));
-                let intent = l
-                    .intents
-                    .entry(iname.to_string())
-                    .or_insert_with(|| json!({"name": iname, "slots": {}}));
-                intent["slots"][*sname] = v.clone();
-            }
-            [lid, "SlotTypes", tname, "SlotType.json"] => {
-                let l = locales
-                    .entry(lid.to_string())
-                    .or_insert_with(|| Locale::new(Map::new()));
-                l.slot_types.insert(tname.to_string(), v.clone());
-            }
-            _ => return Err(format!("unexpected file {path} in a LexJson export")),
-        }
-    }
-    if locales.values().any(|l| l.meta.is_empty()) {
-        return Err("a locale folder has no BotLocale.json".into());
-    }
-    Ok(ParsedExport {
-        bot: bot.clone(),
-        locales,
-    })
+    let export = LexExport {
+        bot: json!({"name": b.name, "version": version, "description": b.description, "identifier": b.id,
+                    "dataPrivacy": b.data_privacy, "idleSessionTTLInSeconds": b.idle_ttl}),
+        locales: ver
+            .locales
+            .iter()
+            .map(|(id, l)| (id.clone(), l.def.clone()))
+            .collect(),
+    };
+    Some(lexjson::build(&b.name, &export))
 }
 
 fn create_export(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
@@ -1114,7 +947,7 @@ fn start_import(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
         ready_at: Instant::now() + delay,
     };
     // The work happens now; DescribeImport reports it once the delay has passed.
-    match parse_export(&bytes) {
+    match lexjson::parse(&bytes) {
         Err(e) => {
             import.failure = vec![format!(
                 "The import file is not a valid LexJson export: {e}"
@@ -1156,7 +989,11 @@ fn start_import(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
                 b.updated = now();
                 let draft = b.versions.get_mut("DRAFT").expect("every bot has a DRAFT");
                 // Overwrite replaces the draft's locales with the imported ones; all need a build.
-                draft.locales = parsed.locales;
+                draft.locales = parsed
+                    .locales
+                    .into_iter()
+                    .map(|(id, def)| (id, Locale::new(def)))
+                    .collect();
                 import.bot_id = Some(bot_id);
             }
         }

@@ -19,7 +19,6 @@ mod state;
 mod sts;
 mod zipfile;
 
-pub use lex::{parse_export, ParsedExport};
 pub use seed::{Seed, SeedAccount, HUB_ACCESS_KEY, HUB_ACCOUNT, HUB_SECRET_KEY};
 pub use state::{Principal, RoleDef, SandboxConfig};
 pub use zipfile::make_zip;

@@ -9,6 +9,7 @@ use crate::zipfile::make_zip;
 use crate::Sandbox;
 use base64::Engine;
 use serde_json::{json, Value};
+use snapdeploy_core::lexjson::LexLocale;
 
 pub const HUB_ACCOUNT: &str = "100000000000";
 pub const HUB_ACCESS_KEY: &str = "AKIASANDBOXHUBKEY001";
@@ -247,7 +248,7 @@ fn utterances(list: &[&str]) -> Value {
         .collect::<Vec<_>>())
 }
 
-fn orders_locale(lang: &str) -> Locale {
+fn orders_locale(lang: &str) -> LexLocale {
     let (order, status, flavours, greeting, voice) = match lang {
         "es_US" => (
             [
@@ -286,12 +287,13 @@ fn orders_locale(lang: &str) -> Locale {
                    "promptSpecification": {"maxRetries": 2, "allowInterrupt": true,
                        "messageGroupsList": [{"message": {"plainTextMessage": {"value": prompt}}}]}}})
     };
-    let mut l = Locale::new(
-        json!({"description": format!("Orders in {lang}"), "nluConfidenceThreshold": 0.4, "voiceSettings": {"voiceId": voice, "engine": "neural"}})
+    let mut l = LexLocale {
+        meta: json!({"description": format!("Orders in {lang}"), "nluConfidenceThreshold": 0.4, "voiceSettings": {"voiceId": voice, "engine": "neural"}})
             .as_object()
             .cloned()
             .unwrap_or_default(),
-    );
+        ..LexLocale::default()
+    };
     l.intents.insert("OrderPizza".into(), json!({
         "name": "OrderPizza", "identifier": "ORDERPIZZA", "description": "Order a pizza",
         "sampleUtterances": utterances(&order), "fulfillmentCodeHook": {"enabled": true},
@@ -323,7 +325,7 @@ fn demo_lex(sb: &Sandbox) {
     let w = &mut *w;
     let (acct, r) = (DEV.account_id, SEED_REGION);
     let mut locales = std::collections::BTreeMap::new();
-    locales.insert("en_US".to_owned(), orders_locale("en_US"));
+    locales.insert("en_US".to_owned(), Locale::new(orders_locale("en_US")));
     let id = seed_bot(w, acct, r, ORDERS_BOT_ID, ORDERS_BOT, &format!("arn:aws:iam::{acct}:role/aws-service-role/lexv2.amazonaws.com/AWSServiceRoleForLexV2Bots_Orders"), locales);
     let v1 = seed_version(w, acct, r, &id, "English only").unwrap_or_default();
     // Version 2 adds Spanish.
@@ -333,7 +335,7 @@ fn demo_lex(sb: &Sandbox) {
         .and_then(|x| x.bots.get_mut(&id))
     {
         if let Some(d) = b.versions.get_mut("DRAFT") {
-            let mut es = orders_locale("es_US");
+            let mut es = Locale::new(orders_locale("es_US"));
             es.status = "Built".into();
             d.locales.insert("es_US".into(), es);
         }
