@@ -5,6 +5,7 @@
 use crate::error::{AwsError, AwsResult};
 use crate::hub::Hub;
 use crate::lambda::LambdaProvider;
+use crate::lex::LexProvider;
 use crate::provider::{Applied, Ctx, Provider};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -60,6 +61,10 @@ pub struct DeployOptions {
     /// Re-point aliases to the versions the snapshot recorded (rollback).
     #[serde(skip)]
     pub restore_aliases: bool,
+    /// Lex: before creating a version, delete the oldest ones beyond this many (never one an
+    /// alias points to). Without it, a bot at Lex's 100-version limit is refused.
+    #[serde(default)]
+    pub keep_versions: Option<usize>,
     /// Recorded on the safety snapshot and the published version.
     #[serde(default)]
     pub note: Option<String>,
@@ -76,6 +81,7 @@ impl Default for DeployOptions {
             alias: None,
             accept_unmapped: false,
             restore_aliases: false,
+            keep_versions: None,
             note: None,
         }
     }
@@ -147,9 +153,10 @@ impl Engine {
     fn provider(&self, service: ServiceKind) -> AwsResult<&'static dyn Provider> {
         match service {
             ServiceKind::Lambda => Ok(&LambdaProvider),
-            other => Err(AwsError::NotSupported(format!(
-                "{other} is not yet supported: only lambda is available in this release"
-            ))),
+            ServiceKind::Lex => Ok(&LexProvider),
+            ServiceKind::Connect => Err(AwsError::NotSupported(
+                "connect is not yet supported: lambda and lex are available in this release".into(),
+            )),
         }
     }
 
@@ -330,6 +337,7 @@ impl Engine {
     ) -> AwsResult<DeployOutcome> {
         let provider = self.provider(source.service)?;
         let ctx = self.ctx(account_id, region).await?;
+        provider.validate(&source, self.snapshots.as_ref()).await?;
         progress.report("planning", 0, 0);
         let live = provider.capture(&ctx, &target, None).await?;
         let plan = provider

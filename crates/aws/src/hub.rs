@@ -23,6 +23,9 @@ pub struct HubConfig {
     pub lambda_rate: f64,
     /// GetFunction calls per second per (account, region) (AWS: 100).
     pub lambda_get_function_rate: f64,
+    /// Lex V2 model-building calls per second per (account, region). AWS publishes no
+    /// figure; 10 keeps clear of the throttling users report.
+    pub lex_rate: f64,
     /// Requested lifetime of role sessions.
     pub session_seconds: i32,
     /// Cached role credentials are renewed this long before they expire.
@@ -34,6 +37,7 @@ impl Default for HubConfig {
         Self {
             lambda_rate: 15.0,
             lambda_get_function_rate: 100.0,
+            lex_rate: 10.0,
             session_seconds: 3600,
             refresh_before: REFRESH_BEFORE_EXPIRY,
         }
@@ -54,6 +58,7 @@ type LimiterKey = (String, String, &'static str);
 #[derive(Default)]
 struct Clients {
     lambda: HashMap<(String, String), aws_sdk_lambda::Client>,
+    lex: HashMap<(String, String), aws_sdk_lexmodelsv2::Client>,
 }
 
 pub struct Hub {
@@ -162,6 +167,7 @@ impl Hub {
         self.creds.lock().await.remove(account_id);
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         clients.lambda.retain(|(a, _), _| a != account_id);
+        clients.lex.retain(|(a, _), _| a != account_id);
     }
 
     fn provider(self: &Arc<Self>, account: &Account) -> AccountCredentials {
@@ -190,6 +196,27 @@ impl Hub {
             .build();
         let client = aws_sdk_lambda::Client::from_conf(conf);
         clients.lambda.insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// The Lex V2 model-building client for (account, region), built once and reused.
+    pub async fn lex(
+        self: &Arc<Self>,
+        account: &Account,
+        region: &Region,
+    ) -> AwsResult<aws_sdk_lexmodelsv2::Client> {
+        self.credentials(account).await?;
+        let key = (account.account_id.to_string(), region.to_string());
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = clients.lex.get(&key) {
+            return Ok(c.clone());
+        }
+        let conf = aws_sdk_lexmodelsv2::config::Builder::from(&self.base)
+            .region(aws_config::Region::new(region.to_string()))
+            .credentials_provider(self.provider(account))
+            .build();
+        let client = aws_sdk_lexmodelsv2::Client::from_conf(conf);
+        clients.lex.insert(key, client.clone());
         Ok(client)
     }
 

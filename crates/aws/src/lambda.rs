@@ -2,9 +2,10 @@
 
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
-use crate::provider::{Applied, Captured, Ctx, Provider};
+use crate::provider::{
+    is_not_found, str_of, string_list, string_map, svc, Applied, Captured, Ctx, Provider, Steps,
+};
 use async_trait::async_trait;
-use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     AliasRoutingConfiguration, Architecture, DeadLetterConfig, Environment, EphemeralStorage,
@@ -27,37 +28,6 @@ pub struct LambdaProvider;
 
 /// Fields that belong to the function's identity or history, not to what a deploy writes.
 const NOT_APPLIED: &[&str] = &["FunctionName", "Versions", "Aliases", "CodeSize"];
-
-impl Ctx {
-    async fn pace(&self, bucket: &'static str) {
-        let rate = if bucket == "GetFunction" {
-            self.hub.config.lambda_get_function_rate
-        } else {
-            self.hub.config.lambda_rate
-        };
-        self.hub
-            .limiter(
-                self.account.account_id.as_str(),
-                self.region.as_str(),
-                bucket,
-                rate,
-            )
-            .acquire()
-            .await;
-    }
-
-    async fn lambda(&self) -> AwsResult<Client> {
-        self.hub.lambda(&self.account, &self.region).await
-    }
-}
-
-fn is_not_found<E: ProvideErrorMetadata>(e: &E) -> bool {
-    e.code() == Some("ResourceNotFoundException")
-}
-
-fn svc<E: std::error::Error>(context: &str) -> impl FnOnce(E) -> AwsError + '_ {
-    move |e| AwsError::service(context, e)
-}
 
 /// The canonical, writable configuration of $LATEST, in AWS's field names.
 fn config_json(c: &FunctionConfiguration) -> Map<String, Value> {
@@ -228,30 +198,6 @@ async fn download(ctx: &Ctx, url: &str) -> AwsResult<Vec<u8>> {
         .await
         .map_err(|e| AwsError::Service(format!("downloading function code: {e}")))?
         .to_vec())
-}
-
-fn str_of<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
-    v.get(k).and_then(Value::as_str)
-}
-
-fn string_map(v: &Value) -> HashMap<String, String> {
-    v.as_object()
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn string_list(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The subset of a configuration that a deploy compares and writes.
@@ -478,6 +424,7 @@ impl Provider for LambdaProvider {
             remapped: result.remapped,
             unmapped: result.unmapped,
             warnings,
+            summary: Value::Null,
             desired,
         })
     }
@@ -833,39 +780,6 @@ impl Provider for LambdaProvider {
             }
         }
         Ok(())
-    }
-}
-
-/// Runs named steps, recording each outcome and reporting progress.
-struct Steps<'a> {
-    steps: &'a mut Vec<StepOutcome>,
-    progress: &'a Progress,
-}
-
-impl Steps<'_> {
-    async fn step<F>(&mut self, name: &str, f: F) -> AwsResult<()>
-    where
-        F: std::future::Future<Output = AwsResult<()>>,
-    {
-        self.progress.report(name, self.steps.len() as u64, 0);
-        match f.await {
-            Ok(()) => {
-                self.steps.push(StepOutcome {
-                    step: name.into(),
-                    status: "ok".into(),
-                    message: None,
-                });
-                Ok(())
-            }
-            Err(e) => {
-                self.steps.push(StepOutcome {
-                    step: name.into(),
-                    status: "failed".into(),
-                    message: Some(e.to_string()),
-                });
-                Err(e)
-            }
-        }
     }
 }
 

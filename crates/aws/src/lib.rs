@@ -6,6 +6,7 @@ pub mod engine;
 pub mod error;
 pub mod hub;
 pub mod lambda;
+pub mod lex;
 pub mod limiter;
 pub mod provider;
 

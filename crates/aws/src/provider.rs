@@ -1,15 +1,17 @@
 //! The seam every service plugs into: list, capture, plan, apply and restore.
 
 use crate::engine::{DeployOptions, Progress};
-use crate::error::AwsResult;
+use crate::error::{AwsError, AwsResult};
 use crate::hub::Hub;
 use async_trait::async_trait;
+use aws_sdk_lambda::error::ProvideErrorMetadata;
 use serde_json::Value;
 use snapdeploy_core::{
     Account, BlobRef, Plan, Region, ResourceName, ServiceKind, SnapshotEnvelope, SourceRef,
     StepOutcome,
 };
 use snapdeploy_store::SnapshotStore;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Where a provider works: one account and region, reached through the hub.
@@ -53,6 +55,16 @@ pub trait Provider: Send + Sync {
         store: Option<&dyn SnapshotStore>,
     ) -> AwsResult<Option<Captured>>;
 
+    /// Checks that `source` can be applied at all (e.g. its binary parts are what they claim
+    /// to be), before anything is planned or changed.
+    async fn validate(
+        &self,
+        _source: &SnapshotEnvelope,
+        _store: &dyn SnapshotStore,
+    ) -> AwsResult<()> {
+        Ok(())
+    }
+
     /// What applying `source` to `target` would change, with references remapped.
     async fn plan(
         &self,
@@ -88,4 +100,97 @@ pub trait Provider: Send + Sync {
         store: &dyn SnapshotStore,
         applied: &Applied,
     ) -> AwsResult<()>;
+}
+
+impl Ctx {
+    /// Waits for the quota bucket `bucket` of this (account, region).
+    pub async fn pace(&self, bucket: &'static str) {
+        let rate = match bucket {
+            "GetFunction" => self.hub.config.lambda_get_function_rate,
+            "lex" => self.hub.config.lex_rate,
+            _ => self.hub.config.lambda_rate,
+        };
+        self.hub
+            .limiter(
+                self.account.account_id.as_str(),
+                self.region.as_str(),
+                bucket,
+                rate,
+            )
+            .acquire()
+            .await;
+    }
+
+    pub async fn lambda(&self) -> AwsResult<aws_sdk_lambda::Client> {
+        self.hub.lambda(&self.account, &self.region).await
+    }
+
+    pub async fn lex(&self) -> AwsResult<aws_sdk_lexmodelsv2::Client> {
+        self.hub.lex(&self.account, &self.region).await
+    }
+}
+
+pub(crate) fn is_not_found<E: ProvideErrorMetadata>(e: &E) -> bool {
+    e.code() == Some("ResourceNotFoundException")
+}
+
+pub(crate) fn svc<E: std::error::Error>(context: &str) -> impl FnOnce(E) -> AwsError + '_ {
+    move |e| AwsError::service(context, e)
+}
+
+pub(crate) fn str_of<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
+    v.get(k).and_then(Value::as_str)
+}
+
+pub(crate) fn string_map(v: &Value) -> HashMap<String, String> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) fn string_list(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs named steps, recording each outcome and reporting progress.
+pub(crate) struct Steps<'a> {
+    pub steps: &'a mut Vec<StepOutcome>,
+    pub progress: &'a Progress,
+}
+
+impl Steps<'_> {
+    pub async fn step<F>(&mut self, name: &str, f: F) -> AwsResult<()>
+    where
+        F: std::future::Future<Output = AwsResult<()>>,
+    {
+        self.progress.report(name, self.steps.len() as u64, 0);
+        match f.await {
+            Ok(()) => {
+                self.steps.push(StepOutcome {
+                    step: name.into(),
+                    status: "ok".into(),
+                    message: None,
+                });
+                Ok(())
+            }
+            Err(e) => {
+                self.steps.push(StepOutcome {
+                    step: name.into(),
+                    status: "failed".into(),
+                    message: Some(e.to_string()),
+                });
+                Err(e)
+            }
+        }
+    }
 }

@@ -27,6 +27,11 @@ pub struct Plan {
     pub remapped: Vec<Remapped>,
     pub unmapped: Vec<Unmapped>,
     pub warnings: Vec<String>,
+    /// A service-specific overview (Lex: intents, slots and slot types added, changed or
+    /// removed per locale).
+    #[serde(skip_serializing_if = "Value::is_null")]
+    #[schema(value_type = Object)]
+    pub summary: Value,
     /// The configuration that would be applied, after remapping.
     #[schema(value_type = Object)]
     pub desired: Value,

@@ -173,9 +173,9 @@ async fn every_class_of_bad_input_gets_a_4xx_in_the_error_shape() {
     let s = r.status().as_u16();
     assert_error(s, &r.json().await.unwrap(), 405, "method_not_allowed");
 
-    // Services whose issues have not landed answer a clear "not yet supported".
+    // A service whose issue has not landed answers a clear "not yet supported".
     app.register(&snapdeploy_sandbox::seed::DEV).await;
-    for svc in ["lex", "connect"] {
+    for svc in ["connect"] {
         let (s, b) = app
             .get(&format!(
                 "/extract/{svc}?account_id=111111111111&region=us-east-1"
