@@ -236,6 +236,15 @@ def main():
         time.sleep(0.02)
     assert loc["botLocaleStatus"] == "Built", loc
     assert [l["localeId"] for l in lex.list_bot_locales(botId=bot_id, botVersion="DRAFT")["botLocaleSummaries"]] == ["en_US"]
+    intents = lex.list_intents(botId=bot_id, botVersion="DRAFT", localeId="en_US")["intentSummaries"]
+    assert [(i["intentId"], i["intentName"]) for i in intents] == [("GREET00001", "Greet")], intents
+    greet = lex.describe_intent(botId=bot_id, botVersion="DRAFT", localeId="en_US", intentId="GREET00001")
+    assert greet["sampleUtterances"] == [{"utterance": "hello"}]
+    slots = lex.list_slots(botId=bot_id, botVersion="DRAFT", localeId="en_US", intentId="GREET00001")["slotSummaries"]
+    assert [(s["slotName"], s["slotTypeId"]) for s in slots] == [("Name", "AMAZON.FirstName")], slots
+    assert lex.describe_slot(botId=bot_id, botVersion="DRAFT", localeId="en_US", intentId="GREET00001", slotId=slots[0]["slotId"])["slotName"] == "Name"
+    assert lex.list_slot_types(botId=bot_id, botVersion="DRAFT", localeId="en_US")["slotTypeSummaries"] == []
+    assert error_code(lex.describe_slot_type, botId=bot_id, botVersion="DRAFT", localeId="en_US", slotTypeId="NOPE000000")[0] == "ResourceNotFoundException"
     ver = lex.create_bot_version(botId=bot_id, botVersionLocaleSpecification={"en_US": {"sourceBotVersion": "DRAFT"}})
     assert ver["botVersion"] == "1" and ver["botStatus"] == "Versioning"
     assert lex.describe_bot_version(botId=bot_id, botVersion="1")["botStatus"] == "Available"

@@ -130,6 +130,7 @@ async fn main() {
                 reason: SnapshotReason::Manual,
                 taken_by: "bench".into(),
                 note: None,
+                version: None,
             },
             &Progress::none(),
         )

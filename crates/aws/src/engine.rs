@@ -95,6 +95,8 @@ pub struct SnapshotRequest {
     pub reason: SnapshotReason,
     pub taken_by: String,
     pub note: Option<String>,
+    /// The version to capture where a service has them (Lex: DRAFT by default).
+    pub version: Option<String>,
 }
 
 pub enum DeploySource {
@@ -208,7 +210,12 @@ impl Engine {
         let ctx = self.ctx(&req.account_id, &req.region).await?;
         progress.report("capturing", 0, 0);
         let captured = provider
-            .capture(&ctx, &req.resource_name, Some(self.snapshots.as_ref()))
+            .capture_version(
+                &ctx,
+                &req.resource_name,
+                Some(self.snapshots.as_ref()),
+                req.version.as_deref(),
+            )
             .await?
             .ok_or_else(|| {
                 AwsError::NotFound(format!(
@@ -346,6 +353,9 @@ impl Engine {
         if dry_run {
             return Ok(DeployOutcome::Plan(Box::new(plan)));
         }
+        if !plan.blockers.is_empty() {
+            return Err(AwsError::Invalid(plan.blockers.join("; ")));
+        }
         if !plan.unmapped.is_empty() && !options.accept_unmapped {
             return Err(AwsError::Invalid(format!(
                 "{} reference(s) cannot be mapped to account {account_id} region {region}; review the plan (dry_run) and set options.accept_unmapped to deploy anyway",
@@ -379,6 +389,7 @@ impl Engine {
                             reason,
                             taken_by: taken_by.clone(),
                             note: options.note.clone(),
+                            version: None,
                         },
                         &Progress::none(),
                     )

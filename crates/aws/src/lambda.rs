@@ -424,6 +424,7 @@ impl Provider for LambdaProvider {
             remapped: result.remapped,
             unmapped: result.unmapped,
             warnings,
+            blockers: Vec::new(),
             summary: Value::Null,
             desired,
         })

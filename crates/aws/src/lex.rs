@@ -402,6 +402,17 @@ impl Provider for LexProvider {
         name: &ResourceName,
         store: Option<&dyn SnapshotStore>,
     ) -> AwsResult<Option<Captured>> {
+        self.capture_version(ctx, name, store, None).await
+    }
+
+    async fn capture_version(
+        &self,
+        ctx: &Ctx,
+        name: &ResourceName,
+        store: Option<&dyn SnapshotStore>,
+        version: Option<&str>,
+    ) -> AwsResult<Option<Captured>> {
+        let version = version.unwrap_or("DRAFT");
         let client = ctx.lex().await?;
         let Some(bot) = find_bot(ctx, &client, name.as_str()).await? else {
             return Ok(None);
@@ -426,7 +437,7 @@ impl Provider for LexProvider {
             .map_err(svc("reading bot tags"))?;
         let tags: BTreeMap<&String, &String> =
             tags.tags().map(|t| t.iter().collect()).unwrap_or_default();
-        let zip = export(ctx, &client, &bot.id, "DRAFT").await?;
+        let zip = export(ctx, &client, &bot.id, version).await?;
         let parsed = lexjson::parse(&zip)
             .map_err(|e| AwsError::Service(format!("the bot's export is not readable: {e}")))?;
         let versions = list_versions(ctx, &client, &bot.id).await?;
@@ -442,7 +453,7 @@ impl Provider for LexProvider {
             "DataPrivacy": {"childDirected": d.data_privacy().map(|p| p.child_directed()).unwrap_or(false)},
             "IdleSessionTTLInSeconds": d.idle_session_ttl_in_seconds(),
             "Tags": tags,
-            "ExportedVersion": "DRAFT",
+            "ExportedVersion": version,
             "Definition": lexjson::to_config(&parsed),
             "Versions": versions,
             "Aliases": aliases,
@@ -539,12 +550,18 @@ impl Provider for LexProvider {
                 )
             }
         };
-        let mut warnings = Vec::new();
+        let mut blockers = Vec::new();
         let versions = live
             .and_then(|l| l.config["Versions"].as_array())
             .map_or(0, Vec::len);
-        if options.publish && versions >= MAX_VERSIONS && options.keep_versions.is_none() {
-            warnings.push(format!("the bot has {versions} versions, Lex's limit: set options.keep_versions to prune old ones (never one an alias uses)"));
+        let definition_changes =
+            live.is_none_or(|l| l.config["Definition"] != desired["Definition"]);
+        if options.publish
+            && definition_changes
+            && versions >= MAX_VERSIONS
+            && options.keep_versions.is_none()
+        {
+            blockers.push(format!("the bot has {versions} versions, Lex's limit: set options.keep_versions to prune old ones (never one an alias uses)"));
         }
         Ok(Plan {
             service: ServiceKind::Lex,
@@ -555,7 +572,8 @@ impl Provider for LexProvider {
             changes,
             remapped: result.remapped,
             unmapped: result.unmapped,
-            warnings,
+            warnings: Vec::new(),
+            blockers,
             summary,
             desired,
         })

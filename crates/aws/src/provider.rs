@@ -55,6 +55,24 @@ pub trait Provider: Send + Sync {
         store: Option<&dyn SnapshotStore>,
     ) -> AwsResult<Option<Captured>>;
 
+    /// `capture` of a given version (Lex: the bot version to export). Services without
+    /// versions to choose from refuse one.
+    async fn capture_version(
+        &self,
+        ctx: &Ctx,
+        name: &ResourceName,
+        store: Option<&dyn SnapshotStore>,
+        version: Option<&str>,
+    ) -> AwsResult<Option<Captured>> {
+        match version {
+            None => self.capture(ctx, name, store).await,
+            Some(_) => Err(AwsError::Invalid(format!(
+                "{} snapshots capture the current configuration; a version cannot be chosen",
+                self.service()
+            ))),
+        }
+    }
+
     /// Checks that `source` can be applied at all (e.g. its binary parts are what they claim
     /// to be), before anything is planned or changed.
     async fn validate(

@@ -95,6 +95,9 @@ enum Cmd {
         at: At,
         #[arg(long)]
         note: Option<String>,
+        /// Lex: the bot version to export (DRAFT by default).
+        #[arg(long)]
+        version: Option<String>,
     },
     /// List snapshots, newest first.
     Snapshots {
@@ -339,6 +342,7 @@ async fn run(cli: Cli) -> Result<i32> {
             resource_name,
             at,
             note,
+            version,
         } => {
             let (_, engine) = engine_from_env().await?;
             let req = SnapshotRequest {
@@ -349,6 +353,7 @@ async fn run(cli: Cli) -> Result<i32> {
                 reason: SnapshotReason::Manual,
                 taken_by: whoami(),
                 note,
+                version,
             };
             let bar = progress_bar(json_out);
             let meta = engine.snapshot(req, &bar.1).await;

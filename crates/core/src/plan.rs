@@ -27,6 +27,9 @@ pub struct Plan {
     pub remapped: Vec<Remapped>,
     pub unmapped: Vec<Unmapped>,
     pub warnings: Vec<String>,
+    /// Reasons the plan cannot be applied as asked (a deploy is refused while any remain).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<String>,
     /// A service-specific overview (Lex: intents, slots and slot types added, changed or
     /// removed per locale).
     #[serde(skip_serializing_if = "Value::is_null")]

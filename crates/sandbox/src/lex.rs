@@ -202,6 +202,12 @@ enum Route {
     DescribeImport(String),
     ListTagsForResource(String),
     TagResource(String),
+    ListIntents(String, String, String),
+    DescribeIntent(String, String, String, String),
+    ListSlots(String, String, String, String),
+    DescribeSlot(String, String, String, String, String),
+    ListSlotTypes(String, String, String),
+    DescribeSlotType(String, String, String, String),
 }
 
 impl Route {
@@ -232,6 +238,12 @@ impl Route {
             DescribeImport(_) => "DescribeImport",
             ListTagsForResource(_) => "ListTagsForResource",
             TagResource(_) => "TagResource",
+            ListIntents(..) => "ListIntents",
+            DescribeIntent(..) => "DescribeIntent",
+            ListSlots(..) => "ListSlots",
+            DescribeSlot(..) => "DescribeSlot",
+            ListSlotTypes(..) => "ListSlotTypes",
+            DescribeSlotType(..) => "DescribeSlotType",
         }
     }
 }
@@ -272,6 +284,24 @@ fn route(method: &Method, path: &str) -> Option<Route> {
         ("POST", ["createuploadurl"]) => CreateUploadUrl,
         ("PUT", ["imports"]) => StartImport,
         ("GET", ["imports", i]) => DescribeImport(o(i)),
+        ("POST", ["bots", b, "botversions", v, "botlocales", l, "intents"]) => {
+            ListIntents(o(b), o(v), o(l))
+        }
+        ("GET", ["bots", b, "botversions", v, "botlocales", l, "intents", i]) => {
+            DescribeIntent(o(b), o(v), o(l), o(i))
+        }
+        ("POST", ["bots", b, "botversions", v, "botlocales", l, "intents", i, "slots"]) => {
+            ListSlots(o(b), o(v), o(l), o(i))
+        }
+        ("GET", ["bots", b, "botversions", v, "botlocales", l, "intents", i, "slots", sl]) => {
+            DescribeSlot(o(b), o(v), o(l), o(i), o(sl))
+        }
+        ("POST", ["bots", b, "botversions", v, "botlocales", l, "slottypes"]) => {
+            ListSlotTypes(o(b), o(v), o(l))
+        }
+        ("GET", ["bots", b, "botversions", v, "botlocales", l, "slottypes", t]) => {
+            DescribeSlotType(o(b), o(v), o(l), o(t))
+        }
         ("GET", ["tags", arn]) => ListTagsForResource(o(arn)),
         ("POST", ["tags", arn]) => TagResource(o(arn)),
         _ => return None,
@@ -354,6 +384,64 @@ fn bot<'a>(w: &'a mut World, ctx: &Ctx, id: &str) -> Result<&'a mut Bot, Respons
         }
     }
     Ok(b)
+}
+
+fn locale<'a>(
+    w: &'a mut World,
+    ctx: &Ctx,
+    bot_id: &str,
+    version: &str,
+    locale_id: &str,
+) -> Result<&'a Locale, Response> {
+    let b = bot(w, ctx, bot_id)?;
+    b.versions
+        .get(version)
+        .and_then(|v| v.locales.get(locale_id))
+        .ok_or_else(|| {
+            not_found(&format!(
+                "locale {locale_id} of bot {bot_id} version {version} does not exist"
+            ))
+        })
+}
+
+/// The id of an intent, slot or slot type: its export `identifier`, or one derived from its
+/// name when an imported file has none (stable, 10 characters like Lex's).
+fn element_id(v: &Value) -> String {
+    if let Some(id) = v.get("identifier").and_then(Value::as_str) {
+        return id.to_owned();
+    }
+    let name: String = v["name"]
+        .as_str()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    format!("{name:0<10}").chars().take(10).collect()
+}
+
+fn slot_type_id(def: &LexLocale, slot: &Value) -> String {
+    let name = slot["slotTypeName"].as_str().unwrap_or("");
+    def.slot_types
+        .get(name)
+        .map(element_id)
+        .unwrap_or_else(|| name.to_owned())
+}
+
+fn slot_priorities(intent: &Value) -> Value {
+    let slots = intent["slots"].as_object();
+    json!(intent["slotPriorities"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let id = slots
+                .and_then(|m| m.get(p["slotName"].as_str().unwrap_or("")))
+                .map(element_id)
+                .unwrap_or_default();
+            json!({"priority": p["priority"], "slotId": id})
+        })
+        .collect::<Vec<_>>())
 }
 
 fn str_field<'a>(body: &'a Value, k: &str) -> Option<&'a str> {
@@ -711,6 +799,90 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, body: &Value) -> Res {
             Ok(json(
                 202,
                 &json!({"botAliasId": a, "botId": id, "botAliasStatus": "Deleting"}),
+            ))
+        }
+        ListIntents(b, v, l) => {
+            let loc = locale(w, ctx, &b, &v, &l)?;
+            let items: Vec<Value> = loc.def.intents.values().map(|i| json!({"intentId": element_id(i), "intentName": i["name"], "description": i.get("description"), "parentIntentSignature": i.get("parentIntentSignature"), "lastUpdatedDateTime": loc.updated})).collect();
+            let (items, next) = page(items, body)?;
+            Ok(json(
+                200,
+                &json!({"botId": b, "botVersion": v, "localeId": l, "intentSummaries": items, "nextToken": next}),
+            ))
+        }
+        DescribeIntent(b, v, l, i) => {
+            let loc = locale(w, ctx, &b, &v, &l)?;
+            let intent = loc
+                .def
+                .intents
+                .values()
+                .find(|x| element_id(x) == i)
+                .ok_or_else(|| not_found(&format!("intent {i} does not exist")))?;
+            Ok(json(
+                200,
+                &json!({"intentId": i, "intentName": intent["name"], "description": intent.get("description"), "parentIntentSignature": intent.get("parentIntentSignature"),
+                "sampleUtterances": intent.get("sampleUtterances"), "fulfillmentCodeHook": intent.get("fulfillmentCodeHook"), "dialogCodeHook": intent.get("dialogCodeHook"),
+                "slotPriorities": slot_priorities(intent), "botId": b, "botVersion": v, "localeId": l, "creationDateTime": loc.updated, "lastUpdatedDateTime": loc.updated}),
+            ))
+        }
+        ListSlots(b, v, l, i) => {
+            let loc = locale(w, ctx, &b, &v, &l)?;
+            let intent = loc
+                .def
+                .intents
+                .values()
+                .find(|x| element_id(x) == i)
+                .ok_or_else(|| not_found(&format!("intent {i} does not exist")))?;
+            let items: Vec<Value> = intent["slots"].as_object().into_iter().flatten().map(|(_, sl)| json!({"slotId": element_id(sl), "slotName": sl["name"], "description": sl.get("description"),
+                "slotConstraint": sl["valueElicitationSetting"].get("slotConstraint"), "slotTypeId": slot_type_id(&loc.def, sl), "lastUpdatedDateTime": loc.updated})).collect();
+            let (items, next) = page(items, body)?;
+            Ok(json(
+                200,
+                &json!({"botId": b, "botVersion": v, "localeId": l, "intentId": i, "slotSummaries": items, "nextToken": next}),
+            ))
+        }
+        DescribeSlot(b, v, l, i, sid) => {
+            let loc = locale(w, ctx, &b, &v, &l)?;
+            let intent = loc
+                .def
+                .intents
+                .values()
+                .find(|x| element_id(x) == i)
+                .ok_or_else(|| not_found(&format!("intent {i} does not exist")))?;
+            let sl = intent["slots"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(_, s)| s)
+                .find(|s| element_id(s) == sid)
+                .ok_or_else(|| not_found(&format!("slot {sid} does not exist")))?;
+            Ok(json(
+                200,
+                &json!({"slotId": sid, "slotName": sl["name"], "description": sl.get("description"), "slotTypeId": slot_type_id(&loc.def, sl),
+                "valueElicitationSetting": sl.get("valueElicitationSetting"), "botId": b, "botVersion": v, "localeId": l, "intentId": i, "creationDateTime": loc.updated, "lastUpdatedDateTime": loc.updated}),
+            ))
+        }
+        ListSlotTypes(b, v, l) => {
+            let loc = locale(w, ctx, &b, &v, &l)?;
+            let items: Vec<Value> = loc.def.slot_types.values().map(|t| json!({"slotTypeId": element_id(t), "slotTypeName": t["name"], "description": t.get("description"), "slotTypeCategory": "Custom", "lastUpdatedDateTime": loc.updated})).collect();
+            let (items, next) = page(items, body)?;
+            Ok(json(
+                200,
+                &json!({"botId": b, "botVersion": v, "localeId": l, "slotTypeSummaries": items, "nextToken": next}),
+            ))
+        }
+        DescribeSlotType(b, v, l, t) => {
+            let loc = locale(w, ctx, &b, &v, &l)?;
+            let st = loc
+                .def
+                .slot_types
+                .values()
+                .find(|x| element_id(x) == t)
+                .ok_or_else(|| not_found(&format!("slot type {t} does not exist")))?;
+            Ok(json(
+                200,
+                &json!({"slotTypeId": t, "slotTypeName": st["name"], "description": st.get("description"), "slotTypeValues": st.get("slotTypeValues"),
+                "valueSelectionSetting": st.get("valueSelectionSetting"), "botId": b, "botVersion": v, "localeId": l, "creationDateTime": loc.updated, "lastUpdatedDateTime": loc.updated}),
             ))
         }
         CreateExport => create_export(w, ctx, body),

@@ -277,6 +277,8 @@ pub struct SnapshotBody {
     resource_name: String,
     /// Why the snapshot is taken; shown in listings.
     note: Option<String>,
+    /// Lex: the bot version to export (`DRAFT` by default).
+    version: Option<String>,
 }
 
 fn taken_by() -> String {
@@ -301,6 +303,7 @@ async fn take_snapshot(
         reason: SnapshotReason::Manual,
         taken_by: taken_by(),
         note: check_note(b.note)?,
+        version: check_version(b.version)?,
     };
     let engine = s.engine.clone();
     run(&s, "snapshot", mode, move |progress| async move {
@@ -308,6 +311,23 @@ async fn take_snapshot(
         Ok((StatusCode::CREATED, to_value(&meta)))
     })
     .await
+}
+
+fn check_version(version: Option<String>) -> ApiResult<Option<String>> {
+    match version {
+        Some(v)
+            if !(v == "DRAFT"
+                || (1..=5).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "version: DRAFT or a version number",
+            )
+            .with_details(json!({"field": "version"})))
+        }
+        other => Ok(other),
+    }
 }
 
 fn check_note(note: Option<String>) -> ApiResult<Option<String>> {

@@ -438,3 +438,147 @@ async fn a_failed_build_leaves_the_alias_where_it_was() {
         "no version was left behind"
     );
 }
+
+#[tokio::test]
+async fn a_failed_import_leaves_the_alias_where_it_was() {
+    let app = spawn_app().await;
+    app.register(&DEV).await;
+    let (_, doc) = snapshot_bot(&app, &DEV).await;
+    let mut changed = export_of(&app, &doc).await;
+    changed
+        .locales
+        .get_mut("en_US")
+        .unwrap()
+        .intents
+        .remove("CheckOrderStatus");
+    let inline = inline_with_export(&app, &doc, &changed).await;
+    app.inject(json!({"service": "lex", "operation": "StartImport", "status": 400, "error_code": "ValidationException", "message": "injected import failure"})).await;
+    let (s, b) = app.post("/deploy", &json!({"source": {"snapshot": inline}, "target": {"account_id": "111111111111", "region": "us-east-1"}, "options": {"alias": "live"}})).await;
+    assert_error(s, &b, 502, "change_failed");
+    let report = &b["error"]["details"]["report"];
+    assert_eq!(report["status"], "failed_restored", "{report}");
+    assert!(report["error"]
+        .as_str()
+        .unwrap()
+        .contains("injected import failure"));
+    let dev = lex_as(&app, &DEV);
+    assert_eq!(alias_version(&dev, &bot_id(&dev).await, "live").await, "2");
+    let (_, after) = snapshot_bot(&app, &DEV).await;
+    assert_eq!(after["config"]["Definition"], doc["config"]["Definition"]);
+}
+
+#[tokio::test]
+async fn the_version_limit_is_checked_and_pruning_spares_alias_versions() {
+    let app = spawn_app().await;
+    app.register(&DEV).await;
+    let dev = lex_as(&app, &DEV);
+    let id = bot_id(&dev).await;
+    // Fill the bot up to Lex's limit of 100 versions (it has 1 and 2; the aliases use both).
+    for _ in 3..=100 {
+        dev.create_bot_version()
+            .bot_id(&id)
+            .bot_version_locale_specification(
+                "en_US",
+                aws_sdk_lexmodelsv2::types::BotVersionLocaleDetails::builder()
+                    .source_bot_version("DRAFT")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let err = dev
+        .create_bot_version()
+        .bot_id(&id)
+        .bot_version_locale_specification(
+            "en_US",
+            aws_sdk_lexmodelsv2::types::BotVersionLocaleDetails::builder()
+                .source_bot_version("DRAFT")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.into_service_error()
+            .is_service_quota_exceeded_exception(),
+        "the sandbox enforces the limit too"
+    );
+
+    let (_, doc) = snapshot_bot(&app, &DEV).await;
+    let mut changed = export_of(&app, &doc).await;
+    changed
+        .locales
+        .get_mut("en_US")
+        .unwrap()
+        .intents
+        .get_mut("OrderPizza")
+        .unwrap()["sampleUtterances"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"utterance": "pizza please"}));
+    let inline = inline_with_export(&app, &doc, &changed).await;
+    let body = json!({"source": {"snapshot": inline}, "target": {"account_id": "111111111111", "region": "us-east-1"}, "options": {"alias": "live"}});
+    let (s, b) = app.post("/deploy", &body).await;
+    assert_error(s, &b, 422, "invalid_operation");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("keep_versions"),
+        "{b}"
+    );
+
+    let mut prune = body.clone();
+    prune["options"]["keep_versions"] = json!(10);
+    let (s, report) = app.post("/deploy", &prune).await;
+    assert_eq!(s, 200, "{report}");
+    let versions: Vec<String> = dev
+        .list_bot_versions()
+        .bot_id(&id)
+        .max_results(1000)
+        .send()
+        .await
+        .unwrap()
+        .bot_version_summaries()
+        .iter()
+        .filter_map(|v| v.bot_version())
+        .filter(|v| *v != "DRAFT")
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        versions.len(),
+        11,
+        "pruned to 10, then one created: {versions:?}"
+    );
+    for kept in ["1", "2", "101"] {
+        assert!(
+            versions.iter().any(|v| v == kept),
+            "{kept} missing from {versions:?}"
+        );
+    }
+    assert_eq!(alias_version(&dev, &id, "live").await, "101");
+    assert_eq!(alias_version(&dev, &id, "test").await, "1");
+}
+
+#[tokio::test]
+async fn a_chosen_version_can_be_snapshotted() {
+    let app = spawn_app().await;
+    app.register(&DEV).await;
+    let (s, meta) = app.post("/snapshot", &json!({"account_id": "111111111111", "region": "us-east-1", "service": "lex", "resource_name": "OrdersBot", "version": "1"})).await;
+    assert_eq!(s, 201, "{meta}");
+    let doc = app.snapshot_doc(meta["key"].as_str().unwrap()).await;
+    assert_eq!(doc["config"]["ExportedVersion"], "1");
+    let locales: Vec<&String> = doc["config"]["Definition"]["locales"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(locales, ["en_US"], "version 1 is English only");
+    let (s, b) = app.post("/snapshot", &json!({"account_id": "111111111111", "region": "us-east-1", "service": "lex", "resource_name": "OrdersBot", "version": "latest"})).await;
+    assert_error(s, &b, 400, "invalid_field");
+    let (s, b) = app.post("/snapshot", &json!({"account_id": "111111111111", "region": "us-east-1", "service": "lambda", "resource_name": "cc-survey-recorder", "version": "1"})).await;
+    assert_error(s, &b, 422, "invalid_operation");
+}
