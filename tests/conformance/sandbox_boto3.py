@@ -289,6 +289,79 @@ def main():
     assert lex.describe_bot_locale(botId=bot_id, botVersion="DRAFT", localeId="en_US")["intentsCount"] == 1
     assert error_code(lex.describe_bot, botId="NOSUCHBOT0") == ("ResourceNotFoundException", 404)
 
+    # --- Connect -------------------------------------------------------------------------
+    con = client("connect", *session)
+    instances = con.list_instances()["InstanceSummaryList"]
+    assert [(i["InstanceAlias"], i["InstanceStatus"]) for i in instances] == [("acme-dev", "ACTIVE")], instances
+    iid = instances[0]["Id"]
+    assert con.describe_instance(InstanceId=iid)["Instance"]["Arn"].endswith(f":instance/{iid}")
+    assert error_code(con.describe_instance, InstanceId="nope") == ("ResourceNotFoundException", 404)
+    hours = con.create_hours_of_operation(InstanceId=iid, Name="Office", TimeZone="UTC", Config=[
+        {"Day": "MONDAY", "StartTime": {"Hours": 9, "Minutes": 0}, "EndTime": {"Hours": 17, "Minutes": 0}}])
+    assert error_code(con.create_queue, InstanceId=iid, Name="Q", HoursOfOperationId="missing")[0] == "ResourceNotFoundException"
+    queue = con.create_queue(InstanceId=iid, Name="Support", HoursOfOperationId=hours["HoursOfOperationId"], MaxContacts=10)
+    assert error_code(con.create_queue, InstanceId=iid, Name="Support", HoursOfOperationId=hours["HoursOfOperationId"]) == ("DuplicateResourceException", 409)
+    first = con.create_prompt(InstanceId=iid, Name="Greeting", S3Uri="s3://bucket/greeting.wav")
+    url = con.get_prompt_file(InstanceId=iid, PromptId=first["PromptId"])["PromptPresignedUrl"]
+    copied = con.create_prompt(InstanceId=iid, Name="Greeting copy", S3Uri=url)
+    assert copied["PromptARN"].endswith(copied["PromptId"])
+    queue_arn = queue["QueueArn"]
+    content = json.dumps({"Version": "2019-10-30", "StartAction": "a", "Actions": [
+        {"Identifier": "a", "Type": "UpdateContactTargetQueue", "Parameters": {"QueueId": queue_arn}, "Transitions": {"NextAction": "b"}},
+        {"Identifier": "b", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]})
+    module = con.create_contact_flow_module(InstanceId=iid, Name="Common", Content=content)
+    assert con.describe_contact_flow_module(InstanceId=iid, ContactFlowModuleId=module["Id"])["ContactFlowModule"]["Status"] == "PUBLISHED"
+    flow = con.create_contact_flow(InstanceId=iid, Name="Entry", Type="CONTACT_FLOW", Content=content, Status="SAVED")
+    fid = flow["ContactFlowId"]
+    bad = content.replace(queue["QueueId"], "missing-queue")
+    try:
+        con.update_contact_flow_content(InstanceId=iid, ContactFlowId=fid, Content=bad)
+        raise AssertionError("publishing a dangling reference must fail")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "InvalidContactFlowException" and e.response["problems"], e.response
+    con.update_contact_flow_content(InstanceId=iid, ContactFlowId=f"{fid}:$SAVED", Content=bad)
+    assert con.describe_contact_flow(InstanceId=iid, ContactFlowId=f"{fid}:$SAVED")["ContactFlow"]["Content"] == bad
+    con.update_contact_flow_content(InstanceId=iid, ContactFlowId=fid, Content=content)
+    described = con.describe_contact_flow(InstanceId=iid, ContactFlowId=fid)["ContactFlow"]
+    assert described["Status"] == "PUBLISHED" and described["Content"] == content and described["State"] == "ACTIVE"
+    con.update_contact_flow_metadata(InstanceId=iid, ContactFlowId=fid, Name="Entry point", Description="main")
+    transfer = con.create_contact_flow(InstanceId=iid, Name="To Support", Type="QUEUE_TRANSFER", Content=content)
+    qc = con.create_quick_connect(InstanceId=iid, Name="QC Support", QuickConnectConfig={
+        "QuickConnectType": "QUEUE", "QueueConfig": {"QueueId": queue["QueueId"], "ContactFlowId": transfer["ContactFlowId"]}})
+    assert error_code(con.associate_queue_quick_connects, InstanceId=iid, QueueId=queue["QueueId"], QuickConnectIds=[qc["QuickConnectId"]] * 51)[0] == "InvalidParameterException"
+    con.associate_queue_quick_connects(InstanceId=iid, QueueId=queue["QueueId"], QuickConnectIds=[qc["QuickConnectId"]])
+    assert [q["Name"] for q in con.list_queue_quick_connects(InstanceId=iid, QueueId=queue["QueueId"])["QuickConnectSummaryList"]] == ["QC Support"]
+    rp = con.create_routing_profile(InstanceId=iid, Name="Agents", Description="all", DefaultOutboundQueueId=queue["QueueId"],
+                                    MediaConcurrencies=[{"Channel": "VOICE", "Concurrency": 1}])
+    ref = {"QueueReference": {"QueueId": queue["QueueId"], "Channel": "VOICE"}, "Priority": 1, "Delay": 0}
+    assert error_code(con.associate_routing_profile_queues, InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"], QueueConfigs=[ref] * 11)[0] == "InvalidParameterException"
+    con.associate_routing_profile_queues(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"], QueueConfigs=[ref])
+    assert con.list_routing_profile_queues(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"])["RoutingProfileQueueConfigSummaryList"][0]["QueueName"] == "Support"
+    assert con.describe_routing_profile(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"])["RoutingProfile"]["NumberOfAssociatedQueues"] == 1
+    lambda_arn = "arn:aws:lambda:us-east-1:111111111111:function:conf-page-0"
+    con.associate_lambda_function(InstanceId=iid, FunctionArn=lambda_arn)
+    assert error_code(con.associate_lambda_function, InstanceId=iid, FunctionArn="arn:aws:lambda:us-east-1:111111111111:function:ghost")[0] == "InvalidRequestException"
+    assert con.list_lambda_functions(InstanceId=iid)["LambdaFunctions"] == [lambda_arn]
+    alias_arn = f"arn:aws:lex:us-east-1:111111111111:bot-alias/{bot_id}/{alias_id}"
+    con.associate_bot(InstanceId=iid, LexV2Bot={"AliasArn": alias_arn})
+    assert con.list_bots(InstanceId=iid, LexVersion="V2")["LexBots"] == [{"LexV2Bot": {"AliasArn": alias_arn}}]
+    # List and Search calls: summaries, and full objects (flow content included).
+    assert {f["Name"] for f in con.list_contact_flows(InstanceId=iid)["ContactFlowSummaryList"]} == {"Entry point", "To Support"}
+    assert [m["Name"] for m in con.list_contact_flow_modules(InstanceId=iid)["ContactFlowModulesSummaryList"]] == ["Common"]
+    assert [q["Name"] for q in con.list_queues(InstanceId=iid)["QueueSummaryList"]] == ["Support"]
+    assert [h["Name"] for h in con.list_hours_of_operations(InstanceId=iid)["HoursOfOperationSummaryList"]] == ["Office"]
+    assert len(con.list_prompts(InstanceId=iid)["PromptSummaryList"]) == 2
+    assert [r["Name"] for r in con.list_routing_profiles(InstanceId=iid)["RoutingProfileSummaryList"]] == ["Agents"]
+    assert [q["Name"] for q in con.list_quick_connects(InstanceId=iid)["QuickConnectSummaryList"]] == ["QC Support"]
+    searched = con.search_contact_flows(InstanceId=iid, MaxResults=1)
+    assert len(searched["ContactFlows"]) == 1 and "Content" in searched["ContactFlows"][0] and "NextToken" in searched
+    assert error_code(con.search_contact_flows, InstanceId=iid, MaxResults=101)[0] in ("InvalidParameterException", "ValidationException")
+    for call, key in [(con.search_queues, "Queues"), (con.search_hours_of_operations, "HoursOfOperations"), (con.search_prompts, "Prompts"),
+                      (con.search_routing_profiles, "RoutingProfiles"), (con.search_quick_connects, "QuickConnects"), (con.search_contact_flow_modules, "ContactFlowModules")]:
+        assert len(call(InstanceId=iid)[key]) >= 1, key
+    con.delete_contact_flow(InstanceId=iid, ContactFlowId=fid)
+    assert error_code(con.describe_contact_flow, InstanceId=iid, ContactFlowId=fid)[0] == "ResourceNotFoundException"
+
     # Quotas: past 15 control-plane calls per second the sandbox answers 429 as Lambda does.
     control("PUT", "quotas", {"enabled": True})
     strict = client("lambda", *session, config=NO_RETRY)

@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+mod connect;
 mod control;
 mod http;
 mod lambda;
@@ -141,6 +142,7 @@ async fn dispatch(sb: &Sandbox, req: http::Req) -> Response {
         "sts" => sts::handle(sb, &principal, &scope, req).await,
         "lambda" => lambda::handle(sb, &principal, &scope, req).await,
         "lex" => lex::handle(sb, &principal, &scope, req).await,
+        "connect" => connect::handle(sb, &principal, &scope, req).await,
         other => http::json_error(
             400,
             "UnknownServiceException",

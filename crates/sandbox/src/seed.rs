@@ -2,6 +2,7 @@
 //! set of contact-centre Lambda functions) and `large` (demo plus 500 functions in dev, for
 //! benchmarks).
 
+use crate::connect::{seed_associate, seed_create, seed_instance, set_prompt_audio, Kind};
 use crate::lambda::{seed_function, seed_permission, seed_publish, seed_update};
 use crate::lex::{seed_alias, seed_bot, seed_version, Locale};
 use crate::state::RoleDef;
@@ -81,13 +82,16 @@ pub fn load(sb: &Sandbox, seed: Seed) {
             max_session_seconds: 3600,
         });
     }
+    connect_instances(sb);
     if seed == Seed::Accounts {
         return;
     }
     demo_lambda(sb);
     demo_lex(sb);
+    demo_connect(sb);
     if seed == Seed::Large {
         large_lambda(sb, 500);
+        large_connect(sb);
     }
 }
 
@@ -354,4 +358,359 @@ fn demo_lex(sb: &Sandbox) {
         &v1,
         json!({"en_US": settings["en_US"]}),
     );
+}
+
+pub const DEV_INSTANCE: &str = "dev-0000-4000-8000-000000000001";
+pub const PROD_INSTANCE: &str = "prod-0000-4000-8000-000000000001";
+pub const LARGE_INSTANCE: &str = "large-000-4000-8000-000000000001";
+
+/// A few hundred bytes of a real WAV file (silence), so prompt audio round-trips.
+pub fn wav(seconds_tenths: u32) -> Vec<u8> {
+    let samples = 800 * seconds_tenths;
+    let data_len = samples * 2;
+    let mut v = Vec::with_capacity(44 + data_len as usize);
+    v.extend_from_slice(b"RIFF");
+    v.extend_from_slice(&(36 + data_len).to_le_bytes());
+    v.extend_from_slice(b"WAVEfmt ");
+    v.extend_from_slice(&16u32.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&8000u32.to_le_bytes());
+    v.extend_from_slice(&16000u32.to_le_bytes());
+    v.extend_from_slice(&2u16.to_le_bytes());
+    v.extend_from_slice(&16u16.to_le_bytes());
+    v.extend_from_slice(b"data");
+    v.extend_from_slice(&data_len.to_le_bytes());
+    v.resize(44 + data_len as usize, 0);
+    v
+}
+
+fn weekdays(start: u32, end: u32) -> Value {
+    json!(["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"].iter().map(|d| json!({"Day": d, "StartTime": {"Hours": start, "Minutes": 0}, "EndTime": {"Hours": end, "Minutes": 0}})).collect::<Vec<_>>())
+}
+
+fn connect_instances(sb: &Sandbox) {
+    let mut w = sb.inner.world();
+    seed_instance(
+        &mut w,
+        DEV.account_id,
+        SEED_REGION,
+        DEV_INSTANCE,
+        "acme-dev",
+    );
+    seed_instance(
+        &mut w,
+        PROD.account_id,
+        SEED_REGION,
+        PROD_INSTANCE,
+        "acme-prod",
+    );
+}
+
+/// Flow-language content: a linear list of actions, each continuing to the next, ending in
+/// a disconnect.
+pub fn flow_content(steps: &[(&str, Value)]) -> String {
+    let mut actions = Vec::new();
+    for (i, (ty, params)) in steps.iter().enumerate() {
+        let next = format!("step-{}", i + 1);
+        actions.push(json!({"Identifier": format!("step-{i}"), "Type": ty, "Parameters": params,
+            "Transitions": {"NextAction": next, "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingError"}]}}));
+    }
+    if let Some(a) = actions.last_mut() {
+        a["Transitions"]["NextAction"] = json!("end");
+    }
+    actions.push(json!({"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}));
+    json!({"Version": "2019-10-30", "StartAction": "step-0", "Metadata": {"entryPointPosition": {"x": 40, "y": 40}}, "Actions": actions}).to_string()
+}
+
+fn demo_connect(sb: &Sandbox) {
+    let mut guard = sb.inner.world();
+    let w = &mut *guard;
+    let (acct, r, inst) = (DEV.account_id, SEED_REGION, DEV_INSTANCE);
+    let arn =
+        |seg: &str, id: &str| format!("arn:aws:connect:{r}:{acct}:instance/{inst}/{seg}/{id}");
+    let mk = |w: &mut crate::state::World, kind: Kind, body: Value| {
+        seed_create(w, acct, r, inst, kind, body).unwrap_or_default()
+    };
+    let business = mk(
+        w,
+        Kind::Hours,
+        json!({"Name": "Business Hours", "Description": "Mon-Fri 8-18", "TimeZone": "America/New_York", "Config": weekdays(8, 18)}),
+    );
+    let always = mk(
+        w,
+        Kind::Hours,
+        json!({"Name": "24x7", "Description": "Always open", "TimeZone": "UTC", "Config": weekdays(0, 23)}),
+    );
+    let sales = mk(
+        w,
+        Kind::Queue,
+        json!({"Name": "Sales", "Description": "New orders", "HoursOfOperationId": business, "MaxContacts": 50}),
+    );
+    let support = mk(
+        w,
+        Kind::Queue,
+        json!({"Name": "Support", "Description": "Existing customers", "HoursOfOperationId": always}),
+    );
+    let billing = mk(
+        w,
+        Kind::Queue,
+        json!({"Name": "Billing", "Description": "Payments", "HoursOfOperationId": business}),
+    );
+    let mut prompts = Vec::new();
+    for (name, tenths) in [("Welcome", 12), ("Hold Music", 30), ("After Hours", 15)] {
+        let id = mk(
+            w,
+            Kind::Prompt,
+            json!({"Name": name, "Description": format!("{name} message"), "S3Uri": format!("s3://acme-dev-prompts/{}.wav", name.to_lowercase().replace(' ', "-"))}),
+        );
+        set_prompt_audio(w, acct, r, inst, &id, wav(tenths));
+        prompts.push(id);
+    }
+    let lookup = format!("arn:aws:lambda:{r}:{acct}:function:cc-customer-lookup");
+    let callback = format!("arn:aws:lambda:{r}:{acct}:function:cc-callback-scheduler");
+    let bot_alias = format!("arn:aws:lex:{r}:{acct}:bot-alias/{ORDERS_BOT_ID}/LIVEALIAS1");
+    let auth = mk(
+        w,
+        Kind::Module,
+        json!({"Name": "Authenticate Caller", "Description": "Looks the caller up", "Content": flow_content(&[
+            ("InvokeLambdaFunction", json!({"LambdaFunctionARN": lookup, "InvocationTimeLimitSeconds": "8"})),
+            ("UpdateContactAttributes", json!({"Attributes": {"authenticated": "true"}})),
+        ])}),
+    );
+    let log = mk(
+        w,
+        Kind::Module,
+        json!({"Name": "Log Contact", "Description": "Sets logging", "Content": flow_content(&[
+            ("UpdateFlowLoggingBehavior", json!({"FlowLoggingBehavior": "Enabled"})),
+        ])}),
+    );
+    // Queue transfer flows first: quick connects need them.
+    let mut flows: Vec<(String, String)> = Vec::new();
+    for (name, q) in [
+        ("Transfer to Sales", &sales),
+        ("Transfer to Support", &support),
+        ("Transfer to Billing", &billing),
+    ] {
+        let id = mk(
+            w,
+            Kind::Flow,
+            json!({"Name": name, "Type": "QUEUE_TRANSFER", "Description": "Quick connect target", "Content": flow_content(&[
+                ("UpdateContactTargetQueue", json!({"QueueId": arn("queue", q)})),
+                ("TransferContactToQueue", json!({})),
+            ])}),
+        );
+        flows.push((name.into(), id));
+    }
+    let after_hours = mk(
+        w,
+        Kind::Flow,
+        json!({"Name": "After Hours", "Type": "CONTACT_FLOW", "Description": "Closed message", "Content": flow_content(&[
+            ("MessageParticipant", json!({"PromptId": arn("prompt", &prompts[2])})),
+            ("InvokeLambdaFunction", json!({"LambdaFunctionARN": callback, "InvocationTimeLimitSeconds": "3"})),
+        ])}),
+    );
+    let orders = mk(
+        w,
+        Kind::Flow,
+        json!({"Name": "Orders Bot", "Type": "CONTACT_FLOW", "Description": "Self-service orders", "Content": flow_content(&[
+            ("ConnectParticipantWithLexBot", json!({"Text": "What would you like to order?", "LexV2Bot": {"AliasArn": bot_alias}})),
+            ("UpdateContactTargetQueue", json!({"QueueId": arn("queue", &sales)})),
+            ("TransferContactToQueue", json!({})),
+        ])}),
+    );
+    // Main Menu and Support Menu reference each other: created SAVED, then published.
+    let main = mk(
+        w,
+        Kind::Flow,
+        json!({"Name": "Main Menu", "Type": "CONTACT_FLOW", "Status": "SAVED", "Description": "Entry point", "Content": flow_content(&[("MessageParticipant", json!({"Text": "placeholder"}))])}),
+    );
+    let support_menu = mk(
+        w,
+        Kind::Flow,
+        json!({"Name": "Support Menu", "Type": "CONTACT_FLOW", "Description": "Support options", "Content": flow_content(&[
+            ("InvokeFlowModule", json!({"FlowModuleId": auth})),
+            ("UpdateContactTargetQueue", json!({"QueueId": arn("queue", &support)})),
+            ("MessageParticipant", json!({"PromptId": arn("prompt", &prompts[1])})),
+            ("TransferToFlow", json!({"ContactFlowId": arn("contact-flow", &main)})),
+        ])}),
+    );
+    let main_content = flow_content(&[
+        ("InvokeFlowModule", json!({"FlowModuleId": log})),
+        (
+            "MessageParticipant",
+            json!({"PromptId": arn("prompt", &prompts[0])}),
+        ),
+        (
+            "CheckHoursOfOperation",
+            json!({"HoursOfOperationId": arn("operating-hours", &business)}),
+        ),
+        (
+            "InvokeLambdaFunction",
+            json!({"LambdaFunctionARN": lookup, "InvocationTimeLimitSeconds": "8"}),
+        ),
+        (
+            "TransferToFlow",
+            json!({"ContactFlowId": arn("contact-flow", &support_menu)}),
+        ),
+        (
+            "TransferToFlow",
+            json!({"ContactFlowId": arn("contact-flow", &orders)}),
+        ),
+        (
+            "TransferToFlow",
+            json!({"ContactFlowId": arn("contact-flow", &after_hours)}),
+        ),
+    ]);
+    if let Some(i) = w
+        .connect
+        .get_mut(&(acct.into(), r.into()))
+        .and_then(|x| x.instances.get_mut(inst))
+    {
+        if let Some(f) = i.items.get_mut(&Kind::Flow).and_then(|m| m.get_mut(&main)) {
+            f.insert("Content".into(), json!(main_content));
+            f.insert("Status".into(), json!("PUBLISHED"));
+        }
+    }
+    for (name, queue) in [
+        ("Billing Menu", &billing),
+        ("Callback Offer", &support),
+        ("VIP Routing", &sales),
+        ("Outage Notice", &support),
+        ("Survey", &support),
+        ("Language Select", &sales),
+        ("Holiday Check", &billing),
+    ] {
+        mk(
+            w,
+            Kind::Flow,
+            json!({"Name": name, "Type": "CONTACT_FLOW", "Description": format!("{name} flow"), "Content": flow_content(&[
+                ("MessageParticipant", json!({"PromptId": arn("prompt", &prompts[0])})),
+                ("UpdateContactTargetQueue", json!({"QueueId": arn("queue", queue)})),
+                ("TransferContactToQueue", json!({})),
+            ])}),
+        );
+    }
+    mk(
+        w,
+        Kind::Flow,
+        json!({"Name": "Customer Queue", "Type": "CUSTOMER_QUEUE", "Description": "Hold experience", "Content": flow_content(&[
+            ("MessageParticipant", json!({"PromptId": arn("prompt", &prompts[1])})),
+        ])}),
+    );
+    let mut qcs = Vec::new();
+    for ((name, flow), queue) in flows.iter().zip([&sales, &support, &billing]) {
+        qcs.push(mk(w, Kind::QuickConnect, json!({"Name": name.replace("Transfer to ", "QC "), "Description": format!("{name} quick connect"),
+            "QuickConnectConfig": {"QuickConnectType": "QUEUE", "QueueConfig": {"QueueId": queue, "ContactFlowId": flow}}})));
+    }
+    let front = mk(
+        w,
+        Kind::RoutingProfile,
+        json!({"Name": "Front Desk", "Description": "All queues", "DefaultOutboundQueueId": sales,
+        "MediaConcurrencies": [{"Channel": "VOICE", "Concurrency": 1}, {"Channel": "CHAT", "Concurrency": 2}],
+        "QueueConfigs": [{"QueueReference": {"QueueId": sales, "Channel": "VOICE"}, "Priority": 1, "Delay": 0}, {"QueueReference": {"QueueId": support, "Channel": "VOICE"}, "Priority": 2, "Delay": 0}]}),
+    );
+    mk(
+        w,
+        Kind::RoutingProfile,
+        json!({"Name": "Billing Team", "Description": "Billing only", "DefaultOutboundQueueId": billing,
+        "MediaConcurrencies": [{"Channel": "VOICE", "Concurrency": 1}],
+        "QueueConfigs": [{"QueueReference": {"QueueId": billing, "Channel": "VOICE"}, "Priority": 1, "Delay": 0}]}),
+    );
+    let _ = front;
+    seed_associate(
+        w,
+        acct,
+        r,
+        inst,
+        vec![lookup, callback],
+        vec![bot_alias],
+        vec![],
+        vec![(support.clone(), qcs.clone()), (sales.clone(), qcs)],
+    );
+}
+
+/// The `large` instance: 300+ flows, 50 modules, 50 queues, 20 hours, 50 prompts,
+/// 30 routing profiles, 100 quick connects.
+fn large_connect(sb: &Sandbox) {
+    let mut guard = sb.inner.world();
+    let w = &mut *guard;
+    let (acct, r, inst) = (DEV.account_id, SEED_REGION, LARGE_INSTANCE);
+    seed_instance(w, acct, r, inst, "acme-large");
+    let arn =
+        |seg: &str, id: &str| format!("arn:aws:connect:{r}:{acct}:instance/{inst}/{seg}/{id}");
+    let mk = |w: &mut crate::state::World, kind: Kind, body: Value| {
+        seed_create(w, acct, r, inst, kind, body).unwrap_or_default()
+    };
+    let hours: Vec<String> = (0..20).map(|i| mk(w, Kind::Hours, json!({"Name": format!("Hours {i:02}"), "TimeZone": "UTC", "Config": weekdays(8, 18)}))).collect();
+    let queues: Vec<String> = (0..50)
+        .map(|i| {
+            mk(
+                w,
+                Kind::Queue,
+                json!({"Name": format!("Queue {i:02}"), "HoursOfOperationId": hours[i % 20]}),
+            )
+        })
+        .collect();
+    let prompts: Vec<String> = (0..50).map(|i| mk(w, Kind::Prompt, json!({"Name": format!("Prompt {i:02}"), "S3Uri": format!("s3://acme-large/p{i}.wav")}))).collect();
+    for p in &prompts {
+        set_prompt_audio(w, acct, r, inst, p, wav(2));
+    }
+    let modules: Vec<String> = (0..50).map(|i| mk(w, Kind::Module, json!({"Name": format!("Module {i:02}"), "Content": flow_content(&[("MessageParticipant", json!({"PromptId": arn("prompt", &prompts[i])}))])}))).collect();
+    let mut flows: Vec<String> = Vec::new();
+    for i in 0..320 {
+        let mut steps = vec![
+            ("InvokeFlowModule", json!({"FlowModuleId": modules[i % 50]})),
+            (
+                "MessageParticipant",
+                json!({"PromptId": arn("prompt", &prompts[i % 50])}),
+            ),
+            (
+                "CheckHoursOfOperation",
+                json!({"HoursOfOperationId": arn("operating-hours", &hours[i % 20])}),
+            ),
+            (
+                "UpdateContactTargetQueue",
+                json!({"QueueId": arn("queue", &queues[i % 50])}),
+            ),
+        ];
+        if let Some(prev) = flows.last() {
+            steps.push((
+                "TransferToFlow",
+                json!({"ContactFlowId": arn("contact-flow", prev)}),
+            ));
+        }
+        steps.push(("TransferContactToQueue", json!({})));
+        let id = mk(
+            w,
+            Kind::Flow,
+            json!({"Name": format!("Flow {i:03}"), "Type": if i < 100 { "QUEUE_TRANSFER" } else { "CONTACT_FLOW" }, "Content": flow_content(&steps)}),
+        );
+        flows.push(id);
+    }
+    for i in 0..100 {
+        mk(
+            w,
+            Kind::QuickConnect,
+            json!({"Name": format!("QC {i:03}"), "QuickConnectConfig": {"QuickConnectType": "QUEUE", "QueueConfig": {"QueueId": queues[i % 50], "ContactFlowId": flows[i]}}}),
+        );
+    }
+    for i in 0..30 {
+        let configs: Vec<Value> = (0..12).map(|k| json!({"QueueReference": {"QueueId": queues[(i + k) % 50], "Channel": "VOICE"}, "Priority": 1 + k, "Delay": 0})).collect();
+        let id = mk(
+            w,
+            Kind::RoutingProfile,
+            json!({"Name": format!("Profile {i:02}"), "Description": "generated", "DefaultOutboundQueueId": queues[i % 50], "MediaConcurrencies": [{"Channel": "VOICE", "Concurrency": 1}]}),
+        );
+        seed_associate(
+            w,
+            acct,
+            r,
+            inst,
+            vec![],
+            vec![],
+            vec![(id, configs)],
+            vec![],
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! The sandbox's world: accounts, keys, roles, per-service state, faults and counters.
 
 use crate::auth::{refused, Scope};
+use crate::connect::ConnectRegion;
 use crate::lambda::LambdaRegion;
 use crate::lex::{Export, Import, LexRegion};
 use crate::quota::Quotas;
@@ -146,6 +147,7 @@ pub struct World {
     pub roles: HashMap<String, RoleDef>,
     pub lambda: HashMap<(String, String), LambdaRegion>,
     pub lex: HashMap<(String, String), LexRegion>,
+    pub connect: HashMap<(String, String), ConnectRegion>,
     pub lex_exports: HashMap<String, Export>,
     pub lex_imports: HashMap<String, Import>,
     /// Bytes PUT to an upload URL, by import id, until StartImport takes them.
@@ -248,6 +250,7 @@ impl Shared {
                 roles: HashMap::new(),
                 lambda: HashMap::new(),
                 lex: HashMap::new(),
+                connect: HashMap::new(),
                 lex_exports: HashMap::new(),
                 lex_imports: HashMap::new(),
                 lex_uploads: HashMap::new(),
