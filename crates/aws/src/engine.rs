@@ -2,6 +2,7 @@
 //! every change follows — a verified source, a plan first, a safety snapshot before any
 //! write, and the resource put back when a step fails.
 
+use crate::connect::ConnectProvider;
 use crate::error::{AwsError, AwsResult};
 use crate::hub::Hub;
 use crate::lambda::LambdaProvider;
@@ -156,9 +157,7 @@ impl Engine {
         match service {
             ServiceKind::Lambda => Ok(&LambdaProvider),
             ServiceKind::Lex => Ok(&LexProvider),
-            ServiceKind::Connect => Err(AwsError::NotSupported(
-                "connect is not yet supported: lambda and lex are available in this release".into(),
-            )),
+            ServiceKind::Connect => Ok(&ConnectProvider),
         }
     }
 

@@ -26,6 +26,10 @@ pub struct HubConfig {
     /// Lex V2 model-building calls per second per (account, region). AWS publishes no
     /// figure; 10 keeps clear of the throttling users report.
     pub lex_rate: f64,
+    /// Connect calls per second per (account, region), shared by every instance and caller
+    /// there (AWS: 2, burst 5).
+    pub connect_rate: f64,
+    pub connect_burst: f64,
     /// Requested lifetime of role sessions.
     pub session_seconds: i32,
     /// Cached role credentials are renewed this long before they expire.
@@ -38,6 +42,8 @@ impl Default for HubConfig {
             lambda_rate: 15.0,
             lambda_get_function_rate: 100.0,
             lex_rate: 10.0,
+            connect_rate: 2.0,
+            connect_burst: 5.0,
             session_seconds: 3600,
             refresh_before: REFRESH_BEFORE_EXPIRY,
         }
@@ -59,6 +65,7 @@ type LimiterKey = (String, String, &'static str);
 struct Clients {
     lambda: HashMap<(String, String), aws_sdk_lambda::Client>,
     lex: HashMap<(String, String), aws_sdk_lexmodelsv2::Client>,
+    connect: HashMap<(String, String), aws_sdk_connect::Client>,
 }
 
 pub struct Hub {
@@ -168,6 +175,7 @@ impl Hub {
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         clients.lambda.retain(|(a, _), _| a != account_id);
         clients.lex.retain(|(a, _), _| a != account_id);
+        clients.connect.retain(|(a, _), _| a != account_id);
     }
 
     fn provider(self: &Arc<Self>, account: &Account) -> AccountCredentials {
@@ -220,6 +228,27 @@ impl Hub {
         Ok(client)
     }
 
+    /// The Connect client for (account, region), built once and reused.
+    pub async fn connect(
+        self: &Arc<Self>,
+        account: &Account,
+        region: &Region,
+    ) -> AwsResult<aws_sdk_connect::Client> {
+        self.credentials(account).await?;
+        let key = (account.account_id.to_string(), region.to_string());
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = clients.connect.get(&key) {
+            return Ok(c.clone());
+        }
+        let conf = aws_sdk_connect::config::Builder::from(&self.base)
+            .region(aws_config::Region::new(region.to_string()))
+            .credentials_provider(self.provider(account))
+            .build();
+        let client = aws_sdk_connect::Client::from_conf(conf);
+        clients.connect.insert(key, client.clone());
+        Ok(client)
+    }
+
     /// How many SDK clients are cached (one per account, region and service).
     pub fn cached_clients(&self) -> usize {
         self.clients
@@ -236,10 +265,11 @@ impl Hub {
         region: &str,
         bucket: &'static str,
         rate: f64,
+        burst: f64,
     ) -> Arc<RateLimiter> {
         let mut l = self.limiters.lock().unwrap_or_else(|p| p.into_inner());
         l.entry((account.into(), region.into(), bucket))
-            .or_insert_with(|| Arc::new(RateLimiter::new(rate, rate.max(1.0))))
+            .or_insert_with(|| Arc::new(RateLimiter::new(rate, burst.max(1.0))))
             .clone()
     }
 }

@@ -2,6 +2,7 @@
 //! one provider per service behind the same trait, and the engine that runs extract,
 //! snapshot, deploy and rollback with safety snapshots.
 
+pub mod connect;
 pub mod engine;
 pub mod error;
 pub mod hub;

@@ -123,10 +123,12 @@ pub trait Provider: Send + Sync {
 impl Ctx {
     /// Waits for the quota bucket `bucket` of this (account, region).
     pub async fn pace(&self, bucket: &'static str) {
-        let rate = match bucket {
-            "GetFunction" => self.hub.config.lambda_get_function_rate,
-            "lex" => self.hub.config.lex_rate,
-            _ => self.hub.config.lambda_rate,
+        let c = &self.hub.config;
+        let (rate, burst) = match bucket {
+            "GetFunction" => (c.lambda_get_function_rate, c.lambda_get_function_rate),
+            "lex" => (c.lex_rate, c.lex_rate),
+            "connect" => (c.connect_rate, c.connect_burst),
+            _ => (c.lambda_rate, c.lambda_rate),
         };
         self.hub
             .limiter(
@@ -134,6 +136,7 @@ impl Ctx {
                 self.region.as_str(),
                 bucket,
                 rate,
+                burst,
             )
             .acquire()
             .await;
@@ -141,6 +144,10 @@ impl Ctx {
 
     pub async fn lambda(&self) -> AwsResult<aws_sdk_lambda::Client> {
         self.hub.lambda(&self.account, &self.region).await
+    }
+
+    pub async fn connect(&self) -> AwsResult<aws_sdk_connect::Client> {
+        self.hub.connect(&self.account, &self.region).await
     }
 
     pub async fn lex(&self) -> AwsResult<aws_sdk_lexmodelsv2::Client> {

@@ -173,16 +173,13 @@ async fn every_class_of_bad_input_gets_a_4xx_in_the_error_shape() {
     let s = r.status().as_u16();
     assert_error(s, &r.json().await.unwrap(), 405, "method_not_allowed");
 
-    // A service whose issue has not landed answers a clear "not yet supported".
+    // What has not landed yet (deploying Connect instances) answers a clear "not yet supported".
     app.register(&snapdeploy_sandbox::seed::DEV).await;
-    for svc in ["connect"] {
-        let (s, b) = app
-            .get(&format!(
-                "/extract/{svc}?account_id=111111111111&region=us-east-1"
-            ))
-            .await;
-        assert_error(s, &b, 501, "not_supported");
-    }
+    let doc = json!({"format": "snapdeploy.snapshot/v1", "service": "connect", "resource_name": "acme-dev", "account_id": "111111111111",
+        "region": "us-east-1", "taken_at": "2026-11-27T00:00:00Z", "taken_by": "t", "reason": "manual", "source": {"arn": "", "id": ""},
+        "config": {}, "blobs": [], "digest": ""});
+    let (s, b) = app.post("/deploy", &json!({"source": {"snapshot": doc}, "target": {"account_id": "111111111111", "region": "us-east-1"}, "dry_run": true})).await;
+    assert_error(s, &b, 501, "not_supported");
     // A region the account was not registered for.
     let (s, b) = app
         .get("/extract/lambda?account_id=111111111111&region=eu-west-1")

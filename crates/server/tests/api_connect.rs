@@ -1,0 +1,135 @@
+//! Connect extract and snapshot against the sandbox, with and without its 2 requests/s quota.
+
+mod common;
+
+use common::{fast_sandbox, spawn_app, spawn_app_with};
+use serde_json::{json, Value};
+use snapdeploy_sandbox::seed::DEV;
+use snapdeploy_sandbox::SandboxConfig;
+use snapdeploy_server::ServerConfig;
+
+fn has_key(v: &Value, key: &str) -> bool {
+    match v {
+        Value::Object(m) => m.contains_key(key) || m.values().any(|x| has_key(x, key)),
+        Value::Array(a) => a.iter().any(|x| has_key(x, key)),
+        _ => false,
+    }
+}
+
+#[tokio::test]
+async fn extract_lists_instances_and_their_contents() {
+    let app = spawn_app().await;
+    app.register(&DEV).await;
+    let (s, body) = app
+        .get("/extract/connect?account_id=111111111111&region=us-east-1")
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let inst = &body["resources"][0];
+    assert_eq!(inst["InstanceAlias"], "acme-dev");
+    assert_eq!(inst["Flows"].as_array().unwrap().len(), 15);
+    assert_eq!(inst["Queues"], json!(["Billing", "Sales", "Support"]));
+    assert_eq!(
+        inst["Modules"],
+        json!(["Authenticate Caller", "Log Contact"])
+    );
+    assert_eq!(inst["HoursOfOperations"].as_array().unwrap().len(), 2);
+    assert_eq!(inst["Prompts"].as_array().unwrap().len(), 3);
+    assert_eq!(inst["RoutingProfiles"].as_array().unwrap().len(), 2);
+    assert_eq!(inst["QuickConnects"].as_array().unwrap().len(), 3);
+    assert_eq!(inst["LambdaFunctions"].as_array().unwrap().len(), 2);
+    assert_eq!(inst["LexBots"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn snapshot_captures_the_instance_canonically_under_throttling() {
+    // Quotas on: 2 requests/s, burst 5, as Connect. The client paces itself, so no error
+    // reaches the caller.
+    let sb = SandboxConfig {
+        quotas_enabled: true,
+        ..fast_sandbox()
+    };
+    let app = spawn_app_with(sb, ServerConfig::default(), None).await;
+    app.register(&DEV).await;
+    let body = json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev"});
+    let (s, meta) = app.post("/snapshot", &body).await;
+    assert_eq!(s, 201, "{meta}");
+    let doc = app.snapshot_doc(meta["key"].as_str().unwrap()).await;
+    let c = &doc["config"];
+    assert_eq!(
+        c["Queues"]["Sales"]["HoursOfOperation"], "Business Hours",
+        "references by name"
+    );
+    assert_eq!(
+        c["RoutingProfiles"]["Front Desk"]["Queues"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        c["RoutingProfiles"]["Front Desk"]["DefaultOutboundQueue"],
+        "Sales"
+    );
+    assert_eq!(
+        c["QuickConnects"]["QC Sales"]["Config"]["Queue"],
+        json!({"Queue": "Sales", "Flow": "Transfer to Sales"})
+    );
+    assert_eq!(
+        c["Queues"]["Support"]["QuickConnects"],
+        json!(["QC Billing", "QC Sales", "QC Support"])
+    );
+    let main = &c["Flows"]["Main Menu"];
+    assert_eq!(main["Status"], "PUBLISHED");
+    assert!(
+        main["Content"]["Actions"].is_array(),
+        "flow content is parsed JSON"
+    );
+    // Read-only fields are not part of what would be sent back.
+    for read_only in [
+        "LastModifiedTime",
+        "LastModifiedRegion",
+        "FlowContentSha256",
+        "NumberOfAssociatedQueues",
+        "NumberOfAssociatedUsers",
+    ] {
+        assert!(!has_key(c, read_only), "{read_only} must not be captured");
+    }
+    // Prompt audio is stored as blobs.
+    let audio: Vec<&Value> = doc["blobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["media_type"] == "audio/wav")
+        .collect();
+    assert_eq!(audio.len(), 3);
+    assert_eq!(
+        c["Prompts"]["Welcome"]["Audio"],
+        audio
+            .iter()
+            .find(|b| b["role"] == "prompt:Welcome")
+            .unwrap()["sha256"]
+    );
+
+    // An unchanged instance snapshots to the same digest.
+    let (s, again) = app.post("/snapshot", &body).await;
+    assert_eq!(s, 201, "{again}");
+    assert_eq!(again["digest"], meta["digest"]);
+
+    let counters = app.sandbox.counters();
+    let throttled: u64 = counters
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.starts_with("connect:"))
+        .map(|(_, v)| v["throttled"].as_u64().unwrap())
+        .sum();
+    let calls: u64 = counters
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.starts_with("connect:"))
+        .map(|(_, v)| v["calls"].as_u64().unwrap())
+        .sum();
+    assert!(calls > 10, "{counters}");
+    assert_eq!(throttled, 0, "paced under the quota: {counters}");
+}
