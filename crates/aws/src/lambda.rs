@@ -3,7 +3,8 @@
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{
-    is_not_found, str_of, string_list, string_map, svc, Applied, Captured, Ctx, Provider, Steps,
+    is_not_found, reapply, str_of, string_list, string_map, svc, Applied, Captured, Ctx, Provider,
+    Steps,
 };
 use async_trait::async_trait;
 use aws_sdk_lambda::primitives::Blob;
@@ -741,28 +742,7 @@ impl Provider for LambdaProvider {
         let safety = safety.expect("checked above");
         // Wait out any update the failed step may have started.
         wait_until_ready(ctx, &client, name.as_str()).await?;
-        let live = self.capture(ctx, name, None).await?;
-        let options = DeployOptions {
-            publish: false,
-            restore_aliases: true,
-            ..DeployOptions::default()
-        };
-        let plan = self
-            .plan(ctx, safety, name, live.as_ref(), &options)
-            .await?;
-        let mut steps = Vec::new();
-        let mut undo = Applied::default();
-        self.apply(
-            ctx,
-            &plan,
-            safety,
-            store,
-            &options,
-            &Progress::none(),
-            &mut steps,
-            &mut undo,
-        )
-        .await?;
+        reapply(self, ctx, name, safety, store).await?;
         for v in &applied.new_versions {
             ctx.pace("control").await;
             let res = client

@@ -5,7 +5,7 @@
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{
-    is_not_found, str_of, string_map, svc, Applied, Captured, Ctx, Provider, Steps,
+    is_not_found, reapply, str_of, string_map, svc, Applied, Captured, Ctx, Provider, Steps,
 };
 use async_trait::async_trait;
 use aws_sdk_lexmodelsv2::types::{
@@ -836,28 +836,7 @@ impl Provider for LexProvider {
                 .map_err(svc("removing the half-created bot"))?;
             return Ok(());
         };
-        let live = self.capture(ctx, name, None).await?;
-        let options = DeployOptions {
-            publish: false,
-            restore_aliases: true,
-            ..DeployOptions::default()
-        };
-        let plan = self
-            .plan(ctx, safety, name, live.as_ref(), &options)
-            .await?;
-        let mut steps = Vec::new();
-        let mut undo = Applied::default();
-        self.apply(
-            ctx,
-            &plan,
-            safety,
-            store,
-            &options,
-            &Progress::none(),
-            &mut steps,
-            &mut undo,
-        )
-        .await?;
+        reapply(self, ctx, name, safety, store).await?;
         for v in &applied.new_versions {
             ctx.pace("lex").await;
             if let Err(e) = client

@@ -219,3 +219,37 @@ impl Steps<'_> {
         }
     }
 }
+
+/// Brings a resource back to `safety` by planning and applying it as a rollback would
+/// (configuration and alias targets, no new version). Providers' `restore` builds on it.
+pub(crate) async fn reapply<P: Provider + ?Sized>(
+    provider: &P,
+    ctx: &Ctx,
+    name: &ResourceName,
+    safety: &SnapshotEnvelope,
+    store: &dyn SnapshotStore,
+) -> AwsResult<()> {
+    let live = provider.capture(ctx, name, None).await?;
+    let options = DeployOptions {
+        publish: false,
+        restore_aliases: true,
+        ..DeployOptions::default()
+    };
+    let plan = provider
+        .plan(ctx, safety, name, live.as_ref(), &options)
+        .await?;
+    let mut steps = Vec::new();
+    let mut undo = Applied::default();
+    provider
+        .apply(
+            ctx,
+            &plan,
+            safety,
+            store,
+            &options,
+            &Progress::none(),
+            &mut steps,
+            &mut undo,
+        )
+        .await
+}

@@ -25,6 +25,22 @@ impl Req {
             .map(|(_, v)| v)
     }
 
+    /// The REST-JSON body as an object (`{}` when empty), or the SerializationException AWS
+    /// answers for anything else.
+    pub fn json_object(&self) -> Result<Value, Response> {
+        if self.body.is_empty() {
+            return Ok(serde_json::json!({}));
+        }
+        match serde_json::from_slice(&self.body) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            _ => Err(json_error(
+                400,
+                "SerializationException",
+                "Could not parse request body into json",
+            )),
+        }
+    }
+
     pub fn host(&self) -> String {
         self.headers
             .get("host")

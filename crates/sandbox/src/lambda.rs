@@ -291,19 +291,9 @@ pub async fn handle(sb: &Sandbox, principal: &Principal, scope: &Scope, req: Req
         region: scope.region.clone(),
         host: req.host(),
     };
-    let body: Value = if req.body.is_empty() {
-        json!({})
-    } else {
-        match serde_json::from_slice(&req.body) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => {
-                return json_error(
-                    400,
-                    "SerializationException",
-                    "Could not parse request body into json",
-                )
-            }
-        }
+    let body = match req.json_object() {
+        Ok(b) => b,
+        Err(e) => return e,
     };
     let result = run(&mut world, &ctx, route, &req, &body);
     result.unwrap_or_else(|e| e)

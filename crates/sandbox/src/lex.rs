@@ -338,19 +338,9 @@ pub async fn handle(sb: &Sandbox, principal: &Principal, scope: &Scope, req: Req
         r.headers_mut().insert("retry-after", hv("1"));
         return r;
     }
-    let body: Value = if req.body.is_empty() {
-        json!({})
-    } else {
-        match serde_json::from_slice(&req.body) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => {
-                return json_error(
-                    400,
-                    "SerializationException",
-                    "Could not parse request body into json",
-                )
-            }
-        }
+    let body = match req.json_object() {
+        Ok(b) => b,
+        Err(e) => return e,
     };
     let ctx = Ctx {
         account: principal.account_id.clone(),
