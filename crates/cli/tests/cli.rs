@@ -273,3 +273,78 @@ async fn failures_exit_non_zero_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("AssumeRole into account 111111111111"));
 }
+
+/// `snapdeploy demo`: one command, no AWS account, accounts registered, `.env` honoured.
+#[tokio::test]
+async fn demo_runs_the_whole_product_offline() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "SNAPDEPLOY_USER=from-dotenv\n").unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_snapdeploy"))
+        .args([
+            "demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--sandbox-addr",
+            "127.0.0.1:0",
+        ])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut banner = String::new();
+    let api = loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("demo starts")
+            .unwrap()
+            .expect("demo prints its address");
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(rest) = line.split("API on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    assert!(
+        banner.contains("SANDBOX") && banner.contains("not AWS"),
+        "{banner}"
+    );
+    let http = reqwest::Client::new();
+    let accounts: Value = http
+        .get(format!("http://{api}/accounts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(accounts.as_array().unwrap().len(), 2);
+    let health: Value = http
+        .get(format!("http://{api}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["mode"], "demo");
+    let meta: Value = http
+        .post(format!("http://{api}/snapshot"))
+        .json(&serde_json::json!({"account_id": "111111111111", "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["taken_by"], "from-dotenv", "{meta}");
+    assert!(dir
+        .path()
+        .join("data/demo/cloudops-snapshots-111111111111")
+        .is_dir());
+    child.kill().await.unwrap();
+}
