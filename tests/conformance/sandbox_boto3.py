@@ -198,8 +198,12 @@ def main():
     assert error_code(lex.create_bot, botName="Bad Name", roleArn=bot_role, dataPrivacy={"childDirected": False},
                       idleSessionTTLInSeconds=300)[0] == "ValidationException"
     assert lex.describe_bot(botId=bot_id)["botStatus"] == "Available"
+    lex.update_bot(botId=bot_id, botName="ConfBot", description="updated", roleArn=bot_role,
+                   dataPrivacy={"childDirected": False}, idleSessionTTLInSeconds=600)
+    assert lex.describe_bot(botId=bot_id)["idleSessionTTLInSeconds"] == 600
+    lex.tag_resource(resourceARN=f"arn:aws:lex:us-east-1:111111111111:bot/{bot_id}", tags={"stage": "dev"})
     assert [b["botName"] for b in lex.list_bots()["botSummaries"]] == ["ConfBot"]
-    assert lex.list_tags_for_resource(resourceARN=f"arn:aws:lex:us-east-1:111111111111:bot/{bot_id}")["tags"] == {"team": "qa"}
+    assert lex.list_tags_for_resource(resourceARN=f"arn:aws:lex:us-east-1:111111111111:bot/{bot_id}")["tags"] == {"team": "qa", "stage": "dev"}
 
     # A LexJson archive imported over the empty bot, as a promotion does.
     archive = io.BytesIO()
@@ -288,6 +292,9 @@ def main():
     assert imp["importStatus"] == "Failed" and imp["failureReasons"], imp
     assert lex.describe_bot_locale(botId=bot_id, botVersion="DRAFT", localeId="en_US")["intentsCount"] == 1
     assert error_code(lex.describe_bot, botId="NOSUCHBOT0") == ("ResourceNotFoundException", 404)
+    spare = lex.create_bot(botName="SpareBot", roleArn=bot_role, dataPrivacy={"childDirected": False}, idleSessionTTLInSeconds=300)
+    assert lex.delete_bot(botId=spare["botId"], skipResourceInUseCheck=True)["botStatus"] == "Deleting"
+    assert error_code(lex.describe_bot, botId=spare["botId"])[0] == "ResourceNotFoundException"
 
     # --- Connect -------------------------------------------------------------------------
     con = client("connect", *session)
