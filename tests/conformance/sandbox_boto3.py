@@ -204,6 +204,8 @@ def main():
     lex.tag_resource(resourceARN=f"arn:aws:lex:us-east-1:111111111111:bot/{bot_id}", tags={"stage": "dev"})
     assert [b["botName"] for b in lex.list_bots()["botSummaries"]] == ["ConfBot"]
     assert lex.list_tags_for_resource(resourceARN=f"arn:aws:lex:us-east-1:111111111111:bot/{bot_id}")["tags"] == {"team": "qa", "stage": "dev"}
+    lex.untag_resource(resourceARN=f"arn:aws:lex:us-east-1:111111111111:bot/{bot_id}", tagKeys=["stage"])
+    assert lex.list_tags_for_resource(resourceARN=f"arn:aws:lex:us-east-1:111111111111:bot/{bot_id}")["tags"] == {"team": "qa"}
 
     # A LexJson archive imported over the empty bot, as a promotion does.
     archive = io.BytesIO()

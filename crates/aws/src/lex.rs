@@ -680,24 +680,43 @@ impl Provider for LexProvider {
         }
         let want_tags = string_map(&d["Tags"]);
         let have_tags = string_map(&live_config["Tags"]);
+        let remove: Vec<String> = have_tags
+            .keys()
+            .filter(|k| !want_tags.contains_key(*k))
+            .cloned()
+            .collect();
         let add: HashMap<String, String> = want_tags
             .into_iter()
             .filter(|(k, v)| have_tags.get(k) != Some(v))
             .collect();
+        let bot_arn = format!(
+            "arn:aws:lex:{}:{}:bot/{bot_id}",
+            ctx.region, ctx.account.account_id
+        );
         if !add.is_empty() && !applied.created {
             run.step("tag", async {
                 ctx.pace("lex").await;
-                let arn = format!(
-                    "arn:aws:lex:{}:{}:bot/{bot_id}",
-                    ctx.region, ctx.account.account_id
-                );
                 client
                     .tag_resource()
-                    .resource_arn(arn)
+                    .resource_arn(&bot_arn)
                     .set_tags(Some(add))
                     .send()
                     .await
                     .map_err(svc("tagging the bot"))?;
+                Ok(())
+            })
+            .await?;
+        }
+        if !remove.is_empty() {
+            run.step("untag", async {
+                ctx.pace("lex").await;
+                client
+                    .untag_resource()
+                    .resource_arn(&bot_arn)
+                    .set_tag_keys(Some(remove))
+                    .send()
+                    .await
+                    .map_err(svc("untagging the bot"))?;
                 Ok(())
             })
             .await?;

@@ -202,6 +202,7 @@ enum Route {
     DescribeImport(String),
     ListTagsForResource(String),
     TagResource(String),
+    UntagResource(String),
     ListIntents(String, String, String),
     DescribeIntent(String, String, String, String),
     ListSlots(String, String, String, String),
@@ -238,6 +239,7 @@ impl Route {
             DescribeImport(_) => "DescribeImport",
             ListTagsForResource(_) => "ListTagsForResource",
             TagResource(_) => "TagResource",
+            UntagResource(_) => "UntagResource",
             ListIntents(..) => "ListIntents",
             DescribeIntent(..) => "DescribeIntent",
             ListSlots(..) => "ListSlots",
@@ -304,6 +306,7 @@ fn route(method: &Method, path: &str) -> Option<Route> {
         }
         ("GET", ["tags", arn]) => ListTagsForResource(o(arn)),
         ("POST", ["tags", arn]) => TagResource(o(arn)),
+        ("DELETE", ["tags", arn]) => UntagResource(o(arn)),
         _ => return None,
     })
 }
@@ -347,7 +350,7 @@ pub async fn handle(sb: &Sandbox, principal: &Principal, scope: &Scope, req: Req
         region: scope.region.clone(),
         host: req.host(),
     };
-    run(&mut world, &ctx, route, &body).unwrap_or_else(|e| e)
+    run(&mut world, &ctx, route, &req, &body).unwrap_or_else(|e| e)
 }
 
 struct Ctx {
@@ -497,7 +500,7 @@ fn bot_json(b: &Bot, status: &str) -> Value {
     })
 }
 
-fn run(w: &mut World, ctx: &Ctx, route: Route, body: &Value) -> Res {
+fn run(w: &mut World, ctx: &Ctx, route: Route, req: &Req, body: &Value) -> Res {
     use Route::*;
     match route {
         CreateBot => {
@@ -932,6 +935,23 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, body: &Value) -> Res {
             let b = bot(w, ctx, &id)?;
             for (k, v) in tags {
                 b.tags.insert(k, v.as_str().unwrap_or_default().to_owned());
+            }
+            Ok(json(200, &json!({})))
+        }
+        UntagResource(arn) => {
+            let id = arn.rsplit('/').next().unwrap_or("").to_owned();
+            let keys: Vec<String> = req
+                .query()
+                .into_iter()
+                .filter(|(k, _)| k == "tagKeys")
+                .map(|(_, v)| v)
+                .collect();
+            if keys.is_empty() {
+                return Err(validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null"));
+            }
+            let b = bot(w, ctx, &id)?;
+            for k in keys {
+                b.tags.remove(&k);
             }
             Ok(json(200, &json!({})))
         }

@@ -582,3 +582,37 @@ async fn a_chosen_version_can_be_snapshotted() {
     let (s, b) = app.post("/snapshot", &json!({"account_id": "111111111111", "region": "us-east-1", "service": "lambda", "resource_name": "cc-survey-recorder", "version": "1"})).await;
     assert_error(s, &b, 422, "invalid_operation");
 }
+
+#[tokio::test]
+async fn rollback_removes_tags_added_since_the_snapshot() {
+    let app = spawn_app().await;
+    app.register(&DEV).await;
+    let (key, _) = snapshot_bot(&app, &DEV).await;
+    let dev = lex_as(&app, &DEV);
+    let arn = format!(
+        "arn:aws:lex:us-east-1:111111111111:bot/{}",
+        bot_id(&dev).await
+    );
+    dev.tag_resource()
+        .resource_arn(&arn)
+        .tags("oops", "1")
+        .send()
+        .await
+        .unwrap();
+    let (s, report) = app.post("/rollback", &json!({"account_id": "111111111111", "region": "us-east-1", "service": "lex", "resource_name": "OrdersBot", "snapshot_key": key})).await;
+    assert_eq!(s, 200, "{report}");
+    let steps: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["untag"]);
+    let tags = dev
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(!tags.tags().unwrap().contains_key("oops"));
+}
