@@ -260,6 +260,44 @@ impl Engine {
         }
     }
 
+    /// Field-level differences between a stored snapshot and another one, or the live
+    /// resource it was taken of (`to = None`).
+    pub async fn diff(
+        &self,
+        from: &SnapshotKey,
+        to: Option<&SnapshotKey>,
+    ) -> AwsResult<(SnapshotEnvelope, Vec<snapdeploy_core::FieldChange>)> {
+        let a = self.snapshots.get_verified(from).await?;
+        let b = match to {
+            Some(k) => {
+                let b = self.snapshots.get_verified(k).await?;
+                if b.service != a.service {
+                    return Err(AwsError::Invalid(format!(
+                        "cannot compare a {} snapshot with a {} one",
+                        a.service, b.service
+                    )));
+                }
+                b.config
+            }
+            None => {
+                let provider = self.provider(a.service)?;
+                let ctx = self.ctx(&a.account_id, &a.region).await?;
+                let live = provider
+                    .capture(&ctx, &a.resource_name, None)
+                    .await?
+                    .ok_or_else(|| {
+                        AwsError::NotFound(format!(
+                            "{} {} no longer exists in account {} region {}",
+                            a.service, a.resource_name, a.account_id, a.region
+                        ))
+                    })?;
+                snapdeploy_core::canonicalize(&live.config)
+            }
+        };
+        let changes = snapdeploy_core::diff(&a.config, &b);
+        Ok((a, changes))
+    }
+
     pub async fn deploy(
         &self,
         req: DeployRequest,

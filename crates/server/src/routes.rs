@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/snapshot", post(take_snapshot))
         .route("/snapshots", get(list_snapshots))
         .route("/snapshots/{*key}", get(get_snapshot))
+        .route("/diff", get(diff))
         .route("/deploy", post(deploy))
         .route("/rollback", post(rollback))
         .route("/jobs/{id}", get(get_job))
@@ -384,6 +385,41 @@ async fn get_snapshot(
 ) -> ApiResult<Json<SnapshotEnvelope>> {
     let key = SnapshotKey::parse(&key)?;
     Ok(Json(s.engine.snapshots.get_verified(&key).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiffQuery {
+    from: String,
+    /// Another snapshot key, or `live` for the resource as it is now.
+    to: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct DiffResponse {
+    from: SnapshotMeta,
+    /// The other snapshot's key, or `live`.
+    to: String,
+    changes: Vec<snapdeploy_core::FieldChange>,
+}
+
+#[utoipa::path(get, path = "/diff", params(("from" = String, Query, description = "a snapshot key"), ("to" = String, Query, description = "another snapshot key, or `live`")),
+    responses((status = 200, body = DiffResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn diff(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<DiffQuery>,
+) -> ApiResult<Json<DiffResponse>> {
+    let from = SnapshotKey::parse(&q.from)?;
+    let to = match q.to.as_str() {
+        "live" => None,
+        other => Some(SnapshotKey::parse(other)?),
+    };
+    let (env, changes) = s.engine.diff(&from, to.as_ref()).await?;
+    Ok(Json(DiffResponse {
+        from: env.meta(&from),
+        to: q.to,
+        changes,
+    }))
 }
 
 // ---------- deploy / rollback ----------

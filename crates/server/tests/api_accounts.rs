@@ -201,6 +201,7 @@ async fn health_and_openapi() {
         "/snapshot",
         "/snapshots",
         "/snapshots/{key}",
+        "/diff",
         "/deploy",
         "/rollback",
         "/jobs/{id}",

@@ -508,3 +508,38 @@ async fn image_functions_keep_their_image_uri() {
         Some("111111111111.dkr.ecr.us-east-1.amazonaws.com/holiday-check:1.4")
     );
 }
+
+#[tokio::test]
+async fn diff_between_snapshots_and_against_live() {
+    let app = spawn_app().await;
+    app.register(&DEV).await;
+    let first = app.snapshot(&DEV, "cc-survey-recorder").await;
+    let dev = app.lambda_as(&DEV);
+    dev.update_function_configuration()
+        .function_name("cc-survey-recorder")
+        .timeout(42)
+        .send()
+        .await
+        .unwrap();
+    wait_ready(&dev, "cc-survey-recorder").await;
+    let key = first["key"].as_str().unwrap();
+    let (s, live) = app.get(&format!("/diff?from={key}&to=live")).await;
+    assert_eq!(s, 200, "{live}");
+    assert_eq!(
+        live["changes"],
+        json!([{"path": "/Timeout", "op": "change", "from": 3, "to": 42}])
+    );
+    let second = app.snapshot(&DEV, "cc-survey-recorder").await;
+    let (s, between) = app
+        .get(&format!(
+            "/diff?from={key}&to={}",
+            second["key"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(s, 200, "{between}");
+    assert_eq!(between["changes"], live["changes"]);
+    let (s, same) = app.get(&format!("/diff?from={key}&to={key}")).await;
+    assert_eq!((s, same["changes"].clone()), (200, json!([])));
+    let (s, b) = app.get(&format!("/diff?from={key}&to=yesterday")).await;
+    assert_error(s, &b, 400, "invalid_field");
+}
