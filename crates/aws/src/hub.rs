@@ -220,6 +220,7 @@ impl Hub {
             return Ok(c.clone());
         }
         let conf = aws_sdk_lexmodelsv2::config::Builder::from(&self.base)
+            .retry_config(throttled_service_retries())
             .region(aws_config::Region::new(region.to_string()))
             .credentials_provider(self.provider(account))
             .build();
@@ -241,6 +242,7 @@ impl Hub {
             return Ok(c.clone());
         }
         let conf = aws_sdk_connect::config::Builder::from(&self.base)
+            .retry_config(throttled_service_retries())
             .region(aws_config::Region::new(region.to_string()))
             .credentials_provider(self.provider(account))
             .build();
@@ -272,6 +274,13 @@ impl Hub {
             .or_insert_with(|| Arc::new(RateLimiter::new(rate, burst.max(1.0))))
             .clone()
     }
+}
+
+/// Connect (2 requests/s per account and region, shared with every other caller) and Lex
+/// model building throttle often, and our own pacing cannot see other callers' load: give
+/// throttled calls more attempts than the SDK's default three.
+fn throttled_service_retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(8)
 }
 
 /// The SDK's view of an account's credentials: served from the hub's cache. The expiry the

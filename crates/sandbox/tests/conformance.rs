@@ -8,7 +8,7 @@ use std::time::Duration;
 async fn boto3_drives_the_sandbox_like_aws() {
     let config = SandboxConfig {
         quotas_enabled: false,
-        lambda_update_delay: Duration::from_millis(50),
+        lambda_update_delay: Duration::from_millis(400),
         ..SandboxConfig::default()
     };
     let addr = Sandbox::seeded(config, Seed::Accounts)

@@ -257,13 +257,15 @@ async fn the_large_instance_is_paged_100_at_a_time_under_throttling() {
     let quota_url = start(Seed::Accounts, true).await;
     let strict = connect(&quota_url, &DEV, false);
     let mut throttled = 0;
-    for _ in 0..10 {
-        if let Err(e) = strict
-            .search_queues()
-            .instance_id(DEV_INSTANCE)
-            .send()
-            .await
-        {
+    // Concurrent, so the burst is spent before any token comes back, however slow the machine.
+    let calls: Vec<_> = (0..10)
+        .map(|_| {
+            let c = strict.clone();
+            tokio::spawn(async move { c.search_queues().instance_id(DEV_INSTANCE).send().await })
+        })
+        .collect();
+    for call in calls {
+        if let Err(e) = call.await.unwrap() {
             assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(429));
             assert!(e.into_service_error().is_throttling_exception());
             throttled += 1;

@@ -53,7 +53,7 @@ async fn unknown_keys_are_refused_like_aws() {
 #[tokio::test]
 async fn updates_are_asynchronous_and_typed_errors_map() {
     let url = start(SandboxConfig {
-        lambda_update_delay: Duration::from_millis(300),
+        lambda_update_delay: Duration::from_millis(1500),
         ..SandboxConfig::default()
     })
     .await;
@@ -77,7 +77,7 @@ async fn updates_are_asynchronous_and_typed_errors_map() {
         .await
         .unwrap_err();
     assert!(err.into_service_error().is_resource_conflict_exception());
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     let conf = c
         .get_function_configuration()
         .function_name("cc-survey-recorder")
@@ -190,7 +190,7 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn code_urls_expire() {
     let url = start(SandboxConfig {
-        download_ttl: Duration::from_millis(200),
+        download_ttl: Duration::from_millis(1500),
         ..SandboxConfig::default()
     })
     .await;
@@ -205,7 +205,7 @@ async fn code_urls_expire() {
     let (status, body) = http_get(&location).await;
     assert_eq!(status, 200);
     assert!(body.starts_with(b"PK"));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     let (status, body) = http_get(&location).await;
     assert_eq!(status, 403);
     assert!(String::from_utf8_lossy(&body).contains("Request has expired"));

@@ -48,12 +48,14 @@ pub struct ApiPath<T>(pub T);
         take_snapshot,
         list_snapshots,
         get_snapshot,
+        diff,
         deploy,
         rollback,
         get_job,
         job_events
     ),
     components(schemas(
+        DiffResponse,
         ErrorBody,
         AccountView,
         NewAccount,

@@ -39,6 +39,15 @@ pub async fn spawn_app_with(
     config: ServerConfig,
     snapshots: Option<Arc<dyn SnapshotStore>>,
 ) -> TestApp {
+    spawn_app_with_hub(sb_config, config, snapshots, HubConfig::default()).await
+}
+
+pub async fn spawn_app_with_hub(
+    sb_config: SandboxConfig,
+    config: ServerConfig,
+    snapshots: Option<Arc<dyn SnapshotStore>>,
+    hub_config: HubConfig,
+) -> TestApp {
     let sandbox = Sandbox::seeded(sb_config, Seed::Demo);
     let sb_addr = sandbox
         .clone()
@@ -49,7 +58,7 @@ pub async fn spawn_app_with(
     let data = tempfile::tempdir().expect("temp dir");
     let sdk =
         snapdeploy_testkit::sdk_config(&sandbox_url, HUB_ACCESS_KEY, HUB_SECRET_KEY, "us-east-1");
-    let hub = Hub::new(sdk, HubConfig::default());
+    let hub = Hub::new(sdk, hub_config);
     let accounts =
         Arc::new(SqliteAccountStore::open(&data.path().join("registry.db")).expect("sqlite"));
     let snapshots = snapshots
