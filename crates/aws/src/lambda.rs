@@ -3,8 +3,8 @@
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{
-    is_not_found, reapply, str_of, string_list, string_map, svc, Applied, Captured, Ctx, Provider,
-    Steps,
+    is_not_found, reapply, str_of, string_list, string_map, svc, tag_changes, Applied, Captured,
+    Ctx, Provider, Steps,
 };
 use async_trait::async_trait;
 use aws_sdk_lambda::primitives::Blob;
@@ -526,18 +526,7 @@ impl Provider for LambdaProvider {
             "arn:aws:lambda:{}:{}:function:{name}",
             ctx.region, ctx.account.account_id
         );
-        let want_tags = string_map(&desired["Tags"]);
-        let have_tags = string_map(&live["Tags"]);
-        let add: HashMap<String, String> = want_tags
-            .iter()
-            .filter(|(k, v)| have_tags.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let remove: Vec<String> = have_tags
-            .keys()
-            .filter(|k| !want_tags.contains_key(*k))
-            .cloned()
-            .collect();
+        let (add, remove) = tag_changes(&desired["Tags"], &live["Tags"]);
         if !add.is_empty() && plan.action != PlanAction::Create {
             run.step("tag", async {
                 ctx.pace("control").await;

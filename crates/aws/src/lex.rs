@@ -5,7 +5,8 @@
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{
-    is_not_found, reapply, str_of, string_map, svc, Applied, Captured, Ctx, Provider, Steps,
+    is_not_found, reapply, str_of, string_map, svc, tag_changes, Applied, Captured, Ctx, Provider,
+    Steps,
 };
 use async_trait::async_trait;
 use aws_sdk_lexmodelsv2::types::{
@@ -678,17 +679,7 @@ impl Provider for LexProvider {
             })
             .await?;
         }
-        let want_tags = string_map(&d["Tags"]);
-        let have_tags = string_map(&live_config["Tags"]);
-        let remove: Vec<String> = have_tags
-            .keys()
-            .filter(|k| !want_tags.contains_key(*k))
-            .cloned()
-            .collect();
-        let add: HashMap<String, String> = want_tags
-            .into_iter()
-            .filter(|(k, v)| have_tags.get(k) != Some(v))
-            .collect();
+        let (add, remove) = tag_changes(&d["Tags"], &live_config["Tags"]);
         let bot_arn = format!(
             "arn:aws:lex:{}:{}:bot/{bot_id}",
             ctx.region, ctx.account.account_id

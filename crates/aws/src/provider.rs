@@ -253,3 +253,18 @@ pub(crate) async fn reapply<P: Provider + ?Sized>(
         )
         .await
 }
+
+/// Tags to set (new or changed) and tag keys to remove, to go from `have` to `want`.
+pub(crate) fn tag_changes(want: &Value, have: &Value) -> (HashMap<String, String>, Vec<String>) {
+    let (want, have) = (string_map(want), string_map(have));
+    let remove = have
+        .keys()
+        .filter(|k| !want.contains_key(*k))
+        .cloned()
+        .collect();
+    let add = want
+        .into_iter()
+        .filter(|(k, v)| have.get(k) != Some(v))
+        .collect();
+    (add, remove)
+}
