@@ -368,6 +368,43 @@ def main():
     for call, key in [(con.search_queues, "Queues"), (con.search_hours_of_operations, "HoursOfOperations"), (con.search_prompts, "Prompts"),
                       (con.search_routing_profiles, "RoutingProfiles"), (con.search_quick_connects, "QuickConnects"), (con.search_contact_flow_modules, "ContactFlowModules")]:
         assert len(call(InstanceId=iid)[key]) >= 1, key
+    # Updates and disassociations, as a deploy and a rollback use them.
+    con.update_hours_of_operation(InstanceId=iid, HoursOfOperationId=hours["HoursOfOperationId"], Name="Office hours", TimeZone="Europe/London")
+    assert con.describe_hours_of_operation(InstanceId=iid, HoursOfOperationId=hours["HoursOfOperationId"])["HoursOfOperation"]["TimeZone"] == "Europe/London"
+    hours2 = con.create_hours_of_operation(InstanceId=iid, Name="Late", TimeZone="UTC", Config=[
+        {"Day": "FRIDAY", "StartTime": {"Hours": 18, "Minutes": 0}, "EndTime": {"Hours": 23, "Minutes": 0}}])
+    con.update_queue_hours_of_operation(InstanceId=iid, QueueId=queue["QueueId"], HoursOfOperationId=hours2["HoursOfOperationId"])
+    con.update_queue_max_contacts(InstanceId=iid, QueueId=queue["QueueId"], MaxContacts=25)
+    con.update_queue_name(InstanceId=iid, QueueId=queue["QueueId"], Name="Support", Description="renamed")
+    con.update_queue_outbound_caller_config(InstanceId=iid, QueueId=queue["QueueId"], OutboundCallerConfig={"OutboundCallerIdName": "Acme"})
+    q = con.describe_queue(InstanceId=iid, QueueId=queue["QueueId"])["Queue"]
+    assert (q["HoursOfOperationId"], q["MaxContacts"], q["Description"], q["OutboundCallerConfig"]["OutboundCallerIdName"]) == (hours2["HoursOfOperationId"], 25, "renamed", "Acme"), q
+    con.create_queue(InstanceId=iid, Name="Billing", HoursOfOperationId=hours2["HoursOfOperationId"])
+    assert error_code(con.update_queue_name, InstanceId=iid, QueueId=queue["QueueId"], Name="Billing") == ("DuplicateResourceException", 409)
+    con.update_prompt(InstanceId=iid, PromptId=first["PromptId"], Description="new words", S3Uri=url)
+    con.update_routing_profile_concurrency(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"], MediaConcurrencies=[{"Channel": "VOICE", "Concurrency": 1}, {"Channel": "CHAT", "Concurrency": 3}])
+    con.update_routing_profile_default_outbound_queue(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"], DefaultOutboundQueueId=queue["QueueId"])
+    con.update_routing_profile_name(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"], Name="Agents", Description="all agents")
+    con.update_routing_profile_queues(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"], QueueConfigs=[{**ref, "Priority": 5}])
+    assert con.list_routing_profile_queues(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"])["RoutingProfileQueueConfigSummaryList"][0]["Priority"] == 5
+    con.disassociate_routing_profile_queues(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"], QueueReferences=[{"QueueId": queue["QueueId"], "Channel": "VOICE"}])
+    assert con.list_routing_profile_queues(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"])["RoutingProfileQueueConfigSummaryList"] == []
+    con.update_quick_connect_name(InstanceId=iid, QuickConnectId=qc["QuickConnectId"], Name="QC Support", Description="to support")
+    con.update_quick_connect_config(InstanceId=iid, QuickConnectId=qc["QuickConnectId"], QuickConnectConfig={"QuickConnectType": "PHONE_NUMBER", "PhoneConfig": {"PhoneNumber": "+15555550100"}})
+    assert con.describe_quick_connect(InstanceId=iid, QuickConnectId=qc["QuickConnectId"])["QuickConnect"]["QuickConnectConfig"]["QuickConnectType"] == "PHONE_NUMBER"
+    con.disassociate_queue_quick_connects(InstanceId=iid, QueueId=queue["QueueId"], QuickConnectIds=[qc["QuickConnectId"]])
+    assert con.list_queue_quick_connects(InstanceId=iid, QueueId=queue["QueueId"])["QuickConnectSummaryList"] == []
+    con.tag_resource(resourceArn=queue_arn, tags={"team": "support"})
+    con.untag_resource(resourceArn=queue_arn, tagKeys=["team"])
+    con.tag_resource(resourceArn=queue_arn, tags={"stage": "dev"})
+    assert con.describe_queue(InstanceId=iid, QueueId=queue["QueueId"])["Queue"]["Tags"] == {"stage": "dev"}
+    con.disassociate_lambda_function(InstanceId=iid, FunctionArn=lambda_arn)
+    assert con.list_lambda_functions(InstanceId=iid)["LambdaFunctions"] == []
+    con.disassociate_bot(InstanceId=iid, LexV2Bot={"AliasArn": alias_arn})
+    assert con.list_bots(InstanceId=iid, LexVersion="V2")["LexBots"] == []
+    con.delete_quick_connect(InstanceId=iid, QuickConnectId=qc["QuickConnectId"])
+    con.delete_contact_flow_module(InstanceId=iid, ContactFlowModuleId=module["Id"])
+    assert error_code(con.describe_quick_connect, InstanceId=iid, QuickConnectId=qc["QuickConnectId"])[0] == "ResourceNotFoundException"
     con.delete_contact_flow(InstanceId=iid, ContactFlowId=fid)
     assert error_code(con.describe_contact_flow, InstanceId=iid, ContactFlowId=fid)[0] == "ResourceNotFoundException"
 

@@ -254,6 +254,13 @@ enum Route {
     ListLambdaFunctions(String),
     AssociateBot(String),
     ListBots(String),
+    /// Update* calls: (kind, instance, id, aspect) — `aspect` is the last path segment of
+    /// UpdateQueueName (`name`), UpdateRoutingProfileQueues (`queues`), … or none.
+    Update(Kind, String, String, Option<String>),
+    TagResource(String),
+    UntagResource(String),
+    DisassociateLambdaFunction(String),
+    DisassociateBot(String),
 }
 
 impl Route {
@@ -285,6 +292,31 @@ impl Route {
             ListLambdaFunctions(_) => "ListLambdaFunctions".into(),
             AssociateBot(_) => "AssociateBot".into(),
             ListBots(_) => "ListBots".into(),
+            Update(kd, _, _, aspect) => match (kd, aspect.as_deref()) {
+                (Kind::Queue, Some("disassociate-quick-connects")) => {
+                    "DisassociateQueueQuickConnects".into()
+                }
+                (Kind::RoutingProfile, Some("disassociate-queues")) => {
+                    "DisassociateRoutingProfileQueues".into()
+                }
+                (_, None) => format!("Update{}", k(kd)),
+                (_, Some(a)) => {
+                    let camel: String = a
+                        .split('-')
+                        .map(|w| {
+                            let mut c = w.chars();
+                            c.next()
+                                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                                .unwrap_or_default()
+                        })
+                        .collect();
+                    format!("Update{}{}", k(kd), camel)
+                }
+            },
+            TagResource(_) => "TagResource".into(),
+            UntagResource(_) => "UntagResource".into(),
+            DisassociateLambdaFunction(_) => "DisassociateLambdaFunction".into(),
+            DisassociateBot(_) => "DisassociateBot".into(),
         }
     }
 }
@@ -307,6 +339,10 @@ fn route(method: &Method, path: &str) -> Option<Route> {
         ("PUT", ["instance", i, "lambda-function"]) => AssociateLambdaFunction(o(i)),
         ("GET", ["instance", i, "lambda-functions"]) => ListLambdaFunctions(o(i)),
         ("PUT", ["instance", i, "bot"]) => AssociateBot(o(i)),
+        ("POST", ["instance", i, "bot"]) => DisassociateBot(o(i)),
+        ("DELETE", ["instance", i, "lambda-function"]) => DisassociateLambdaFunction(o(i)),
+        ("POST", ["tags", arn]) => TagResource(o(arn)),
+        ("DELETE", ["tags", arn]) => UntagResource(o(arn)),
         ("GET", ["instance", i, "bots"]) => ListBots(o(i)),
         ("GET", ["prompts", i, p, "file"]) => GetPromptFile(o(i), o(p)),
         ("POST", ["routing-profiles", i, r, "associate-queues"]) => {
@@ -323,6 +359,10 @@ fn route(method: &Method, path: &str) -> Option<Route> {
         ("POST", [p, i, id, "metadata"]) if by_path(p).is_some() => {
             UpdateMetadata(by_path(p)?, o(i), o(id))
         }
+        ("POST", [p, i, id, aspect]) if by_path(p).is_some() => {
+            Update(by_path(p)?, o(i), o(id), Some(o(aspect)))
+        }
+        ("POST", [p, i, id]) if by_path(p).is_some() => Update(by_path(p)?, o(i), o(id), None),
         // ListQuickConnects shares its path with the resource path.
         ("GET", ["quick-connects", i]) => List(Kind::QuickConnect, o(i)),
         ("PUT", [p, i]) if by_path(p).is_some() => Create(by_path(p)?, o(i)),
@@ -1076,6 +1116,63 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, req: &Req, body: &Value) -> Res {
             inst.lex_bots.push(alias);
             Ok(json(200, &json!({})))
         }
+        Update(kind, i, id, aspect) => update(w, ctx, kind, &i, &id, aspect.as_deref(), body),
+        TagResource(arn) => {
+            let tags = body
+                .get("tags")
+                .and_then(Value::as_object)
+                .cloned()
+                .ok_or_else(|| invalid_param("tags is required"))?;
+            let item = item_by_arn(w, ctx, &arn)?;
+            let current = item.entry("Tags").or_insert(json!({}));
+            for (k, v) in tags {
+                current[k] = v;
+            }
+            Ok(json(200, &json!({})))
+        }
+        UntagResource(arn) => {
+            let keys: Vec<String> = req
+                .query()
+                .into_iter()
+                .filter(|(k, _)| k == "tagKeys")
+                .map(|(_, v)| v)
+                .collect();
+            if keys.is_empty() {
+                return Err(invalid_param("tagKeys is required"));
+            }
+            let item = item_by_arn(w, ctx, &arn)?;
+            if let Some(t) = item.get_mut("Tags").and_then(Value::as_object_mut) {
+                for k in keys {
+                    t.remove(&k);
+                }
+            }
+            Ok(json(200, &json!({})))
+        }
+        DisassociateLambdaFunction(i) => {
+            let arn = req
+                .query_one("functionArn")
+                .ok_or_else(|| invalid_param("FunctionArn is required"))?;
+            let inst = instance(w, ctx, &i)?;
+            let before = inst.lambda_functions.len();
+            inst.lambda_functions.retain(|a| *a != arn);
+            if inst.lambda_functions.len() == before {
+                return Err(not_found(&format!("Function {arn} is not associated")));
+            }
+            Ok(json(200, &json!({})))
+        }
+        DisassociateBot(i) => {
+            let alias = body["LexV2Bot"]["AliasArn"]
+                .as_str()
+                .ok_or_else(|| invalid_param("LexV2Bot.AliasArn is required"))?
+                .to_owned();
+            let inst = instance(w, ctx, &i)?;
+            let before = inst.lex_bots.len();
+            inst.lex_bots.retain(|a| *a != alias);
+            if inst.lex_bots.len() == before {
+                return Err(not_found(&format!("Bot alias {alias} is not associated")));
+            }
+            Ok(json(200, &json!({})))
+        }
         ListBots(i) => {
             if req.query_one("lexVersion").as_deref() != Some("V2")
                 && req.query_one("lexVersion").as_deref() != Some("V1")
@@ -1096,6 +1193,180 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, req: &Req, body: &Value) -> Res {
             Ok(json(200, &json!({"LexBots": items, "NextToken": next})))
         }
     }
+}
+
+/// The Update* and Disassociate* calls on one item.
+fn update(
+    w: &mut World,
+    ctx: &Ctx,
+    kind: Kind,
+    instance_id: &str,
+    id: &str,
+    aspect: Option<&str>,
+    body: &Value,
+) -> Res {
+    let audio = match (kind, s(body, "S3Uri")) {
+        (Kind::Prompt, Some(uri)) => Some(audio_from_uri(w, uri)),
+        _ => None,
+    };
+    let inst = instance(w, ctx, instance_id)?;
+    if !inst.items.get(&kind).is_some_and(|m| m.contains_key(id)) {
+        return Err(not_found(&format!("{} {id} not found", kind.label())));
+    }
+    let exists =
+        |inst: &Instance, k: Kind, id: &str| inst.items.get(&k).is_some_and(|m| m.contains_key(id));
+    if let Some(name) = s(body, "Name") {
+        if inst.items.get(&kind).is_some_and(|m| {
+            m.iter()
+                .any(|(other, x)| other != id && x["Name"] == json!(name))
+        }) {
+            return Err(err(
+                409,
+                "DuplicateResourceException",
+                &format!("A {} named {name} already exists", kind.label()),
+            ));
+        }
+    }
+    let mut set: Vec<(&str, Value)> = Vec::new();
+    match (kind, aspect) {
+        (_, Some("name")) | (Kind::Hours, None) | (Kind::Prompt, None) => {
+            for k in ["Name", "Description", "TimeZone", "Config"] {
+                if let Some(v) = body.get(k).filter(|v| !v.is_null()) {
+                    set.push((k, v.clone()));
+                }
+            }
+        }
+        (Kind::Queue, Some("hours-of-operation")) => {
+            let h = required(body, "HoursOfOperationId")?;
+            if !exists(inst, Kind::Hours, h) {
+                return Err(not_found(&format!("HoursOfOperation {h} not found")));
+            }
+            set.push(("HoursOfOperationId", json!(h)));
+        }
+        (Kind::Queue, Some("max-contacts")) => set.push((
+            "MaxContacts",
+            body.get("MaxContacts").cloned().unwrap_or(Value::Null),
+        )),
+        (Kind::Queue, Some("outbound-caller-config")) => set.push((
+            "OutboundCallerConfig",
+            body.get("OutboundCallerConfig")
+                .cloned()
+                .ok_or_else(|| invalid_param("OutboundCallerConfig is required"))?,
+        )),
+        (Kind::Queue, Some("disassociate-quick-connects")) => {
+            let ids: Vec<String> = body
+                .get("QuickConnectIds")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if ids.is_empty() || ids.len() > 50 {
+                return Err(invalid_param(
+                    "QuickConnectIds must list 1 to 50 quick connects per call",
+                ));
+            }
+            inst.queue_quick_connects
+                .entry(id.to_owned())
+                .or_default()
+                .retain(|q| !ids.contains(q));
+        }
+        (Kind::RoutingProfile, Some("concurrency")) => set.push((
+            "MediaConcurrencies",
+            body.get("MediaConcurrencies")
+                .cloned()
+                .ok_or_else(|| invalid_param("MediaConcurrencies is required"))?,
+        )),
+        (Kind::RoutingProfile, Some("default-outbound-queue")) => {
+            let q = required(body, "DefaultOutboundQueueId")?;
+            if !exists(inst, Kind::Queue, q) {
+                return Err(not_found(&format!("Queue {q} not found")));
+            }
+            set.push(("DefaultOutboundQueueId", json!(q)));
+        }
+        (Kind::RoutingProfile, Some("queues")) => {
+            let configs = body
+                .get("QueueConfigs")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if configs.is_empty() || configs.len() > 10 {
+                return Err(invalid_param(
+                    "QueueConfigs must list 1 to 10 queue configs per call",
+                ));
+            }
+            add_profile_queues(inst, id, &configs)?;
+        }
+        (Kind::RoutingProfile, Some("disassociate-queues")) => {
+            let refs = body
+                .get("QueueReferences")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if refs.len() > 10 {
+                return Err(invalid_param("At most 10 QueueReferences per call"));
+            }
+            let list = inst.profile_queues.entry(id.to_owned()).or_default();
+            list.retain(|c| {
+                !refs
+                    .iter()
+                    .any(|r| r["QueueId"] == c["QueueId"] && r["Channel"] == c["Channel"])
+            });
+            let n = list.len();
+            set.push(("NumberOfAssociatedQueues", json!(n)));
+        }
+        (Kind::QuickConnect, Some("config")) => set.push((
+            "QuickConnectConfig",
+            body.get("QuickConnectConfig")
+                .filter(|v| v.is_object())
+                .cloned()
+                .ok_or_else(|| invalid_param("QuickConnectConfig is required"))?,
+        )),
+        _ => {
+            return Err(json_error(
+                404,
+                "UnknownOperationException",
+                "Unknown operation (sandbox Connect)",
+            ))
+        }
+    }
+    if let Some(Some(a)) = audio {
+        inst.prompt_audio.insert(id.to_owned(), a);
+    }
+    if kind == Kind::RoutingProfile && aspect == Some("queues") {
+        let n = inst.profile_queues.get(id).map_or(0, Vec::len);
+        set.push(("NumberOfAssociatedQueues", json!(n)));
+    }
+    let item = inst
+        .items
+        .get_mut(&kind)
+        .and_then(|m| m.get_mut(id))
+        .expect("checked above");
+    for (k, v) in set {
+        item.insert(k.into(), v);
+    }
+    item.insert("LastModifiedTime".into(), json!(now()));
+    Ok(json(200, &json!({})))
+}
+
+/// The item an ARN names, in any instance of the caller's account and region.
+fn item_by_arn<'a>(
+    w: &'a mut World,
+    ctx: &Ctx,
+    arn: &str,
+) -> Result<&'a mut Map<String, Value>, Response> {
+    let region = region(w, ctx);
+    for inst in region.instances.values_mut() {
+        for (kind, items) in inst.items.iter_mut() {
+            let arn_key = kind.keys().4;
+            if let Some(item) = items.values_mut().find(|x| x[arn_key] == json!(arn)) {
+                return Ok(item);
+            }
+        }
+    }
+    Err(not_found(&format!("Resource {arn} not found")))
 }
 
 fn instance_json(ctx: &Ctx, i: &Instance) -> Value {
