@@ -200,6 +200,21 @@ impl Engine {
         provider.list(&ctx, progress).await
     }
 
+    /// Extracts several (account, region) pairs at once. Each pair is its own throttle domain
+    /// (its own limiter), so pairs run in parallel while calls inside one stay paced; one
+    /// pair's failure does not hide the others' results.
+    pub async fn extract_many(
+        &self,
+        targets: &[(AccountId, Region)],
+        service: ServiceKind,
+        progress: &Progress,
+    ) -> Vec<AwsResult<Vec<Value>>> {
+        let runs = targets
+            .iter()
+            .map(|(account, region)| self.extract(account, region, service, progress));
+        futures::future::join_all(runs).await
+    }
+
     pub async fn snapshot(
         &self,
         req: SnapshotRequest,

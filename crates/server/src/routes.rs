@@ -45,6 +45,7 @@ pub struct ApiPath<T>(pub T);
         add_account,
         remove_account,
         extract,
+        extract_many,
         take_snapshot,
         list_snapshots,
         get_snapshot,
@@ -55,6 +56,8 @@ pub struct ApiPath<T>(pub T);
         job_events
     ),
     components(schemas(
+        ExtractManyBody,
+        ExtractTarget,
         DiffResponse,
         ErrorBody,
         AccountView,
@@ -84,7 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/accounts", get(list_accounts).post(add_account))
         .route("/accounts/{id}", delete(remove_account))
-        .route("/extract/{service}", get(extract))
+        .route("/extract/{service}", get(extract).post(extract_many))
         .route("/snapshot", post(take_snapshot))
         .route("/snapshots", get(list_snapshots))
         .route("/snapshots/{*key}", get(get_snapshot))
@@ -266,6 +269,61 @@ async fn extract(
             ))
         },
     )
+    .await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractTarget {
+    account_id: String,
+    region: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractManyBody {
+    /// (account, region) pairs; each is its own throttle domain, so they run in parallel.
+    targets: Vec<ExtractTarget>,
+}
+
+#[utoipa::path(post, path = "/extract/{service}", request_body = ExtractManyBody, params(("service" = String, Path), ("background" = Option<bool>, Query)),
+    responses((status = 200, description = "`{service, results: [{account_id, region, resources} or {account_id, region, error}]}`"), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 501, body = ErrorBody)))]
+async fn extract_many(
+    State(s): State<AppState>,
+    ApiPath(service): ApiPath<String>,
+    ApiQuery(mode): ApiQuery<RunMode>,
+    ApiJson(body): ApiJson<ExtractManyBody>,
+) -> ApiResult<Response> {
+    let service = ServiceKind::parse(&service)?;
+    if body.targets.is_empty() || body.targets.len() > 50 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            "targets: list 1 to 50 (account_id, region) pairs",
+        )
+        .with_details(json!({"field": "targets"})));
+    }
+    let targets = body
+        .targets
+        .iter()
+        .map(|t| Ok((AccountId::parse(&t.account_id)?, Region::parse(&t.region)?)))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let engine = s.engine.clone();
+    run(&s, "extract", mode, move |progress| async move {
+        let outcomes = engine.extract_many(&targets, service, &progress).await;
+        let results: Vec<Value> = targets
+            .iter()
+            .zip(outcomes)
+            .map(|((account, region), r)| match r {
+                Ok(resources) => json!({"account_id": account, "region": region, "resources": resources}),
+                Err(e) => {
+                    let e = ApiError::from(e);
+                    json!({"account_id": account, "region": region, "error": {"code": e.code, "message": e.message}})
+                }
+            })
+            .collect();
+        Ok((StatusCode::OK, json!({"service": service, "results": results})))
+    })
     .await
 }
 

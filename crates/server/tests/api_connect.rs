@@ -140,3 +140,33 @@ async fn snapshot_captures_the_instance_canonically_under_throttling() {
     assert!(calls > 10, "{counters}");
     assert!(throttled > 0, "the sandbox throttled: {counters}");
 }
+
+#[tokio::test]
+async fn several_accounts_are_extracted_in_one_call() {
+    let app = spawn_app().await;
+    app.register_both().await;
+    let body = json!({"targets": [
+        {"account_id": "111111111111", "region": "us-east-1"},
+        {"account_id": "222222222222", "region": "us-east-1"},
+        {"account_id": "333333333333", "region": "us-east-1"},
+    ]});
+    let (s, out) = app.post("/extract/connect", &body).await;
+    assert_eq!(s, 200, "{out}");
+    let results = out["results"].as_array().unwrap();
+    assert_eq!(results[0]["resources"][0]["InstanceAlias"], "acme-dev");
+    assert_eq!(results[1]["resources"][0]["InstanceAlias"], "acme-prod");
+    assert_eq!(results[1]["resources"][0]["Flows"], json!([]));
+    assert_eq!(
+        results[2]["error"]["code"], "not_found",
+        "one failing pair does not hide the others"
+    );
+    let (s, b) = app.post("/extract/connect", &json!({"targets": []})).await;
+    common::assert_error(s, &b, 400, "invalid_field");
+    let (s, b) = app
+        .post(
+            "/extract/connect",
+            &json!({"targets": [{"account_id": "1", "region": "us-east-1"}]}),
+        )
+        .await;
+    common::assert_error(s, &b, 400, "invalid_field");
+}
