@@ -412,6 +412,7 @@ impl Provider for ConnectProvider {
         _ctx: &Ctx,
         _plan: &Plan,
         _source: &SnapshotEnvelope,
+        _live: Option<&Captured>,
         _store: &dyn SnapshotStore,
         _options: &DeployOptions,
         _progress: &Progress,

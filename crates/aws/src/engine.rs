@@ -7,7 +7,7 @@ use crate::error::{AwsError, AwsResult};
 use crate::hub::Hub;
 use crate::lambda::LambdaProvider;
 use crate::lex::LexProvider;
-use crate::provider::{Applied, Ctx, Provider};
+use crate::provider::{Applied, Captured, Ctx, Provider};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use snapdeploy_core::{
@@ -237,21 +237,49 @@ impl Engine {
                     req.service, req.resource_name, req.account_id, req.region
                 ))
             })?;
+        let (meta, _) = self
+            .store_capture(
+                captured,
+                req.service,
+                req.resource_name,
+                req.account_id,
+                req.region,
+                req.taken_by,
+                req.reason,
+                req.note,
+            )
+            .await?;
+        progress.report("stored", 1, 1);
+        Ok(meta)
+    }
+
+    /// Writes a capture as a snapshot; returns its metadata and the stored envelope.
+    #[allow(clippy::too_many_arguments)]
+    async fn store_capture(
+        &self,
+        captured: Captured,
+        service: ServiceKind,
+        resource_name: ResourceName,
+        account_id: AccountId,
+        region: Region,
+        taken_by: String,
+        reason: SnapshotReason,
+        note: Option<String>,
+    ) -> AwsResult<(SnapshotMeta, SnapshotEnvelope)> {
         let mut env = SnapshotEnvelope::new(
-            req.service,
-            req.resource_name,
-            req.account_id,
-            req.region,
-            req.taken_by,
-            req.reason,
+            service,
+            resource_name,
+            account_id,
+            region,
+            taken_by,
+            reason,
             captured.source,
             captured.config,
             captured.blobs,
         );
-        env.note = req.note;
+        env.note = note;
         let key = self.snapshots.put_snapshot(&mut env).await?;
-        progress.report("stored", 1, 1);
-        Ok(env.meta(&key))
+        Ok((env.meta(&key), env))
     }
 
     /// Loads a stored snapshot for deploy or rollback: refused when it fails verification.
@@ -426,31 +454,40 @@ impl Engine {
             })));
         }
 
-        // The safety snapshot: what this change overwrites, so it can always be undone.
+        // The safety snapshot: what this change overwrites, so it can always be undone. Its
+        // capture is also the freshest view of the target, which `apply` works from.
         let safety = match live {
             None => None,
             Some(_) => {
                 progress.report("taking the safety snapshot", 0, 0);
-                let meta = self
-                    .snapshot(
-                        SnapshotRequest {
-                            account_id: account_id.clone(),
-                            region: region.clone(),
-                            service: source.service,
-                            resource_name: target.clone(),
-                            reason,
-                            taken_by: taken_by.clone(),
-                            note: options.note.clone(),
-                            version: None,
-                        },
-                        &Progress::none(),
+                let captured = provider
+                    .capture(&ctx, &target, Some(self.snapshots.as_ref()))
+                    .await?
+                    .ok_or_else(|| {
+                        AwsError::Conflict(format!(
+                            "{target} disappeared while the deploy was being planned"
+                        ))
+                    })?;
+                let (meta, env) = self
+                    .store_capture(
+                        captured,
+                        source.service,
+                        target.clone(),
+                        account_id.clone(),
+                        region.clone(),
+                        taken_by.clone(),
+                        reason,
+                        options.note.clone(),
                     )
                     .await?;
-                let key =
-                    SnapshotKey::parse(&meta.key).map_err(|e| AwsError::Service(e.to_string()))?;
-                Some((meta, self.snapshots.get_verified(&key).await?))
+                Some((meta, env))
             }
         };
+        let current = safety.as_ref().map(|(_, env)| Captured {
+            config: env.config.clone(),
+            blobs: env.blobs.clone(),
+            source: env.source.clone(),
+        });
 
         let mut steps: Vec<StepOutcome> = Vec::new();
         let mut applied = Applied::default();
@@ -459,6 +496,7 @@ impl Engine {
                 &ctx,
                 &plan,
                 &source,
+                current.as_ref(),
                 self.snapshots.as_ref(),
                 &options,
                 progress,

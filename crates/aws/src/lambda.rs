@@ -436,6 +436,7 @@ impl Provider for LambdaProvider {
         ctx: &Ctx,
         plan: &Plan,
         source: &SnapshotEnvelope,
+        live: Option<&Captured>,
         store: &dyn SnapshotStore,
         options: &DeployOptions,
         progress: &Progress,
@@ -455,20 +456,12 @@ impl Provider for LambdaProvider {
                 wait_until_ready(ctx, &client, name).await
             })
             .await?;
-            None
+            json!({})
         } else {
-            Some(
-                self.capture(
-                    ctx,
-                    &ResourceName::parse(name).map_err(|e| AwsError::Invalid(e.to_string()))?,
-                    None,
-                )
-                .await?
-                .ok_or_else(|| AwsError::Conflict(format!("{name} disappeared during the deploy")))?
-                .config,
-            )
+            live.ok_or_else(|| AwsError::Conflict(format!("{name} disappeared during the deploy")))?
+                .config
+                .clone()
         };
-        let live = live.unwrap_or_else(|| json!({}));
 
         if let Some(current) = live.as_object().filter(|m| !m.is_empty()) {
             let code_differs = current.get("CodeSha256") != desired.get("CodeSha256")

@@ -585,6 +585,7 @@ impl Provider for LexProvider {
         ctx: &Ctx,
         plan: &Plan,
         source: &SnapshotEnvelope,
+        live: Option<&Captured>,
         store: &dyn SnapshotStore,
         options: &DeployOptions,
         progress: &Progress,
@@ -595,20 +596,8 @@ impl Provider for LexProvider {
         let name = plan.resource_name.as_str();
         let d = &plan.desired;
         let mut run = Steps { steps, progress };
-        let live = match find_bot(ctx, &client, name).await? {
-            Some(b) => Some((
-                b.id.clone(),
-                self.capture(
-                    ctx,
-                    &ResourceName::parse(name).map_err(invalid("bot name"))?,
-                    None,
-                )
-                .await?
-                .map(|c| c.config)
-                .unwrap_or_default(),
-            )),
-            None => None,
-        };
+        // The bot's id is the captured source id.
+        let live = live.map(|c| (c.source.id.clone(), c.config.clone()));
         let (bot_id, live_config) = match live {
             Some(x) => x,
             None => {

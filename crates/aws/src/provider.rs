@@ -93,14 +93,16 @@ pub trait Provider: Send + Sync {
         options: &DeployOptions,
     ) -> AwsResult<Plan>;
 
-    /// Carries out `plan`, recording each step in `steps`. `applied` is filled as it goes,
-    /// so a failed apply still tells the restore what to undo.
+    /// Carries out `plan`, recording each step in `steps`. `live` is the target as just
+    /// captured (`None` when it does not exist), so apply need not read it again. `applied`
+    /// is filled as it goes, so a failed apply still tells the restore what to undo.
     #[allow(clippy::too_many_arguments)]
     async fn apply(
         &self,
         ctx: &Ctx,
         plan: &Plan,
         source: &SnapshotEnvelope,
+        live: Option<&Captured>,
         store: &dyn SnapshotStore,
         options: &DeployOptions,
         progress: &Progress,
@@ -245,6 +247,7 @@ pub(crate) async fn reapply<P: Provider + ?Sized>(
             ctx,
             &plan,
             safety,
+            live.as_ref(),
             store,
             &options,
             &Progress::none(),
