@@ -562,6 +562,25 @@ fn find_arns(v: &Value, f: &mut impl FnMut(&str)) {
     }
 }
 
+/// `QuickConnectIds` of a request: at least `min`, at most 50 per call, as Connect allows.
+fn quick_connect_ids(body: &Value, min: usize) -> Result<Vec<String>, Response> {
+    let ids: Vec<String> = body
+        .get("QuickConnectIds")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    if ids.len() < min || ids.len() > 50 {
+        return Err(invalid_param(&format!(
+            "QuickConnectIds must list {min} to 50 quick connects per call"
+        )));
+    }
+    Ok(ids)
+}
+
 fn tags(body: &Value) -> Value {
     body.get("Tags")
         .cloned()
@@ -683,18 +702,7 @@ fn create(w: &mut World, ctx: &Ctx, kind: Kind, instance_id: &str, body: &Value)
             if let Some(c) = body.get("OutboundCallerConfig").filter(|v| !v.is_null()) {
                 item.insert("OutboundCallerConfig".into(), c.clone());
             }
-            let qcs: Vec<String> = body
-                .get("QuickConnectIds")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if qcs.len() > 50 {
-                return Err(invalid_param("At most 50 QuickConnectIds per call"));
-            }
+            let qcs = quick_connect_ids(body, 0)?;
             inst.queue_quick_connects.insert(id.clone(), qcs);
         }
         Kind::Hours => {
@@ -994,20 +1002,7 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, req: &Req, body: &Value) -> Res {
             ))
         }
         AssociateQueueQuickConnects(i, q) => {
-            let ids: Vec<String> = body
-                .get("QuickConnectIds")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if ids.is_empty() || ids.len() > 50 {
-                return Err(invalid_param(
-                    "QuickConnectIds must list 1 to 50 quick connects per call",
-                ));
-            }
+            let ids = quick_connect_ids(body, 1)?;
             let inst = instance(w, ctx, &i)?;
             if !inst
                 .items
@@ -1254,20 +1249,7 @@ fn update(
                 .ok_or_else(|| invalid_param("OutboundCallerConfig is required"))?,
         )),
         (Kind::Queue, Some("disassociate-quick-connects")) => {
-            let ids: Vec<String> = body
-                .get("QuickConnectIds")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if ids.is_empty() || ids.len() > 50 {
-                return Err(invalid_param(
-                    "QuickConnectIds must list 1 to 50 quick connects per call",
-                ));
-            }
+            let ids = quick_connect_ids(body, 1)?;
             inst.queue_quick_connects
                 .entry(id.to_owned())
                 .or_default()
