@@ -28,6 +28,10 @@ impl Cli {
     }
 
     async fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[]).await
+    }
+
+    async fn run_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
         tokio::process::Command::new(env!("CARGO_BIN_EXE_snapdeploy"))
             .args(args)
             .current_dir(self.data.path())
@@ -41,6 +45,7 @@ impl Cli {
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .env("SNAPDEPLOY_DATA_DIR", self.data.path().join("store"))
             .env("SNAPDEPLOY_USER", "ci-pipeline")
+            .envs(extra_env.iter().copied())
             .output()
             .await
             .unwrap()
@@ -347,4 +352,65 @@ async fn demo_runs_the_whole_product_offline() {
         .join("data/demo/cloudops-snapshots-111111111111")
         .is_dir());
     child.kill().await.unwrap();
+}
+
+/// The ExternalId is a shared secret with the role's trust policy: it appears in no output,
+/// not even with debug logging.
+#[tokio::test]
+async fn the_external_id_stays_out_of_logs_and_output() {
+    let cli = Cli::new().await;
+    let secret_env = [
+        ("SNAPDEPLOY_EXTERNAL_ID", DEV.external_id),
+        ("RUST_LOG", "debug"),
+    ];
+    let add = [
+        "accounts",
+        "add",
+        "--account-id",
+        DEV.account_id,
+        "--name",
+        DEV.name,
+        "--role-arn",
+        DEV.role_arn,
+        "--regions",
+        "us-east-1",
+    ];
+    let out = cli.run_with(&add, &secret_env).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for args in [
+        vec!["accounts", "list"],
+        vec!["--json", "accounts", "list"],
+        vec![
+            "extract",
+            "lambda",
+            "--account-id",
+            DEV.account_id,
+            "--region",
+            "us-east-1",
+        ],
+    ] {
+        let out = cli.run_with(&args, &[("RUST_LOG", "debug")]).await;
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            all.contains("111111111111"),
+            "{args:?} said something about the account"
+        );
+        assert!(
+            !all.contains(DEV.external_id),
+            "{args:?} leaked the ExternalId"
+        );
+    }
 }
