@@ -388,6 +388,14 @@ pub async fn handle(sb: &Sandbox, principal: &Principal, scope: &Scope, req: Req
     if let Some(r) = crate::apply_fault(sb, "connect", &op, err).await {
         return r;
     }
+    let mut body = match req.json_object() {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let local_audio = match local_prompt_audio(&body).await {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
     let mut world = sb.inner.world();
     if world.config.quotas_enabled
         && !world.quotas.take(
@@ -402,16 +410,37 @@ pub async fn handle(sb: &Sandbox, principal: &Principal, scope: &Scope, req: Req
         sb.inner.count(&counter, |c| c.throttled += 1);
         return err(429, "ThrottlingException", "Rate exceeded");
     }
-    let body = match req.json_object() {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    if let Some(bytes) = local_audio {
+        // From here on the audio is what any other S3Uri the sandbox serves would be.
+        body["S3Uri"] = json!(world.add_download(Arc::new(bytes), "audio/wav"));
+    }
     let ctx = Ctx {
         account: principal.account_id.clone(),
         region: scope.region.clone(),
         host: req.host(),
     };
     run(&mut world, &ctx, route, &req, &body).unwrap_or_else(|e| e)
+}
+
+/// Prompt audio given as a `file://` URL of a SnapDeploy blob (what its folder store hands
+/// out in demo mode, where the real service would get a pre-signed S3 URL). Only files laid
+/// out as blobs (`.../blobs/sha256/<hex>`) whose bytes hash to their name are read, so the
+/// sandbox cannot be used to read other files.
+async fn local_prompt_audio(body: &Value) -> Result<Option<Vec<u8>>, Response> {
+    let Some(path) = s(body, "S3Uri").and_then(|u| u.strip_prefix("file://")) else {
+        return Ok(None);
+    };
+    let refused = || invalid_param("S3Uri: a file:// URL must name a SnapDeploy blob");
+    let digest = path
+        .rsplit_once("/blobs/sha256/")
+        .map(|(_, d)| d)
+        .filter(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(refused)?;
+    let bytes = tokio::fs::read(path).await.map_err(|_| refused())?;
+    if hex::encode(Sha256::digest(&bytes)) != digest {
+        return Err(refused());
+    }
+    Ok(Some(bytes))
 }
 
 fn region<'a>(w: &'a mut World, ctx: &Ctx) -> &'a mut ConnectRegion {
@@ -890,8 +919,19 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, req: &Req, body: &Value) -> Res {
                 return Err(not_found(&format!("{} {id} not found", kind.label())));
             }
             check_flow_content(inst, ctx, &content, !save_only)?;
-            if save_only {
+            // A flow never published has only its saved content: saving replaces it.
+            let never_published = inst.items[&kind][&id]["Status"] == json!("SAVED");
+            if save_only && !never_published {
                 inst.saved.insert(id, content);
+            } else if save_only {
+                let item = inst
+                    .items
+                    .get_mut(&kind)
+                    .and_then(|m| m.get_mut(&id))
+                    .expect("checked above");
+                item.insert("Content".into(), json!(content));
+                item.insert("FlowContentSha256".into(), json!(sha(&content)));
+                item.insert("LastModifiedTime".into(), json!(now()));
             } else {
                 let item = inst
                     .items

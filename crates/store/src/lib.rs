@@ -67,6 +67,10 @@ pub trait SnapshotStore: Send + Sync {
     ) -> StoreResult<BlobRef>;
     /// The blob's bytes, refused as `Corrupt` when they no longer hash to `sha256`.
     async fn get_blob(&self, account: &AccountId, sha256: &str) -> StoreResult<Vec<u8>>;
+    /// A URL a service can fetch the blob from for a while (S3: a pre-signed GET valid 15
+    /// minutes; folder: a `file://` URL, which only the local sandbox follows). Connect
+    /// takes prompt audio this way.
+    async fn blob_url(&self, account: &AccountId, sha256: &str) -> StoreResult<String>;
     /// Writes a new snapshot, never overwriting one: when the key is taken the timestamp
     /// moves on by a millisecond and the write is tried again.
     async fn put_snapshot(&self, envelope: &mut SnapshotEnvelope) -> StoreResult<SnapshotKey>;

@@ -132,6 +132,14 @@ impl SnapshotStore for LocalSnapshotStore {
         Ok(bytes)
     }
 
+    async fn blob_url(&self, account: &AccountId, sha256: &str) -> StoreResult<String> {
+        // Checked first: a URL to a missing or altered blob would fail far from here.
+        self.get_blob(account, sha256).await?;
+        let path = self.path_of(account, &blob_key(account, sha256));
+        let path = std::path::absolute(&path).map_err(backend("resolving the blob's path"))?;
+        Ok(format!("file://{}", path.display()))
+    }
+
     async fn put_snapshot(&self, envelope: &mut SnapshotEnvelope) -> StoreResult<SnapshotKey> {
         loop {
             let key = envelope.key();

@@ -274,6 +274,23 @@ impl SnapshotStore for S3SnapshotStore {
         Ok(bytes)
     }
 
+    async fn blob_url(&self, account: &AccountId, sha256: &str) -> StoreResult<String> {
+        self.get_blob(account, sha256).await?;
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(
+            std::time::Duration::from_secs(15 * 60),
+        )
+        .map_err(backend("pre-signing a blob URL"))?;
+        let req = self
+            .client
+            .get_object()
+            .bucket(self.bucket(account))
+            .key(blob_key(account, sha256))
+            .presigned(config)
+            .await
+            .map_err(backend("pre-signing a blob URL"))?;
+        Ok(req.uri().to_owned())
+    }
+
     async fn put_snapshot(&self, envelope: &mut SnapshotEnvelope) -> StoreResult<SnapshotKey> {
         let bucket = self.ensure_bucket(&envelope.account_id).await?;
         loop {

@@ -94,6 +94,23 @@ async fn snapshot_story(store: &dyn SnapshotStore) -> Vec<SnapshotKey> {
     assert_eq!(blob.sha256, again.sha256);
     assert_eq!(store.stored_bytes(&acct).await.unwrap(), before);
     assert_eq!(store.get_blob(&acct, &blob.sha256).await.unwrap(), code);
+    // A URL a service can fetch the blob from (Connect's CreatePrompt takes audio so).
+    let url = store.blob_url(&acct, &blob.sha256).await.unwrap();
+    let fetched = match url.strip_prefix("file://") {
+        Some(path) => std::fs::read(path).unwrap(),
+        None => reqwest::get(&url)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+    };
+    assert_eq!(fetched, code);
+    assert!(matches!(
+        store.blob_url(&acct, &"0".repeat(64)).await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
     assert!(matches!(
         store.get_blob(&acct, &"0".repeat(64)).await.unwrap_err(),
         StoreError::NotFound(_)
