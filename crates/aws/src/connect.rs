@@ -6,12 +6,11 @@
 //! name, so the same instance in another account compares equal; each item keeps its source
 //! Id and Arn as the identity a promotion remaps from.
 //!
-//! Deploy and rollback of instances are the next step of the Connect issue: until they land,
-//! `plan`/`apply` answer "not yet supported".
+//! Deploy, rollback and restore live in `connect_deploy`.
 
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
-use crate::provider::{svc, Applied, Captured, Ctx, Provider};
+use crate::provider::{reapply, svc, Applied, Captured, Ctx, Provider, Steps};
 use async_trait::async_trait;
 use aws_sdk_connect::types::LexVersion;
 use aws_sdk_connect::Client;
@@ -55,7 +54,7 @@ macro_rules! search_all {
     }};
 }
 
-struct Instance {
+pub(crate) struct Instance {
     id: String,
     arn: String,
     alias: String,
@@ -86,12 +85,24 @@ async fn instances(ctx: &Ctx, client: &Client) -> AwsResult<Vec<Instance>> {
     }
 }
 
-/// Everything of one instance, by kind and name. With `store`, prompt audio is saved as blobs.
-async fn read_instance(
+/// How a read treats what is beyond the Search results: prompt audio and the names behind
+/// Lex bot alias ARNs.
+#[derive(Clone, Copy)]
+pub(crate) enum Depth<'a> {
+    /// Extract: neither.
+    Summary,
+    /// Plan: audio digests (downloaded, not stored) and Lex names.
+    Compare,
+    /// Snapshot: audio saved as blobs, and Lex names.
+    Store(&'a dyn SnapshotStore),
+}
+
+/// Everything of one instance, by kind and name.
+pub(crate) async fn read_instance(
     ctx: &Ctx,
     client: &Client,
     inst: &Instance,
-    store: Option<&dyn SnapshotStore>,
+    depth: Depth<'_>,
     progress: &Progress,
 ) -> AwsResult<(Value, Vec<snapdeploy_core::BlobRef>)> {
     let id = inst.id.as_str();
@@ -205,7 +216,7 @@ async fn read_instance(
     let mut blobs = Vec::new();
     for p in &prompts {
         let mut item = json!({"Id": p.prompt_id(), "Arn": p.prompt_arn(), "Description": p.description().unwrap_or(""), "Tags": tags(p.tags())});
-        if let Some(store) = store {
+        if !matches!(depth, Depth::Summary) {
             ctx.pace("connect").await;
             let file = client
                 .get_prompt_file()
@@ -234,16 +245,21 @@ async fn read_instance(
                 .bytes()
                 .await
                 .map_err(|e| AwsError::Service(format!("downloading prompt audio: {e}")))?;
-            let blob = store
-                .put_blob(
-                    &ctx.account.account_id,
-                    &bytes,
-                    "audio/wav",
-                    &format!("prompt:{}", p.name().unwrap_or_default()),
-                )
-                .await?;
-            item["Audio"] = json!(blob.sha256);
-            blobs.push(blob);
+            match depth {
+                Depth::Store(store) => {
+                    let blob = store
+                        .put_blob(
+                            &ctx.account.account_id,
+                            &bytes,
+                            "audio/wav",
+                            &format!("prompt:{}", p.name().unwrap_or_default()),
+                        )
+                        .await?;
+                    item["Audio"] = json!(blob.sha256);
+                    blobs.push(blob);
+                }
+                _ => item["Audio"] = json!(snapdeploy_core::sha256_hex(&bytes)),
+            }
         }
         prompt_items.insert(p.name().unwrap_or_default().to_owned(), item);
     }
@@ -333,13 +349,50 @@ async fn read_instance(
         .filter_map(|b| b.lex_v2_bot().and_then(|v| v.alias_arn()).map(String::from))
         .collect();
     aliases.sort();
+    if !matches!(depth, Depth::Summary) {
+        // Alias ids differ between accounts: a promotion finds the target's alias by the
+        // bot and alias names recorded here.
+        let mut used = aliases.clone();
+        for kind in ["Flows", "Modules"] {
+            for item in out[kind].as_object().into_iter().flat_map(|m| m.values()) {
+                crate::connect_deploy::each_string(&item["Content"], &mut |s| {
+                    if s.starts_with("arn:aws:lex:") && s.contains(":bot-alias/") {
+                        used.push(s.to_owned());
+                    }
+                });
+            }
+        }
+        used.sort();
+        used.dedup();
+        out.insert("LexAliases".into(), lex_names(ctx, &used).await?);
+    }
     out.insert("LexBots".into(), json!(aliases));
     progress.report("captured", 7, 7);
     Ok((Value::Object(out), blobs))
 }
 
-fn not_yet() -> AwsError {
-    AwsError::NotSupported("deploying and rolling back Connect instances is not yet supported: extract and snapshot are".into())
+/// Bot and alias names behind Lex V2 alias ARNs of this account and region (others, and
+/// aliases that no longer exist, are left out: a promotion reports them as unmappable).
+async fn lex_names(ctx: &Ctx, arns: &[String]) -> AwsResult<Value> {
+    let mut out = BTreeMap::new();
+    let prefix = format!(
+        "arn:aws:lex:{}:{}:bot-alias/",
+        ctx.region, ctx.account.account_id
+    );
+    let mut lex = None;
+    for arn in arns {
+        let Some((bot, alias)) = arn.strip_prefix(&prefix).and_then(|r| r.split_once('/')) else {
+            continue;
+        };
+        if lex.is_none() {
+            lex = Some(ctx.lex().await?);
+        }
+        let client = lex.as_ref().expect("set above");
+        if let Some(names) = crate::lex::alias_names(ctx, client, bot, alias).await? {
+            out.insert(arn.clone(), json!({"Bot": names.0, "Alias": names.1}));
+        }
+    }
+    Ok(json!(out))
 }
 
 #[async_trait]
@@ -353,7 +406,7 @@ impl Provider for ConnectProvider {
         let all = instances(ctx, &client).await?;
         let mut out = Vec::new();
         for inst in &all {
-            let (config, _) = read_instance(ctx, &client, inst, None, progress).await?;
+            let (config, _) = read_instance(ctx, &client, inst, Depth::Summary, progress).await?;
             let names = |k: &str| {
                 json!(config[k]
                     .as_object()
@@ -385,7 +438,11 @@ impl Provider for ConnectProvider {
         else {
             return Ok(None);
         };
-        let (config, blobs) = read_instance(ctx, &client, &inst, store, &Progress::none()).await?;
+        let depth = match store {
+            Some(s) => Depth::Store(s),
+            None => Depth::Compare,
+        };
+        let (config, blobs) = read_instance(ctx, &client, &inst, depth, &Progress::none()).await?;
         Ok(Some(Captured {
             config,
             blobs,
@@ -398,38 +455,57 @@ impl Provider for ConnectProvider {
 
     async fn plan(
         &self,
-        _ctx: &Ctx,
-        _source: &SnapshotEnvelope,
-        _target: &ResourceName,
-        _live: Option<&Captured>,
-        _options: &DeployOptions,
+        ctx: &Ctx,
+        source: &SnapshotEnvelope,
+        target: &ResourceName,
+        live: Option<&Captured>,
+        options: &DeployOptions,
     ) -> AwsResult<Plan> {
-        Err(not_yet())
+        crate::connect_deploy::plan(ctx, source, target, live.map(|c| &c.config), options).await
     }
 
     async fn apply(
         &self,
-        _ctx: &Ctx,
-        _plan: &Plan,
-        _source: &SnapshotEnvelope,
-        _live: Option<&Captured>,
-        _store: &dyn SnapshotStore,
-        _options: &DeployOptions,
-        _progress: &Progress,
-        _steps: &mut Vec<StepOutcome>,
-        _applied: &mut Applied,
+        ctx: &Ctx,
+        plan: &Plan,
+        source: &SnapshotEnvelope,
+        live: Option<&Captured>,
+        store: &dyn SnapshotStore,
+        options: &DeployOptions,
+        progress: &Progress,
+        steps: &mut Vec<StepOutcome>,
+        applied: &mut Applied,
     ) -> AwsResult<()> {
-        Err(not_yet())
+        let target = ResourceName::parse(&plan.resource_name)
+            .map_err(|e| AwsError::Invalid(e.to_string()))?;
+        let mut run = Steps { steps, progress };
+        crate::connect_deploy::apply(
+            ctx,
+            &target,
+            source,
+            live.map(|c| &c.config),
+            store,
+            options,
+            &mut run,
+            applied,
+        )
+        .await
     }
 
+    /// Puts back what the failed change updated (by re-applying the safety snapshot, which
+    /// matches items by id), then deletes what it created and drops the associations it made.
     async fn restore(
         &self,
-        _ctx: &Ctx,
-        _name: &ResourceName,
-        _safety: Option<&SnapshotEnvelope>,
-        _store: &dyn SnapshotStore,
-        _applied: &Applied,
+        ctx: &Ctx,
+        name: &ResourceName,
+        safety: Option<&SnapshotEnvelope>,
+        store: &dyn SnapshotStore,
+        applied: &Applied,
     ) -> AwsResult<()> {
-        Err(not_yet())
+        let safety = safety.ok_or_else(|| {
+            AwsError::Invalid("a Connect change always has a safety snapshot to restore".into())
+        })?;
+        reapply(self, ctx, name, safety, store).await?;
+        crate::connect_deploy::undo_created(ctx, &safety.source.id, applied).await
     }
 }

@@ -69,6 +69,14 @@ pub struct DeployOptions {
     /// Recorded on the safety snapshot and the published version.
     #[serde(default)]
     pub note: Option<String>,
+    /// Connect: deploy only these flows, plus exactly what they need (the modules, queues,
+    /// prompts, hours, quick connects and flows they refer to, transitively).
+    #[serde(default)]
+    pub flows: Option<Vec<String>>,
+    /// Connect: delete the target's items that the snapshot does not have (a rollback's
+    /// "remove what was created after the snapshot"). Off by default: they are only listed.
+    #[serde(default)]
+    pub remove_extra: bool,
 }
 
 fn yes() -> bool {
@@ -84,6 +92,8 @@ impl Default for DeployOptions {
             restore_aliases: false,
             keep_versions: None,
             note: None,
+            flows: None,
+            remove_extra: false,
         }
     }
 }
@@ -124,6 +134,8 @@ pub struct RollbackRequest {
     pub snapshot_key: SnapshotKey,
     pub dry_run: bool,
     pub taken_by: String,
+    /// Connect: delete items created after the snapshot (otherwise they are only reported).
+    pub remove_created: bool,
 }
 
 /// The outcome of a deploy: a plan (dry run) or a report.
@@ -392,6 +404,7 @@ impl Engine {
             publish: false,
             restore_aliases: true,
             accept_unmapped: true,
+            remove_extra: req.remove_created,
             note: Some(format!("rollback to {k}")),
             ..DeployOptions::default()
         };
@@ -423,6 +436,14 @@ impl Engine {
         progress: &Progress,
     ) -> AwsResult<DeployOutcome> {
         let provider = self.provider(source.service)?;
+        if source.service != ServiceKind::Connect
+            && (options.flows.is_some() || options.remove_extra)
+        {
+            return Err(AwsError::Invalid(format!(
+                "options.flows and options.remove_extra apply to Connect instances, not to {}",
+                source.service
+            )));
+        }
         let ctx = self.ctx(account_id, region).await?;
         provider.validate(&source, self.snapshots.as_ref()).await?;
         progress.report("planning", 0, 0);
@@ -442,7 +463,9 @@ impl Engine {
                 plan.unmapped.len()
             )));
         }
-        if plan.action == PlanAction::Unchanged && options.alias.is_none() && !options.publish {
+        // Connect has no version to publish: an unchanged plan leaves nothing to do.
+        let publishes = options.publish && source.service != ServiceKind::Connect;
+        if plan.action == PlanAction::Unchanged && options.alias.is_none() && !publishes {
             return Ok(DeployOutcome::Report(Box::new(Report {
                 status: "unchanged".into(),
                 plan,

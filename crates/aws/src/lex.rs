@@ -91,6 +91,75 @@ async fn find_bot(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Option<Li
     }
 }
 
+/// The bot and alias names behind an alias id (`None` when either is gone).
+pub(crate) async fn alias_names(
+    ctx: &Ctx,
+    client: &Client,
+    bot_id: &str,
+    alias_id: &str,
+) -> AwsResult<Option<(String, String)>> {
+    ctx.pace("lex").await;
+    let bot = match client.describe_bot().bot_id(bot_id).send().await {
+        Ok(b) => b,
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => return Ok(None),
+        Err(e) => return Err(AwsError::service("reading a bot", e)),
+    };
+    ctx.pace("lex").await;
+    let alias = match client
+        .describe_bot_alias()
+        .bot_id(bot_id)
+        .bot_alias_id(alias_id)
+        .send()
+        .await
+    {
+        Ok(a) => a,
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => return Ok(None),
+        Err(e) => return Err(AwsError::service("reading a bot alias", e)),
+    };
+    Ok(Some((
+        bot.bot_name().unwrap_or_default().to_owned(),
+        alias.bot_alias_name().unwrap_or_default().to_owned(),
+    )))
+}
+
+/// The ARN of the alias named `alias` of the bot named `bot` in this account and region.
+pub(crate) async fn alias_arn(
+    ctx: &Ctx,
+    client: &Client,
+    bot: &str,
+    alias: &str,
+) -> AwsResult<Option<String>> {
+    let Some(b) = find_bot(ctx, client, bot).await? else {
+        return Ok(None);
+    };
+    let mut token = None;
+    loop {
+        ctx.pace("lex").await;
+        let page = client
+            .list_bot_aliases()
+            .bot_id(&b.id)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(svc("listing bot aliases"))?;
+        if let Some(id) = page
+            .bot_alias_summaries()
+            .iter()
+            .find(|a| a.bot_alias_name() == Some(alias))
+            .and_then(|a| a.bot_alias_id())
+        {
+            return Ok(Some(format!(
+                "arn:aws:lex:{}:{}:bot-alias/{}/{id}",
+                ctx.region, ctx.account.account_id, b.id
+            )));
+        }
+        match page.next_token() {
+            Some(t) => token = Some(t.to_owned()),
+            None => return Ok(None),
+        }
+    }
+}
+
 async fn list_versions(ctx: &Ctx, client: &Client, bot_id: &str) -> AwsResult<Vec<Value>> {
     let mut out = Vec::new();
     let mut token = None;

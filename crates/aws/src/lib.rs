@@ -3,6 +3,7 @@
 //! snapshot, deploy and rollback with safety snapshots.
 
 pub mod connect;
+mod connect_deploy;
 pub mod engine;
 pub mod error;
 pub mod hub;

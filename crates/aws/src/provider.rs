@@ -37,6 +37,12 @@ pub struct Applied {
     pub published_version: Option<String>,
     /// Versions created by this apply (deleted again when it is undone).
     pub new_versions: Vec<String>,
+    /// Sub-resources created by this apply as (kind, id), removed again when it is undone
+    /// (Connect: queues, flows, ...).
+    pub created_items: Vec<(String, String)>,
+    /// Associations made by this apply as (kind, ARN), dropped again when it is undone
+    /// (Connect: Lambda functions and Lex bot aliases).
+    pub associated: Vec<(String, String)>,
 }
 
 #[async_trait]

@@ -139,6 +139,9 @@ enum Cmd {
         snapshot_key: String,
         #[arg(long)]
         dry_run: bool,
+        /// Connect: delete items created after the snapshot (otherwise only listed).
+        #[arg(long)]
+        remove_created: bool,
     },
 }
 
@@ -447,6 +450,7 @@ async fn run(cli: Cli) -> Result<i32> {
             at,
             snapshot_key,
             dry_run,
+            remove_created,
         } => {
             let (_, engine) = engine_from_env().await?;
             let req = RollbackRequest {
@@ -457,6 +461,7 @@ async fn run(cli: Cli) -> Result<i32> {
                 snapshot_key: SnapshotKey::parse(&snapshot_key)?,
                 dry_run,
                 taken_by: whoami(),
+                remove_created,
             };
             let bar = progress_bar(json_out);
             let outcome = engine.rollback(req, &bar.1).await;

@@ -31,6 +31,10 @@ pub struct ArnRemapper {
     /// Exact ARN substitutions decided by a provider (e.g. a Connect queue matched by name);
     /// they win over the account/region rule.
     pub explicit: BTreeMap<String, String>,
+    /// ARN prefixes mapped only through `explicit` (e.g. a Connect instance's resources:
+    /// their ids differ in the target, so the account rule would leave a dangling ARN).
+    /// An ARN under one of them without an explicit mapping is reported as unmappable.
+    pub explicit_only: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -47,6 +51,7 @@ impl ArnRemapper {
             from_region: from_region.into(),
             to_region: to_region.into(),
             explicit: BTreeMap::new(),
+            explicit_only: Vec::new(),
         }
     }
 
@@ -54,12 +59,22 @@ impl ArnRemapper {
         self.from_account == self.to_account
             && self.from_region == self.to_region
             && self.explicit.is_empty()
+            && self.explicit_only.is_empty()
     }
 
     /// Maps one ARN. `Ok(None)` means it needs no change; `Err(reason)` that it cannot be mapped.
     pub fn map_arn(&self, arn: &str) -> Result<Option<String>, String> {
         if let Some(to) = self.explicit.get(arn) {
-            return Ok(Some(to.clone()));
+            return Ok((to != arn).then(|| to.clone()));
+        }
+        if let Some(prefix) = self
+            .explicit_only
+            .iter()
+            .find(|p| arn.starts_with(p.as_str()))
+        {
+            return Err(format!(
+                "has no counterpart in the target: nothing under {prefix} with this identity is part of what is deployed, or it does not exist there"
+            ));
         }
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
         if parts.len() < 6 {
@@ -256,5 +271,22 @@ mod tests {
             v[0],
             "arn:aws:connect:eu-west-2:222222222222:instance/b/queue/q9"
         );
+    }
+
+    #[test]
+    fn explicit_only_prefixes_are_never_mapped_by_rule() {
+        let mut m = dev_to_prod();
+        m.explicit_only
+            .push("arn:aws:connect:us-east-1:111111111111:instance/a/".into());
+        let mut v = json!({"Q": "arn:aws:connect:us-east-1:111111111111:instance/a/queue/gone",
+                            "F": "arn:aws:lambda:us-east-1:111111111111:function:f"});
+        let r = remap_arns(&mut v, &m);
+        assert_eq!(r.unmapped.len(), 1);
+        assert_eq!(r.unmapped[0].path, "/Q");
+        assert_eq!(
+            v["Q"], "arn:aws:connect:us-east-1:111111111111:instance/a/queue/gone",
+            "left as it was, and reported"
+        );
+        assert_eq!(v["F"], "arn:aws:lambda:eu-west-2:222222222222:function:f");
     }
 }

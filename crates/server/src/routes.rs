@@ -605,6 +605,10 @@ pub struct RollbackBody {
     snapshot_key: String,
     #[serde(default)]
     dry_run: bool,
+    /// Connect: delete items created after the snapshot (by default they are only listed
+    /// in the plan's `summary.not_in_source`).
+    #[serde(default)]
+    remove_created: bool,
 }
 
 #[utoipa::path(post, path = "/rollback", request_body = RollbackBody, params(("background" = Option<bool>, Query)),
@@ -622,6 +626,7 @@ async fn rollback(
         snapshot_key: SnapshotKey::parse(&b.snapshot_key)?,
         dry_run: b.dry_run,
         taken_by: taken_by(),
+        remove_created: b.remove_created,
     };
     let engine = s.engine.clone();
     run(&s, "rollback", mode, move |progress| async move {

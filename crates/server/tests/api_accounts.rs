@@ -173,13 +173,17 @@ async fn every_class_of_bad_input_gets_a_4xx_in_the_error_shape() {
     let s = r.status().as_u16();
     assert_error(s, &r.json().await.unwrap(), 405, "method_not_allowed");
 
-    // What has not landed yet (deploying Connect instances) answers a clear "not yet supported".
+    // An inline document that claims to be a Connect capture but is not one.
     app.register(&snapdeploy_sandbox::seed::DEV).await;
     let doc = json!({"format": "snapdeploy.snapshot/v1", "service": "connect", "resource_name": "acme-dev", "account_id": "111111111111",
         "region": "us-east-1", "taken_at": "2026-11-27T00:00:00Z", "taken_by": "t", "reason": "manual", "source": {"arn": "", "id": ""},
         "config": {}, "blobs": [], "digest": ""});
     let (s, b) = app.post("/deploy", &json!({"source": {"snapshot": doc}, "target": {"account_id": "111111111111", "region": "us-east-1"}, "dry_run": true})).await;
-    assert_error(s, &b, 501, "not_supported");
+    assert_error(s, &b, 422, "invalid_operation");
+    assert!(b["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a Connect instance capture"));
     // A region the account was not registered for.
     let (s, b) = app
         .get("/extract/lambda?account_id=111111111111&region=eu-west-1")

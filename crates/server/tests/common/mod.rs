@@ -34,6 +34,19 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(fast_sandbox(), ServerConfig::default(), None).await
 }
 
+/// Quotas off on both sides: for tests about what a change does, not how fast it may go.
+pub async fn spawn_unpaced() -> TestApp {
+    let hub = HubConfig {
+        connect_rate: 1000.0,
+        connect_burst: 1000.0,
+        lex_rate: 1000.0,
+        lambda_rate: 1000.0,
+        lambda_get_function_rate: 1000.0,
+        ..HubConfig::default()
+    };
+    spawn_app_with_hub(fast_sandbox(), ServerConfig::default(), None, hub).await
+}
+
 pub async fn spawn_app_with(
     sb_config: SandboxConfig,
     config: ServerConfig,
@@ -135,6 +148,24 @@ impl TestApp {
     pub async fn snapshot(&self, a: &SeedAccount, name: &str) -> Value {
         let (status, body) = self
             .post("/snapshot", &json!({"account_id": a.account_id, "region": "us-east-1", "service": "lambda", "resource_name": name}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    pub fn connect_as(&self, a: &SeedAccount) -> aws_sdk_connect::Client {
+        aws_sdk_connect::Client::new(&snapdeploy_testkit::sdk_config(
+            &self.sandbox_url,
+            a.access_key,
+            a.secret_key,
+            "us-east-1",
+        ))
+    }
+
+    /// A snapshot of any service's resource; returns its metadata.
+    pub async fn snapshot_of(&self, a: &SeedAccount, service: &str, name: &str) -> Value {
+        let (status, body) = self
+            .post("/snapshot", &json!({"account_id": a.account_id, "region": "us-east-1", "service": service, "resource_name": name}))
             .await;
         assert_eq!(status, 201, "{body}");
         body

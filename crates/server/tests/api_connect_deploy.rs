@@ -1,0 +1,500 @@
+//! Connect deploy, promotion, rollback and failure safety, over real HTTP against the sandbox.
+
+mod common;
+
+use common::{spawn_unpaced, TestApp};
+use serde_json::{json, Value};
+use snapdeploy_sandbox::seed::{DEV, PROD};
+use std::collections::HashMap;
+
+const KINDS: [&str; 7] = [
+    "HoursOfOperations",
+    "Queues",
+    "Prompts",
+    "RoutingProfiles",
+    "QuickConnects",
+    "Modules",
+    "Flows",
+];
+
+fn strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// Rewrites every id and ARN inside `v` to what it names in `config` ("queue:Sales",
+/// "lex:OrdersBot/live", "lambda:cc-customer-lookup"), so contents of two instances in two
+/// accounts can be compared.
+fn by_names(config: &Value, v: &Value) -> Value {
+    let mut names: HashMap<String, String> = HashMap::new();
+    for k in KINDS {
+        for (n, item) in config[k].as_object().unwrap() {
+            names.insert(item["Id"].as_str().unwrap().into(), format!("{k}:{n}"));
+            names.insert(item["Arn"].as_str().unwrap().into(), format!("{k}:{n}"));
+        }
+    }
+    for (arn, n) in config["LexAliases"].as_object().unwrap() {
+        names.insert(arn.clone(), format!("lex:{}/{}", n["Bot"], n["Alias"]));
+    }
+    fn walk(v: &Value, names: &HashMap<String, String>) -> Value {
+        match v {
+            Value::String(s) => {
+                if let Some(n) = names.get(s) {
+                    json!(n)
+                } else if let Some(f) = s.split(":function:").nth(1) {
+                    json!(format!("lambda:{f}"))
+                } else {
+                    json!(s)
+                }
+            }
+            Value::Array(a) => Value::Array(a.iter().map(|x| walk(x, names)).collect()),
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, x)| (k.clone(), walk(x, names))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    walk(v, &names)
+}
+
+fn without_identity(item: &Value) -> Value {
+    let mut v = item.clone();
+    let m = v.as_object_mut().unwrap();
+    m.remove("Id");
+    m.remove("Arn");
+    v
+}
+
+async fn connect_snapshot(
+    app: &TestApp,
+    a: &snapdeploy_sandbox::SeedAccount,
+    alias: &str,
+) -> (Value, Value) {
+    let meta = app.snapshot_of(a, "connect", alias).await;
+    let doc = app.snapshot_doc(meta["key"].as_str().unwrap()).await;
+    (meta, doc)
+}
+
+/// Promotes the Lambda function only dev has, as a team would before the flows calling it.
+async fn promote_lambda(app: &TestApp) {
+    let meta = app
+        .snapshot_of(&DEV, "lambda", "cc-callback-scheduler")
+        .await;
+    let (s, report) = app
+        .post("/deploy", &json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}}))
+        .await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded", "{report}");
+}
+
+/// Promotes OrdersBot to prod with a `live` alias, as a team would before the flows that use it.
+async fn promote_bot(app: &TestApp) {
+    let meta = app.snapshot_of(&DEV, "lex", "OrdersBot").await;
+    let (s, report) = app
+        .post("/deploy", &json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}, "options": {"alias": "live"}}))
+        .await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded", "{report}");
+}
+
+fn deploy_body(key: &Value, dry_run: bool) -> Value {
+    json!({"source": {"snapshot_key": key}, "target": {"account_id": "222222222222", "region": "us-east-1", "resource_name": "acme-prod"}, "dry_run": dry_run})
+}
+
+#[tokio::test]
+async fn dev_instance_is_promoted_to_an_empty_prod_instance_with_every_reference_remapped() {
+    let app = spawn_unpaced().await;
+    app.register_both().await;
+    let (meta, dev) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    let dev = &dev["config"];
+    let key = &meta["key"];
+
+    // Without the bot and one of the Lambda functions in prod, the flows using them cannot
+    // be mapped: the plan says so and the deploy is refused.
+    let (s, plan) = app.post("/deploy", &deploy_body(key, true)).await;
+    assert_eq!(s, 200, "{plan}");
+    let unmapped = plan["unmapped"].as_array().unwrap();
+    assert!(
+        !unmapped.is_empty()
+            && unmapped.iter().all(|u| {
+                let v = u["value"].as_str().unwrap();
+                v.starts_with("arn:aws:lex:") || v.ends_with(":function:cc-callback-scheduler")
+            }),
+        "{unmapped:?}"
+    );
+    assert!(unmapped.iter().any(|u| u["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no Lambda function of this name in account 222222222222")));
+    assert!(unmapped.iter().any(|u| u["reason"]
+        .as_str()
+        .unwrap()
+        .contains("bot OrdersBot has no alias live")));
+    let (s, refused) = app.post("/deploy", &deploy_body(key, false)).await;
+    assert_eq!(s, 422, "{refused}");
+
+    promote_lambda(&app).await;
+    promote_bot(&app).await;
+    let (s, plan) = app.post("/deploy", &deploy_body(key, true)).await;
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(plan["action"], "update", "{plan}");
+    assert_eq!(plan["unmapped"], json!([]), "{plan}");
+    let items = plan["summary"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2 + 3 + 3 + 2 + 3 + 2 + 15);
+    assert!(items.iter().all(|i| i["action"] == "create"), "{items:?}");
+    // The issue's dependency order.
+    let kinds: Vec<&str> = items.iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    let mut dedup = kinds.clone();
+    dedup.dedup();
+    assert_eq!(
+        dedup,
+        [
+            "hours of operation",
+            "queue",
+            "prompt",
+            "routing profile",
+            "quick connect",
+            "flow module",
+            "flow"
+        ]
+    );
+    assert_eq!(
+        plan["summary"]["associate"]["LambdaFunctions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        plan["summary"]["associate"]["LexBots"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let (s, report) = app.post("/deploy", &deploy_body(key, false)).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded", "{report}");
+
+    let (_, prod) = connect_snapshot(&app, &PROD, "acme-prod").await;
+    let prod = &prod["config"];
+    let prod_instance = prod["InstanceArn"].as_str().unwrap();
+    for k in KINDS {
+        let d = dev[k].as_object().unwrap();
+        let p = prod[k].as_object().unwrap();
+        assert_eq!(
+            d.keys().collect::<Vec<_>>(),
+            p.keys().collect::<Vec<_>>(),
+            "{k}"
+        );
+        for (name, item) in d {
+            assert_eq!(
+                by_names(prod, &without_identity(&p[name])),
+                by_names(dev, &without_identity(item)),
+                "{k} {name} in prod equals its dev source after remapping"
+            );
+        }
+    }
+    // Every ARN inside prod content points into prod.
+    for k in ["Flows", "Modules"] {
+        for item in prod[k].as_object().unwrap().values() {
+            let mut all = Vec::new();
+            strings(&item["Content"], &mut all);
+            for s in all.iter().filter(|s| s.starts_with("arn:")) {
+                assert!(s.contains(":222222222222:"), "{s}");
+                if s.starts_with("arn:aws:connect:") {
+                    assert!(s.starts_with(prod_instance), "{s}");
+                }
+            }
+            assert!(
+                !all.iter().any(|s| dev[k]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .any(|d| d["Id"] == json!(s))),
+                "no bare dev id is left"
+            );
+        }
+    }
+    // Lex link (Lex issue point 7): the prod alias ARN, and the bot associated in prod.
+    let lex: Vec<&String> = prod["LexAliases"].as_object().unwrap().keys().collect();
+    assert_eq!(lex.len(), 1);
+    assert!(lex[0].starts_with("arn:aws:lex:us-east-1:222222222222:bot-alias/"));
+    assert_eq!(prod["LexBots"], json!([lex[0]]));
+    assert_eq!(
+        prod["Flows"]["Orders Bot"]["Content"]["Actions"][0]["Parameters"]["LexV2Bot"]["AliasArn"],
+        json!(lex[0])
+    );
+    assert_eq!(
+        prod["LexAliases"][lex[0]],
+        json!({"Bot": "OrdersBot", "Alias": "live"})
+    );
+    let lambdas: Vec<String> = prod["LambdaFunctions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        lambdas,
+        [
+            "arn:aws:lambda:us-east-1:222222222222:function:cc-callback-scheduler",
+            "arn:aws:lambda:us-east-1:222222222222:function:cc-customer-lookup"
+        ]
+    );
+
+    // The same deploy again changes nothing.
+    let (s, plan) = app.post("/deploy", &deploy_body(key, true)).await;
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(plan["action"], "unchanged", "{plan}");
+    assert_eq!(plan["changes"], json!([]));
+    let (s, report) = app.post("/deploy", &deploy_body(key, false)).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "unchanged");
+}
+
+#[tokio::test]
+async fn a_selective_deploy_takes_the_chosen_flows_and_exactly_what_they_need() {
+    let app = spawn_unpaced().await;
+    app.register_both().await;
+    let (meta, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    let mut body = deploy_body(&meta["key"], true);
+    body["options"] = json!({"flows": ["Support Menu"]});
+    let (s, plan) = app.post("/deploy", &body).await;
+    assert_eq!(s, 200, "{plan}");
+    let mut items: Vec<String> = plan["summary"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{}:{}",
+                i["kind"].as_str().unwrap(),
+                i["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    items.sort();
+    // Support Menu -> Authenticate Caller (module, calls a Lambda), Support queue (24x7
+    // hours, its quick connects and their queues, hours and transfer flows), Hold Music,
+    // Main Menu (and everything Main Menu reaches).
+    for needed in [
+        "flow:Support Menu",
+        "flow module:Authenticate Caller",
+        "queue:Support",
+        "hours of operation:24x7",
+        "prompt:Hold Music",
+        "flow:Main Menu",
+        "flow:Orders Bot",
+        "flow module:Log Contact",
+        "quick connect:QC Sales",
+    ] {
+        assert!(items.contains(&needed.to_owned()), "{needed} in {items:?}");
+    }
+    for not_needed in [
+        "flow:Survey",
+        "flow:Customer Queue",
+        "routing profile:Front Desk",
+    ] {
+        assert!(
+            !items.contains(&not_needed.to_owned()),
+            "{not_needed} in {items:?}"
+        );
+    }
+    assert_eq!(plan["summary"]["selective"], true);
+
+    body["options"] = json!({"flows": ["No Such Flow"]});
+    let (s, b) = app.post("/deploy", &body).await;
+    common::assert_error(s, &b, 422, "invalid_operation");
+}
+
+#[tokio::test]
+async fn rollback_restores_the_snapshot_and_reports_what_was_created_after_it() {
+    let app = spawn_unpaced().await;
+    app.register(&DEV).await;
+    let (meta, doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    let dev = &doc["config"];
+    let connect = app.connect_as(&DEV);
+    let instance = dev["InstanceArn"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+
+    // Someone edits a flow, renames a queue and adds one.
+    let survey = &dev["Flows"]["Survey"];
+    let mut content = survey["Content"].clone();
+    content["Actions"][0]["Parameters"] = json!({"Text": "edited in the console"});
+    connect
+        .update_contact_flow_content()
+        .instance_id(instance)
+        .contact_flow_id(survey["Id"].as_str().unwrap())
+        .content(content.to_string())
+        .send()
+        .await
+        .unwrap();
+    connect
+        .update_queue_name()
+        .instance_id(instance)
+        .queue_id(dev["Queues"]["Billing"]["Id"].as_str().unwrap())
+        .name("Billing (old)")
+        .send()
+        .await
+        .unwrap();
+    connect
+        .create_queue()
+        .instance_id(instance)
+        .name("Escalations")
+        .hours_of_operation_id(dev["HoursOfOperations"]["24x7"]["Id"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    let rollback = json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev", "snapshot_key": meta["key"], "dry_run": true});
+    let (s, plan) = app.post("/rollback", &rollback).await;
+    assert_eq!(s, 200, "{plan}");
+    let updates: Vec<&Value> = plan["summary"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["action"] != "unchanged")
+        .collect();
+    assert_eq!(
+        updates,
+        [
+            &json!({"kind": "queue", "name": "Billing", "action": "update"}),
+            &json!({"kind": "flow", "name": "Survey", "action": "update"})
+        ],
+        "the rename is undone, not duplicated"
+    );
+    assert_eq!(
+        plan["summary"]["not_in_source"],
+        json!([{"kind": "queue", "name": "Escalations"}])
+    );
+
+    let mut real = rollback.clone();
+    real["dry_run"] = json!(false);
+    let (s, report) = app.post("/rollback", &real).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert!(report["safety_snapshot"]["key"].is_string());
+    let (_, after) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    assert_eq!(after["config"]["Flows"]["Survey"], dev["Flows"]["Survey"]);
+    assert_eq!(
+        after["config"]["Queues"]["Billing"],
+        dev["Queues"]["Billing"]
+    );
+    assert!(
+        after["config"]["Queues"]["Escalations"].is_object(),
+        "kept unless asked"
+    );
+
+    // Asked to remove it: the instance is the snapshot again, digest for digest.
+    real["remove_created"] = json!(true);
+    let (s, report) = app.post("/rollback", &real).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let (after, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    assert_eq!(after["digest"], meta["digest"]);
+}
+
+#[tokio::test]
+async fn a_fault_at_any_deploy_step_leaves_the_target_as_it_was() {
+    let app = spawn_unpaced().await;
+    app.register_both().await;
+    promote_lambda(&app).await;
+    promote_bot(&app).await;
+    let (meta, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    let (before, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
+
+    // One fault per kind of write a deploy to an empty instance makes, each on a later call
+    // than the first where several are made, so earlier writes of the same kind are undone too.
+    for (op, nth) in [
+        ("CreateHoursOfOperation", 2),
+        ("CreatePrompt", 2),
+        ("AssociateLambdaFunction", 2),
+        ("AssociateBot", 1),
+        ("CreateContactFlowModule", 2),
+        ("CreateContactFlow", 7),
+        ("CreateQueue", 3),
+        ("CreateRoutingProfile", 2),
+        ("CreateQuickConnect", 2),
+        ("AssociateQueueQuickConnects", 2),
+        ("UpdateContactFlowModuleContent", 2),
+        ("UpdateContactFlowContent", 9),
+    ] {
+        app.inject(json!({"service": "connect", "operation": op, "nth": nth, "status": 400, "error_code": "InvalidParameterException", "message": "injected"}))
+            .await;
+        let (s, b) = app.post("/deploy", &deploy_body(&meta["key"], false)).await;
+        app.clear_faults().await;
+        common::assert_error(s, &b, 502, "change_failed");
+        let report = &b["error"]["details"]["report"];
+        assert_eq!(report["status"], "failed_restored", "{op}: {report}");
+        assert!(
+            report["error"].as_str().unwrap().contains("injected"),
+            "{op}: {report}"
+        );
+        let (now, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
+        assert_eq!(now["digest"], before["digest"], "{op}: prod is as it was");
+    }
+
+    // And on the update path: prod has the instance, dev moved on.
+    let (s, report) = app.post("/deploy", &deploy_body(&meta["key"], false)).await;
+    assert_eq!(s, 200, "{report}");
+    let (deployed, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
+    let connect = app.connect_as(&DEV);
+    let (_, dev) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    let dev = &dev["config"];
+    let instance = dev["InstanceArn"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    for flow in ["Survey", "Billing Menu", "VIP Routing"] {
+        let mut content = dev["Flows"][flow]["Content"].clone();
+        content["Actions"][0]["Parameters"] = json!({"Text": format!("{flow} v2")});
+        connect
+            .update_contact_flow_content()
+            .instance_id(instance)
+            .contact_flow_id(dev["Flows"][flow]["Id"].as_str().unwrap())
+            .content(content.to_string())
+            .send()
+            .await
+            .unwrap();
+    }
+    connect
+        .update_queue_max_contacts()
+        .instance_id(instance)
+        .queue_id(dev["Queues"]["Support"]["Id"].as_str().unwrap())
+        .max_contacts(77)
+        .send()
+        .await
+        .unwrap();
+    let (v2, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    for (op, nth) in [
+        ("UpdateQueueMaxContacts", 1),
+        ("UpdateContactFlowContent", 3),
+    ] {
+        app.inject(json!({"service": "connect", "operation": op, "nth": nth, "status": 400, "error_code": "InvalidParameterException", "message": "injected"}))
+            .await;
+        let (s, b) = app.post("/deploy", &deploy_body(&v2["key"], false)).await;
+        app.clear_faults().await;
+        common::assert_error(s, &b, 502, "change_failed");
+        assert_eq!(
+            b["error"]["details"]["report"]["status"], "failed_restored",
+            "{op}: {b}"
+        );
+        let (now, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
+        assert_eq!(now["digest"], deployed["digest"], "{op}: prod is as it was");
+    }
+    let (s, report) = app.post("/deploy", &deploy_body(&v2["key"], false)).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded");
+}
