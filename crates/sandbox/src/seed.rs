@@ -633,9 +633,16 @@ fn demo_connect(sb: &Sandbox) {
 /// The `large` instance: 300+ flows, 50 modules, 50 queues, 20 hours, 50 prompts,
 /// 30 routing profiles, 100 quick connects.
 fn large_connect(sb: &Sandbox) {
+    // In both accounts: two throttle domains with the same work, for the parallelism
+    // benchmark.
+    large_connect_in(sb, DEV.account_id);
+    large_connect_in(sb, PROD.account_id);
+}
+
+fn large_connect_in(sb: &Sandbox, acct: &str) {
     let mut guard = sb.inner.world();
     let w = &mut *guard;
-    let (acct, r, inst) = (DEV.account_id, SEED_REGION, LARGE_INSTANCE);
+    let (r, inst) = (SEED_REGION, LARGE_INSTANCE);
     seed_instance(w, acct, r, inst, "acme-large");
     let arn =
         |seg: &str, id: &str| format!("arn:aws:connect:{r}:{acct}:instance/{inst}/{seg}/{id}");

@@ -498,3 +498,144 @@ async fn a_fault_at_any_deploy_step_leaves_the_target_as_it_was() {
     assert_eq!(s, 200, "{report}");
     assert_eq!(report["status"], "succeeded");
 }
+
+#[tokio::test]
+async fn calls_are_chunked_to_connects_per_call_limits() {
+    use aws_sdk_connect::types::{
+        Channel, MediaConcurrency, PhoneNumberQuickConnectConfig, QuickConnectConfig,
+        QuickConnectType, RoutingProfileQueueConfig, RoutingProfileQueueReference,
+    };
+    let app = spawn_unpaced().await;
+    app.register_both().await;
+    promote_lambda(&app).await;
+    promote_bot(&app).await;
+    let (_, doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    let dev = &doc["config"];
+    let instance = dev["InstanceArn"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let connect = app.connect_as(&DEV);
+    let hours = dev["HoursOfOperations"]["24x7"]["Id"].as_str().unwrap();
+
+    // A routing profile with 12 queues (Connect takes 10 per call) ...
+    let mut configs = Vec::new();
+    for i in 0..12 {
+        let q = connect
+            .create_queue()
+            .instance_id(instance)
+            .name(format!("Overflow {i:02}"))
+            .hours_of_operation_id(hours)
+            .send()
+            .await
+            .unwrap();
+        configs.push(
+            RoutingProfileQueueConfig::builder()
+                .queue_reference(
+                    RoutingProfileQueueReference::builder()
+                        .queue_id(q.queue_id().unwrap())
+                        .channel(Channel::Voice)
+                        .build()
+                        .unwrap(),
+                )
+                .priority(i + 1)
+                .delay(0)
+                .build()
+                .unwrap(),
+        );
+    }
+    let rp = connect
+        .create_routing_profile()
+        .instance_id(instance)
+        .name("Overflow Team")
+        .description("twelve queues")
+        .default_outbound_queue_id(dev["Queues"]["Sales"]["Id"].as_str().unwrap())
+        .media_concurrencies(
+            MediaConcurrency::builder()
+                .channel(Channel::Voice)
+                .concurrency(1)
+                .build()
+                .unwrap(),
+        )
+        .set_queue_configs(Some(configs[..10].to_vec()))
+        .send()
+        .await
+        .unwrap();
+    connect
+        .associate_routing_profile_queues()
+        .instance_id(instance)
+        .routing_profile_id(rp.routing_profile_id().unwrap())
+        .set_queue_configs(Some(configs[10..].to_vec()))
+        .send()
+        .await
+        .unwrap();
+    // ... and a queue with 58 quick connects (Connect takes 50 per call).
+    let mut qcs = Vec::new();
+    for i in 0..55 {
+        let qc = connect
+            .create_quick_connect()
+            .instance_id(instance)
+            .name(format!("Phone {i:02}"))
+            .quick_connect_config(
+                QuickConnectConfig::builder()
+                    .quick_connect_type(QuickConnectType::PhoneNumber)
+                    .phone_config(
+                        PhoneNumberQuickConnectConfig::builder()
+                            .phone_number(format!("+1555000{i:04}"))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        qcs.push(qc.quick_connect_id().unwrap().to_owned());
+    }
+    for chunk in qcs.chunks(50) {
+        connect
+            .associate_queue_quick_connects()
+            .instance_id(instance)
+            .queue_id(dev["Queues"]["Sales"]["Id"].as_str().unwrap())
+            .set_quick_connect_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let (meta, doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    assert_eq!(
+        doc["config"]["Queues"]["Sales"]["QuickConnects"]
+            .as_array()
+            .unwrap()
+            .len(),
+        58
+    );
+    let (s, report) = app.post("/deploy", &deploy_body(&meta["key"], false)).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let (_, prod) = connect_snapshot(&app, &PROD, "acme-prod").await;
+    let prod = &prod["config"];
+    assert_eq!(
+        prod["RoutingProfiles"]["Overflow Team"]["Queues"]
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
+    assert_eq!(
+        prod["Queues"]["Sales"]["QuickConnects"],
+        doc["config"]["Queues"]["Sales"]["QuickConnects"]
+    );
+    let counters = app.sandbox.counters();
+    assert!(
+        counters["connect:AssociateQueueQuickConnects"]["calls"]
+            .as_u64()
+            .unwrap()
+            >= 2 + 2,
+        "two calls in dev, at least two in prod for Sales' 58: {counters}"
+    );
+}
