@@ -85,6 +85,16 @@ async fn instances(ctx: &Ctx, client: &Client) -> AwsResult<Vec<Instance>> {
     }
 }
 
+/// Instance ARN -> alias of every Connect instance of the account and region.
+pub(crate) async fn instance_aliases(ctx: &Ctx) -> AwsResult<BTreeMap<String, String>> {
+    let client = ctx.connect().await?;
+    Ok(instances(ctx, &client)
+        .await?
+        .into_iter()
+        .map(|i| (i.arn, i.alias))
+        .collect())
+}
+
 /// How a read treats what is beyond the Search results: prompt audio and the names behind
 /// Lex bot alias ARNs.
 #[derive(Clone, Copy)]

@@ -28,7 +28,13 @@ use std::time::{Duration, Instant};
 pub struct LambdaProvider;
 
 /// Fields that belong to the function's identity or history, not to what a deploy writes.
-const NOT_APPLIED: &[&str] = &["FunctionName", "Versions", "Aliases", "CodeSize"];
+const NOT_APPLIED: &[&str] = &[
+    "FunctionName",
+    "Versions",
+    "Aliases",
+    "CodeSize",
+    "ConnectInstances",
+];
 
 /// The canonical, writable configuration of $LATEST, in AWS's field names.
 fn config_json(c: &FunctionConfiguration) -> Map<String, Value> {
@@ -325,6 +331,27 @@ impl Provider for LambdaProvider {
         )?;
         config.insert("Versions".into(), json!(versions));
         config.insert("Aliases".into(), json!(aliases));
+        // A Connect instance allowed to invoke the function is named by an id that differs
+        // between accounts: its alias is recorded so a promotion can find the target's.
+        let prefix = format!(
+            "arn:aws:connect:{}:{}:instance/",
+            ctx.region, ctx.account.account_id
+        );
+        let instances: Vec<&str> = policy
+            .iter()
+            .filter_map(|st| str_of(st, "SourceArn"))
+            .filter(|a| a.starts_with(&prefix) && !a[prefix.len()..].contains('/'))
+            .collect();
+        if !instances.is_empty() {
+            let aliases = crate::connect::instance_aliases(ctx).await?;
+            let named: BTreeMap<&str, &String> = instances
+                .iter()
+                .filter_map(|a| aliases.get(*a).map(|n| (*a, n)))
+                .collect();
+            if !named.is_empty() {
+                config.insert("ConnectInstances".into(), json!(named));
+            }
+        }
         config.insert("Policy".into(), json!(policy));
 
         let mut blobs = Vec::new();
@@ -364,13 +391,52 @@ impl Provider for LambdaProvider {
         // Alias → version pairs only mean something where those versions live.
         let with_aliases = options.restore_aliases && same_place;
         let mut desired = applied_subset(&source.config, with_aliases);
-        let remapper = ArnRemapper::new(
+        let mut remapper = ArnRemapper::new(
             source.account_id.as_str(),
             source.region.as_str(),
             ctx.account.account_id.as_str(),
             ctx.region.as_str(),
         );
+        // Connect instances keep their alias, not their id: found by alias in the target,
+        // or, where the target has a single instance (dev `acme-dev`, prod `acme-prod`),
+        // that one; the plan shows which.
+        let mut missing_instances = BTreeMap::new();
+        if !same_place {
+            remapper.explicit_only.push(format!(
+                "arn:aws:connect:{}:{}:instance/",
+                source.region, source.account_id
+            ));
+            let named = string_map(&source.config["ConnectInstances"]);
+            if !named.is_empty() {
+                let target: HashMap<String, String> = crate::connect::instance_aliases(ctx)
+                    .await?
+                    .into_iter()
+                    .map(|(arn, alias)| (alias, arn))
+                    .collect();
+                let only = (target.len() == 1)
+                    .then(|| target.values().next())
+                    .flatten();
+                for (arn, alias) in named {
+                    match target.get(&alias).or(only) {
+                        Some(t) => {
+                            remapper.explicit.insert(arn, t.clone());
+                        }
+                        None => {
+                            missing_instances.insert(arn, alias);
+                        }
+                    }
+                }
+            }
+        }
         let mut result = remap_arns(&mut desired, &remapper);
+        for u in result.unmapped.iter_mut() {
+            if let Some(alias) = missing_instances.get(&u.value) {
+                u.reason = format!(
+                    "no Connect instance {alias} (nor a single instance) in account {} region {}",
+                    ctx.account.account_id, ctx.region
+                );
+            }
+        }
         // Bare account ids are not ARNs: remap the resource policy's SourceAccount and
         // account principals by hand.
         if let Some(statements) = desired.get_mut("Policy").and_then(Value::as_array_mut) {

@@ -272,10 +272,12 @@ async fn promotion_to_prod_rewrites_arns_and_reports_unmappable_ones() {
         .send()
         .await
         .unwrap();
-    assert!(policy
-        .policy()
-        .unwrap()
-        .contains("arn:aws:connect:us-east-1:222222222222:instance/"));
+    assert!(
+        policy.policy().unwrap().contains(
+            "arn:aws:connect:us-east-1:222222222222:instance/prod-0000-4000-8000-000000000001"
+        ),
+        "the prod instance (found by alias), not dev's id in the prod account"
+    );
     assert!(!policy.policy().unwrap().contains("111111111111"));
 
     // A function that dev does not have in prod is created there.
@@ -364,6 +366,23 @@ async fn a_fault_at_any_deploy_step_leaves_the_function_as_it_was() {
     prod.put_function_concurrency()
         .function_name("cc-customer-lookup")
         .reserved_concurrent_executions(5)
+        .send()
+        .await
+        .unwrap();
+    prod.remove_permission()
+        .function_name("cc-customer-lookup")
+        .statement_id("connect-invoke")
+        .send()
+        .await
+        .unwrap();
+    prod.add_permission()
+        .function_name("cc-customer-lookup")
+        .statement_id("legacy-invoke")
+        .action("lambda:InvokeFunction")
+        .principal("connect.amazonaws.com")
+        .source_arn(
+            "arn:aws:connect:us-east-1:222222222222:instance/prod-0000-4000-8000-000000000001",
+        )
         .send()
         .await
         .unwrap();
