@@ -402,6 +402,23 @@ def main():
     assert con.list_lambda_functions(InstanceId=iid)["LambdaFunctions"] == []
     con.disassociate_bot(InstanceId=iid, LexV2Bot={"AliasArn": alias_arn})
     assert con.list_bots(InstanceId=iid, LexVersion="V2")["LexBots"] == []
+    con.update_contact_flow_module_content(InstanceId=iid, ContactFlowModuleId=module["Id"], Content=content.replace('"a"', '"start"'))
+    con.update_contact_flow_module_metadata(InstanceId=iid, ContactFlowModuleId=module["Id"], Name="Common", Description="shared", State="ACTIVE")
+    m = con.describe_contact_flow_module(InstanceId=iid, ContactFlowModuleId=module["Id"])["ContactFlowModule"]
+    assert ('"start"' in m["Content"], m["Description"]) == (True, "shared"), m
+    # A flow never published has only saved content: saving replaces it.
+    stub = con.create_contact_flow(InstanceId=iid, Name="Stub", Type="CONTACT_FLOW", Content=content, Status="SAVED")
+    con.update_contact_flow_content(InstanceId=iid, ContactFlowId=f"{stub['ContactFlowId']}:$SAVED", Content=bad)
+    s = con.describe_contact_flow(InstanceId=iid, ContactFlowId=stub["ContactFlowId"])["ContactFlow"]
+    assert (s["Status"], s["Content"]) == ("SAVED", bad), s
+    con.delete_routing_profile(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"])
+    billing = [q for q in con.list_queues(InstanceId=iid)["QueueSummaryList"] if q["Name"] == "Billing"][0]
+    con.delete_queue(InstanceId=iid, QueueId=billing["Id"])
+    con.delete_prompt(InstanceId=iid, PromptId=copied["PromptId"])
+    con.delete_hours_of_operation(InstanceId=iid, HoursOfOperationId=hours["HoursOfOperationId"])
+    assert [q["Name"] for q in con.list_queues(InstanceId=iid)["QueueSummaryList"]] == ["Support"]
+    assert len(con.list_prompts(InstanceId=iid)["PromptSummaryList"]) == 1
+    assert error_code(con.describe_routing_profile, InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"])[0] == "ResourceNotFoundException"
     con.delete_quick_connect(InstanceId=iid, QuickConnectId=qc["QuickConnectId"])
     con.delete_contact_flow_module(InstanceId=iid, ContactFlowModuleId=module["Id"])
     assert error_code(con.describe_quick_connect, InstanceId=iid, QuickConnectId=qc["QuickConnectId"])[0] == "ResourceNotFoundException"
