@@ -101,6 +101,20 @@ async fn promote_bot(app: &TestApp) {
     assert_eq!(report["status"], "succeeded", "{report}");
 }
 
+/// Publishes new words for a flow's first block, as someone editing it in the console would.
+async fn edit_flow(connect: &aws_sdk_connect::Client, instance: &str, flow: &Value, text: &str) {
+    let mut content = flow["Content"].clone();
+    content["Actions"][0]["Parameters"] = json!({ "Text": text });
+    connect
+        .update_contact_flow_content()
+        .instance_id(instance)
+        .contact_flow_id(flow["Id"].as_str().unwrap())
+        .content(content.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
 fn deploy_body(key: &Value, dry_run: bool) -> Value {
     json!({"source": {"snapshot_key": key}, "target": {"account_id": "222222222222", "region": "us-east-1", "resource_name": "acme-prod"}, "dry_run": dry_run})
 }
@@ -328,17 +342,13 @@ async fn rollback_restores_the_snapshot_and_reports_what_was_created_after_it() 
         .unwrap();
 
     // Someone edits a flow, renames a queue and adds one.
-    let survey = &dev["Flows"]["Survey"];
-    let mut content = survey["Content"].clone();
-    content["Actions"][0]["Parameters"] = json!({"Text": "edited in the console"});
-    connect
-        .update_contact_flow_content()
-        .instance_id(instance)
-        .contact_flow_id(survey["Id"].as_str().unwrap())
-        .content(content.to_string())
-        .send()
-        .await
-        .unwrap();
+    edit_flow(
+        &connect,
+        instance,
+        &dev["Flows"]["Survey"],
+        "edited in the console",
+    )
+    .await;
     connect
         .update_queue_name()
         .instance_id(instance)
@@ -458,16 +468,13 @@ async fn a_fault_at_any_deploy_step_leaves_the_target_as_it_was() {
         .next()
         .unwrap();
     for flow in ["Survey", "Billing Menu", "VIP Routing"] {
-        let mut content = dev["Flows"][flow]["Content"].clone();
-        content["Actions"][0]["Parameters"] = json!({"Text": format!("{flow} v2")});
-        connect
-            .update_contact_flow_content()
-            .instance_id(instance)
-            .contact_flow_id(dev["Flows"][flow]["Id"].as_str().unwrap())
-            .content(content.to_string())
-            .send()
-            .await
-            .unwrap();
+        edit_flow(
+            &connect,
+            instance,
+            &dev["Flows"][flow],
+            &format!("{flow} v2"),
+        )
+        .await;
     }
     connect
         .update_queue_max_contacts()
