@@ -434,6 +434,21 @@ impl Provider for ConnectProvider {
         Ok(out)
     }
 
+    /// Everything but prompt audio and Lex names: one Search page per 100 items.
+    async fn describe(&self, ctx: &Ctx, name: &ResourceName) -> AwsResult<Option<Value>> {
+        let client = ctx.connect().await?;
+        let Some(inst) = instances(ctx, &client)
+            .await?
+            .into_iter()
+            .find(|i| i.alias == name.as_str())
+        else {
+            return Ok(None);
+        };
+        let (config, _) =
+            read_instance(ctx, &client, &inst, Depth::Summary, &Progress::none()).await?;
+        Ok(Some(config))
+    }
+
     async fn capture(
         &self,
         ctx: &Ctx,

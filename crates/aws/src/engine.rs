@@ -212,6 +212,23 @@ impl Engine {
         provider.list(&ctx, progress).await
     }
 
+    /// One resource's current configuration (an explorer's detail view).
+    pub async fn describe(
+        &self,
+        id: &AccountId,
+        region: &Region,
+        service: ServiceKind,
+        name: &ResourceName,
+    ) -> AwsResult<Value> {
+        let provider = self.provider(service)?;
+        let ctx = self.ctx(id, region).await?;
+        provider.describe(&ctx, name).await?.ok_or_else(|| {
+            AwsError::NotFound(format!(
+                "{service} {name} not found in account {id} region {region}"
+            ))
+        })
+    }
+
     /// Extracts several (account, region) pairs at once. Each pair is its own throttle domain
     /// (its own limiter), so pairs run in parallel while calls inside one stay paced; one
     /// pair's failure does not hide the others' results.

@@ -61,6 +61,12 @@ pub trait Provider: Send + Sync {
         store: Option<&dyn SnapshotStore>,
     ) -> AwsResult<Option<Captured>>;
 
+    /// One resource's current configuration for viewing (the explorers' detail pages):
+    /// `capture` without blobs, where a service has nothing cheaper.
+    async fn describe(&self, ctx: &Ctx, name: &ResourceName) -> AwsResult<Option<Value>> {
+        Ok(self.capture(ctx, name, None).await?.map(|c| c.config))
+    }
+
     /// `capture` of a given version (Lex: the bot version to export). Services without
     /// versions to choose from refuse one.
     async fn capture_version(

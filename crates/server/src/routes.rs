@@ -46,6 +46,7 @@ pub struct ApiPath<T>(pub T);
         remove_account,
         extract,
         extract_many,
+        describe,
         take_snapshot,
         list_snapshots,
         get_snapshot,
@@ -73,6 +74,7 @@ pub struct ApiPath<T>(pub T);
         JobView,
         JobAccepted,
         ExtractResponse,
+        DescribeResponse,
         snapdeploy_core::Plan,
         snapdeploy_core::Report
     ))
@@ -88,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/accounts", get(list_accounts).post(add_account))
         .route("/accounts/{id}", delete(remove_account))
         .route("/extract/{service}", get(extract).post(extract_many))
+        .route("/extract/{service}/{name}", get(describe))
         .route("/snapshot", post(take_snapshot))
         .route("/snapshots", get(list_snapshots))
         .route("/snapshots/{*key}", get(get_snapshot))
@@ -270,6 +273,48 @@ async fn extract(
         },
     )
     .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DescribeQuery {
+    account_id: String,
+    region: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct DescribeResponse {
+    service: ServiceKind,
+    account_id: String,
+    region: String,
+    resource_name: String,
+    /// The resource's current configuration, as a snapshot would record it.
+    #[schema(value_type = Object)]
+    config: Value,
+}
+
+#[utoipa::path(get, path = "/extract/{service}/{name}", params(("service" = String, Path), ("name" = String, Path), ("account_id" = String, Query), ("region" = String, Query)),
+    responses((status = 200, body = DescribeResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn describe(
+    State(s): State<AppState>,
+    ApiPath((service, name)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<DescribeQuery>,
+) -> ApiResult<Json<DescribeResponse>> {
+    let service = ServiceKind::parse(&service)?;
+    let name = ResourceName::parse(&name)?;
+    let account_id = AccountId::parse(&q.account_id)?;
+    let region = Region::parse(&q.region)?;
+    let config = s
+        .engine
+        .describe(&account_id, &region, service, &name)
+        .await?;
+    Ok(Json(DescribeResponse {
+        service,
+        account_id: account_id.to_string(),
+        region: region.to_string(),
+        resource_name: name.to_string(),
+        config,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -170,3 +170,33 @@ async fn several_accounts_are_extracted_in_one_call() {
         .await;
     common::assert_error(s, &b, 400, "invalid_field");
 }
+
+#[tokio::test]
+async fn one_resource_is_described_for_the_explorers() {
+    let app = spawn_app().await;
+    app.register(&DEV).await;
+    let (s, b) = app
+        .get("/extract/connect/acme-dev?account_id=111111111111&region=us-east-1")
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["resource_name"], "acme-dev");
+    let main = &b["config"]["Flows"]["Main Menu"];
+    assert!(main["Content"]["Actions"].as_array().unwrap().len() > 3, "{main}");
+    assert!(
+        b["config"]["Prompts"]["Welcome"]["Audio"].is_null(),
+        "no audio downloads for a view"
+    );
+    let (s, b) = app
+        .get("/extract/lambda/cc-customer-lookup?account_id=111111111111&region=us-east-1")
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["config"]["Runtime"], "python3.12");
+    let (s, b) = app
+        .get("/extract/connect/no-such?account_id=111111111111&region=us-east-1")
+        .await;
+    common::assert_error(s, &b, 404, "not_found");
+    let (s, b) = app
+        .get("/extract/connect/acme-dev?account_id=1&region=us-east-1")
+        .await;
+    common::assert_error(s, &b, 400, "invalid_field");
+}
