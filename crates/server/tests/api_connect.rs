@@ -181,7 +181,10 @@ async fn one_resource_is_described_for_the_explorers() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["resource_name"], "acme-dev");
     let main = &b["config"]["Flows"]["Main Menu"];
-    assert!(main["Content"]["Actions"].as_array().unwrap().len() > 3, "{main}");
+    assert!(
+        main["Content"]["Actions"].as_array().unwrap().len() > 3,
+        "{main}"
+    );
     assert!(
         b["config"]["Prompts"]["Welcome"]["Audio"].is_null(),
         "no audio downloads for a view"

@@ -1,0 +1,20 @@
+//! The web app's API types are generated from `web/openapi.json`; this keeps that file equal
+//! to the document the server serves, so a changed route or schema cannot go unnoticed.
+
+use std::path::Path;
+use utoipa::OpenApi;
+
+#[test]
+fn web_openapi_json_is_the_servers_document() {
+    let doc = serde_json::to_string_pretty(&snapdeploy_server::ApiDoc::openapi()).unwrap() + "\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/openapi.json");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &doc).unwrap();
+        return;
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == doc,
+        "web/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p snapdeploy-server --test openapi_file`, then `npm run gen:api` in web/"
+    );
+}

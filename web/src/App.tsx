@@ -1,0 +1,59 @@
+import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { useHealth } from './api/hooks';
+import Accounts from './pages/Accounts';
+import Explorer from './pages/Explorer';
+import Snapshots from './pages/Snapshots';
+import Deploy from './pages/Deploy';
+import Rollback from './pages/Rollback';
+
+const nav = [
+  ['/app/accounts', 'Accounts'],
+  ['/app/explore', 'Explore'],
+  ['/app/snapshots', 'Snapshots'],
+  ['/app/deploy', 'Deploy'],
+  ['/app/rollback', 'Roll back'],
+] as const;
+
+export default function App() {
+  const health = useHealth();
+  const demo = health.data?.mode === 'demo';
+  return (
+    <div className="min-h-screen">
+      {demo && (
+        <div role="note" className="bg-amber-400 px-4 py-1 text-center text-sm font-semibold text-amber-950">
+          Demo mode: every account here lives in the local sandbox, not in AWS.
+        </div>
+      )}
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-3">
+          <span className="font-bold text-blue-700">CloudOps SnapDeploy</span>
+          <nav aria-label="Main" className="flex gap-1">
+            {nav.map(([to, label]) => (
+              <NavLink
+                key={to}
+                to={to}
+                className={({ isActive }) =>
+                  `rounded px-3 py-1 text-sm ${isActive ? 'bg-blue-100 font-semibold text-blue-800' : 'text-slate-700 hover:bg-slate-100'}`
+                }
+              >
+                {label}
+              </NavLink>
+            ))}
+          </nav>
+        </div>
+      </header>
+      <main className="mx-auto max-w-7xl px-4 py-6">
+        <Routes>
+          <Route path="/" element={<Navigate to="/app/accounts" replace />} />
+          <Route path="/app" element={<Navigate to="/app/accounts" replace />} />
+          <Route path="/app/accounts" element={<Accounts />} />
+          <Route path="/app/explore" element={<Explorer />} />
+          <Route path="/app/snapshots" element={<Snapshots />} />
+          <Route path="/app/deploy" element={<Deploy />} />
+          <Route path="/app/rollback" element={<Rollback />} />
+          <Route path="*" element={<p>No such page. Choose one above.</p>} />
+        </Routes>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,21 @@
+// Types generated from the backend's /openapi.json (npm run gen:api); only aliases here.
+import type { components } from './schema';
+
+type S = components['schemas'];
+export type AccountView = S['AccountView'];
+export type NewAccount = S['NewAccount'];
+export type SnapshotMeta = S['SnapshotMeta'];
+export type Plan = S['Plan'];
+export type Report = S['Report'];
+export type FieldChange = S['FieldChange'];
+export type DeployBody = S['DeployBody'];
+export type RollbackBody = S['RollbackBody'];
+export type JobView = S['JobView'];
+export type JobAccepted = S['JobAccepted'];
+export type ProgressEvent = S['ProgressEvent'];
+export type Health = S['Health'];
+export type DiffResponse = S['DiffResponse'];
+export type ServiceKind = S['ServiceKind'];
+
+/** Free-form JSON the schema types as an open object. */
+export type Json = Record<string, unknown>;

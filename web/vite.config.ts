@@ -1,0 +1,24 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import tailwindcss from '@tailwindcss/vite';
+
+// The API's routes, proxied by the dev server (port 3000) to the backend on 5050. The app's
+// own pages live under /app/ so a reload never lands on an API route.
+const api = ['/accounts', '/extract', '/snapshot', '/snapshots', '/diff', '/deploy', '/rollback', '/jobs', '/healthz', '/openapi.json'];
+const target = process.env.SNAPDEPLOY_API ?? 'http://127.0.0.1:5050';
+
+export default defineConfig({
+  plugins: [react(), tailwindcss()],
+  server: {
+    port: 3000,
+    proxy: Object.fromEntries(api.map((p) => [p, { target, changeOrigin: true }])),
+  },
+  build: { outDir: 'dist', sourcemap: false },
+  test: {
+    environment: 'jsdom',
+    globals: true,
+    setupFiles: ['./src/test-setup.ts'],
+    include: ['src/**/*.test.{ts,tsx}'],
+  },
+});
