@@ -62,6 +62,21 @@ try {
     if (i > 300) throw new Error('snapdeploy demo did not start');
     await new Promise((r) => setTimeout(r, 200));
   }
+  console.log('dev server');
+  // `npm run dev` as a developer runs it: port 3000, the API proxied to the backend.
+  process.env.SNAPDEPLOY_API = base;
+  const { createServer: createVite } = await import('vite');
+  const dev = await createVite({ root: web, configFile: join(web, 'vite.config.ts'), server: { host: '127.0.0.1' }, logLevel: 'error' });
+  await dev.listen();
+  try {
+    const health = await (await fetch('http://127.0.0.1:3000/healthz')).json();
+    check(health.mode === 'demo', 'the dev server on :3000 proxies the API');
+    const html = await (await fetch('http://127.0.0.1:3000/app/deploy')).text();
+    check(html.includes('<div id="root">'), 'the dev server serves the app for /app/ pages');
+  } finally {
+    await dev.close();
+  }
+
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -103,7 +118,15 @@ try {
   check(true, 'removal after confirmation');
 
   console.log('explore');
-  await page.getByRole('link', { name: 'Explore' }).click();
+  // By keyboard: Tab to the Explore link, Enter.
+  for (let i = 0; i < 15; i++) {
+    await page.keyboard.press('Tab');
+    // eslint-disable-next-line no-undef -- runs in the page
+    if ((await page.evaluate(() => document.activeElement?.textContent)) === 'Explore') break;
+  }
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/app\/explore/);
+  check(true, 'the navigation works by keyboard');
   await page.locator('#account-account').selectOption('111111111111');
   await page.getByRole('button', { name: 'cc-customer-lookup' }).click();
   await page.getByLabel('Function cc-customer-lookup').getByText('python3.12').waitFor();

@@ -1,5 +1,6 @@
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { useHealth } from './api/hooks';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import Accounts from './pages/Accounts';
 import Explorer from './pages/Explorer';
 import Snapshots from './pages/Snapshots';
@@ -43,6 +44,7 @@ export default function App() {
         </div>
       </header>
       <main className="mx-auto max-w-7xl px-4 py-6">
+        <ErrorBoundary>
         <Routes>
           <Route path="/" element={<Navigate to="/app/accounts" replace />} />
           <Route path="/app" element={<Navigate to="/app/accounts" replace />} />
@@ -53,6 +55,7 @@ export default function App() {
           <Route path="/app/rollback" element={<Rollback />} />
           <Route path="*" element={<p>No such page. Choose one above.</p>} />
         </Routes>
+        </ErrorBoundary>
       </main>
     </div>
   );

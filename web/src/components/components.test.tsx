@@ -8,6 +8,7 @@ import { AddAccount } from '../pages/Accounts';
 import DiffView from './DiffView';
 import FlowGraph from './FlowGraph';
 import { Confirm } from './Confirm';
+import { ErrorBoundary } from './ErrorBoundary';
 import { PlanView } from './PlanView';
 
 const withQueries = (ui: React.ReactNode) => render(<QueryClientProvider client={new QueryClient()}>{ui}</QueryClientProvider>);
@@ -73,5 +74,19 @@ describe('components', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Add account' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('account 123456789012 is already registered');
     expect(post).toHaveBeenCalledWith('/accounts', expect.objectContaining({ account_id: '123456789012', regions: ['us-east-1'] }));
+  });
+
+  it('a page that fails to render says so instead of going blank', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const Broken = () => {
+      throw new Error('config.Flows is not an object');
+    };
+    render(
+      <ErrorBoundary>
+        <Broken />
+      </ErrorBoundary>,
+    );
+    expect(screen.getByRole('alert')).toHaveTextContent('This page could not be shown: config.Flows is not an object');
   });
 });

@@ -268,7 +268,7 @@ function ConnectExplorer({ account, region }: Props) {
 
 const PAGE = 50;
 
-function ConnectInstance({ account, region, name }: Props & { name: string }) {
+export function ConnectInstance({ account, region, name }: Props & { name: string }) {
   const d = useDescribe('connect', account, region, name);
   const [tab, setTab] = useState<string>('Flows');
   const [filter, setFilter] = useState('');
