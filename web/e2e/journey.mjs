@@ -190,6 +190,21 @@ try {
   check(await page.getByTestId('report').getByText('Safety snapshot taken first').isVisible(), 'the report names the safety snapshot');
   await snap('deploy-report');
 
+  console.log('deploy plan of a Connect instance');
+  await snapshotOf('111111111111', 'connect', 'acme-dev', 'contact centre release');
+  await page.getByRole('link', { name: 'Deploy' }).click();
+  await page.locator('#source-account-account').selectOption('111111111111');
+  await page.locator('#src-service').selectOption('connect');
+  await page.locator('#src-resource').selectOption('acme-dev');
+  await page.locator('#src-snapshot').selectOption({ index: 1 });
+  await page.locator('#target-account-account').selectOption('222222222222');
+  await page.locator('#dst-resource').fill('acme-prod');
+  await page.getByRole('button', { name: 'Show the plan' }).click();
+  await page.getByTestId('plan-counts').waitFor();
+  check((await page.getByTestId('plan-counts').textContent()).includes('30 create'), 'the plan lists every item to create');
+  check(await page.getByTestId('unmapped').getByText('bot OrdersBot has no alias live').first().isVisible(), 'unmappable references are highlighted');
+  await snap('deploy-connect-plan');
+
   console.log('diff');
   await snapshotOf('222222222222', 'lambda', 'cc-customer-lookup', 'prod after release');
   await page.getByLabel(/diff to/).first().check();
