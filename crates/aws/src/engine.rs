@@ -464,7 +464,11 @@ impl Engine {
         let ctx = self.ctx(account_id, region).await?;
         provider.validate(&source, self.snapshots.as_ref()).await?;
         progress.report("planning", 0, 0);
-        let live = provider.capture(&ctx, &target, None).await?;
+        // One read of the target serves the plan, the safety snapshot and the apply. A real
+        // change stores its binary parts (content-addressed, so nothing twice) as it reads; a
+        // dry run stores nothing.
+        let store = (!dry_run).then_some(self.snapshots.as_ref());
+        let live = provider.capture(&ctx, &target, store).await?;
         let plan = provider
             .plan(&ctx, &source, &target, live.as_ref(), &options)
             .await?;
@@ -494,20 +498,12 @@ impl Engine {
             })));
         }
 
-        // The safety snapshot: what this change overwrites, so it can always be undone. Its
-        // capture is also the freshest view of the target, which `apply` works from.
+        // The safety snapshot: what this change overwrites (the read the plan was made
+        // from), so it can always be undone; `apply` works from the same view.
         let safety = match live {
             None => None,
-            Some(_) => {
+            Some(captured) => {
                 progress.report("taking the safety snapshot", 0, 0);
-                let captured = provider
-                    .capture(&ctx, &target, Some(self.snapshots.as_ref()))
-                    .await?
-                    .ok_or_else(|| {
-                        AwsError::Conflict(format!(
-                            "{target} disappeared while the deploy was being planned"
-                        ))
-                    })?;
                 let (meta, env) = self
                     .store_capture(
                         captured,
