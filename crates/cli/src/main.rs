@@ -128,6 +128,18 @@ enum Cmd {
         no_publish: bool,
         #[arg(long)]
         accept_unmapped: bool,
+        /// Lex: delete the oldest versions beyond this many before creating one.
+        #[arg(long)]
+        keep_versions: Option<usize>,
+        /// Recorded on the safety snapshot and the published version.
+        #[arg(long)]
+        note: Option<String>,
+        /// Connect: deploy only these flows (comma-separated) and what they need.
+        #[arg(long, value_delimiter = ',')]
+        flows: Option<Vec<String>>,
+        /// Connect: delete the target's items that the snapshot does not have.
+        #[arg(long)]
+        remove_extra: bool,
     },
     /// Bring a resource back to an earlier snapshot (a safety snapshot is taken first).
     Rollback {
@@ -409,6 +421,10 @@ async fn run(cli: Cli) -> Result<i32> {
             alias,
             no_publish,
             accept_unmapped,
+            keep_versions,
+            note,
+            flows,
+            remove_extra,
         } => {
             let (_, engine) = engine_from_env().await?;
             let source = match (snapshot_key, file) {
@@ -435,6 +451,15 @@ async fn run(cli: Cli) -> Result<i32> {
                     publish: !no_publish,
                     alias,
                     accept_unmapped,
+                    keep_versions,
+                    note,
+                    flows: flows.map(|f| {
+                        f.into_iter()
+                            .map(|n| n.trim().to_owned())
+                            .filter(|n| !n.is_empty())
+                            .collect()
+                    }),
+                    remove_extra,
                     ..DeployOptions::default()
                 },
                 taken_by: whoami(),

@@ -414,3 +414,86 @@ async fn the_external_id_stays_out_of_logs_and_output() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_pipeline_plans_a_selective_connect_promotion() {
+    let cli = Cli::new().await;
+    for a in [&DEV, &PROD] {
+        let out = cli
+            .run(&[
+                "accounts",
+                "add",
+                "--account-id",
+                a.account_id,
+                "--name",
+                a.name,
+                "--role-arn",
+                a.role_arn,
+                "--external-id",
+                a.external_id,
+                "--regions",
+                "us-east-1",
+            ])
+            .await;
+        assert!(out.status.success());
+    }
+    let meta = cli
+        .json(&[
+            "snapshot",
+            "connect",
+            "acme-dev",
+            "--account-id",
+            DEV.account_id,
+            "--region",
+            "us-east-1",
+        ])
+        .await;
+    let plan = cli
+        .json(&[
+            "deploy",
+            "--snapshot-key",
+            meta["key"].as_str().unwrap(),
+            "--account-id",
+            PROD.account_id,
+            "--region",
+            "us-east-1",
+            "--resource-name",
+            "acme-prod",
+            "--flows",
+            "Transfer to Sales,Customer Queue",
+            "--dry-run",
+        ])
+        .await;
+    assert_eq!(plan["summary"]["selective"], true, "{plan}");
+    let items: Vec<String> = plan["summary"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{}:{}",
+                i["kind"].as_str().unwrap(),
+                i["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            "hours of operation:24x7",
+            "hours of operation:Business Hours",
+            "queue:Billing",
+            "queue:Sales",
+            "queue:Support",
+            "prompt:Hold Music",
+            "quick connect:QC Billing",
+            "quick connect:QC Sales",
+            "quick connect:QC Support",
+            "flow:Customer Queue",
+            "flow:Transfer to Billing",
+            "flow:Transfer to Sales",
+            "flow:Transfer to Support",
+        ],
+        "the two flows and exactly what they need: Sales' quick connects bring the other queues, their hours and transfer flows"
+    );
+}
