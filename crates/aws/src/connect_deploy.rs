@@ -780,6 +780,14 @@ pub(crate) async fn plan(
                             from: Some(json!(live_name)),
                             to: Some(json!(name)),
                         });
+                        // Renaming back would collide with another item that took the name.
+                        if live[k.key()].get(name.as_str()).is_some() {
+                            blockers.push(format!(
+                                "{} {live_name} would be renamed back to {name}, but another {} is now called {name}: rename or delete that one first",
+                                k.label(),
+                                k.label()
+                            ));
+                        }
                     }
                     if k == Kind::Flow && have["Type"] != want["Type"] {
                         blockers.push(format!(

@@ -412,6 +412,35 @@ async fn rollback_restores_the_snapshot_and_reports_what_was_created_after_it() 
     assert_eq!(report["status"], "succeeded", "{report}");
     let (after, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
     assert_eq!(after["digest"], meta["digest"]);
+
+    // A rename back that would collide with a newer item of that name is refused up front.
+    connect
+        .update_queue_name()
+        .instance_id(instance)
+        .queue_id(dev["Queues"]["Billing"]["Id"].as_str().unwrap())
+        .name("Billing (old)")
+        .send()
+        .await
+        .unwrap();
+    connect
+        .create_queue()
+        .instance_id(instance)
+        .name("Billing")
+        .hours_of_operation_id(dev["HoursOfOperations"]["24x7"]["Id"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (s, plan) = app.post("/rollback", &rollback).await;
+    assert_eq!(s, 200, "{plan}");
+    assert!(
+        plan["blockers"][0]
+            .as_str()
+            .unwrap()
+            .contains("another queue is now called Billing"),
+        "{plan}"
+    );
+    let (s, refused) = app.post("/rollback", &real).await;
+    common::assert_error(s, &refused, 422, "invalid_operation");
 }
 
 #[tokio::test]
