@@ -398,8 +398,14 @@ async fn lex_names(ctx: &Ctx, arns: &[String]) -> AwsResult<Value> {
             lex = Some(ctx.lex().await?);
         }
         let client = lex.as_ref().expect("set above");
-        if let Some(names) = crate::lex::alias_names(ctx, client, bot, alias).await? {
-            out.insert(arn.clone(), json!({"Bot": names.0, "Alias": names.1}));
+        // Best effort: a role allowed into Connect but not Lex still gets its snapshot; a
+        // promotion then reports these aliases as unmappable, saying the names are missing.
+        match crate::lex::alias_names(ctx, client, bot, alias).await {
+            Ok(Some(names)) => {
+                out.insert(arn.clone(), json!({"Bot": names.0, "Alias": names.1}));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(alias = %arn, "Lex bot and alias names not read: {e}"),
         }
     }
     Ok(json!(out))

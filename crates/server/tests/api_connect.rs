@@ -203,3 +203,22 @@ async fn one_resource_is_described_for_the_explorers() {
         .await;
     common::assert_error(s, &b, 400, "invalid_field");
 }
+
+#[tokio::test]
+async fn a_role_without_lex_access_still_gets_its_connect_snapshot() {
+    let app = spawn_app().await;
+    app.register(&DEV).await;
+    app.inject(json!({"service": "lex", "operation": "DescribeBot", "status": 403, "error_code": "AccessDeniedException", "message": "not allowed", "times": 10}))
+        .await;
+    let meta = app
+        .post("/snapshot", &json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev"}))
+        .await;
+    assert_eq!(meta.0, 201, "{}", meta.1);
+    let doc = app.snapshot_doc(meta.1["key"].as_str().unwrap()).await;
+    assert_eq!(
+        doc["config"]["LexAliases"],
+        json!({}),
+        "names unknown, nothing else lost"
+    );
+    assert_eq!(doc["config"]["LexBots"].as_array().unwrap().len(), 1);
+}
