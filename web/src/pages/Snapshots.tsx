@@ -90,7 +90,7 @@ export default function Snapshots() {
                         <input type="radio" name="diff-to" aria-label={`diff to ${m.taken_at}`} checked={to === m.key} onChange={() => setTo(m.key)} />
                       </td>
                       <td>
-                        <button className={secondaryCls} onClick={() => setViewing(m.key)}>
+                        <button className={secondaryCls} onClick={() => setViewing(m.key)} aria-label={`View the snapshot of ${new Date(m.taken_at).toLocaleString()}`}>
                           View
                         </button>
                       </td>
