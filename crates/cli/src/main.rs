@@ -747,6 +747,14 @@ async fn demo(addr: &str, sandbox_addr: &str, data_dir: std::path::PathBuf) -> R
         "  try: curl -X GET http://localhost:{}/accounts",
         api.port()
     );
+    match config
+        .web_dir
+        .as_ref()
+        .filter(|d| d.join("index.html").is_file())
+    {
+        Some(_) => eprintln!("  web app: http://localhost:{}/app/", api.port()),
+        None => eprintln!("  (no web app: build it with `cd web && npm ci && npm run build`, or run scripts/demo)"),
+    }
     let server_config = ServerConfig {
         body_limit: config.body_limit,
         web_dir: config.web_dir.clone(),
