@@ -196,9 +196,19 @@ async fn health_and_openapi() {
     let app = spawn_app().await;
     let (s, b) = app.get("/healthz").await;
     assert_eq!((s, b["status"].as_str()), (200, Some("ok")));
+    let (s, b) = app.get("/readyz").await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        b,
+        json!({"status": "ready", "checks": {"accounts": "ok", "snapshots": "ok"}})
+    );
+    app.register(&snapdeploy_sandbox::seed::DEV).await;
+    let (s, b) = app.get("/readyz").await;
+    assert_eq!((s, b["status"].as_str()), (200, Some("ready")), "{b}");
     let (s, doc) = app.get("/openapi.json").await;
     assert_eq!(s, 200);
     for path in [
+        "/readyz",
         "/accounts",
         "/accounts/{id}",
         "/extract/{service}",

@@ -148,6 +148,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ready to serve: the account registry and the snapshot store both answer (a load balancer's
+         *     or Kubernetes' readiness probe; `/healthz` only says the process is up).
+         */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rollback": {
         parameters: {
             query?: never;
@@ -388,6 +408,14 @@ export interface components {
             message: string;
             /** Format: int64 */
             total: number;
+        };
+        Ready: {
+            /** @description Each store checked: `ok` or what went wrong. */
+            checks: {
+                [key: string]: string;
+            };
+            /** @description `ready`, or `not_ready` with the failing check's message. */
+            status: string;
         };
         Region: string;
         Remapped: {
@@ -915,6 +943,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
                 };
             };
         };
