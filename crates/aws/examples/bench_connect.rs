@@ -4,11 +4,16 @@
 //! 1. snapshot of the `large` instance: calls made, calls throttled, wall time, the floor the
 //!    quota sets, and the calls a List + Describe-per-item client needs for the same content;
 //! 2. extract of two accounts at once: each (account, region) is its own throttle domain, so
-//!    the two run in parallel and take about as long as one.
+//!    the two run in parallel and take about as long as one;
+//! 3. with `deploy`: promotion of the large instance into the empty prod instance (about nine
+//!    minutes at the quota).
 //!
-//! `cargo run -p snapdeploy-aws --example bench_connect`
+//! `cargo run -p snapdeploy-aws --example bench_connect [-- deploy]`
 
-use snapdeploy_aws::{Engine, Hub, HubConfig, Progress, SnapshotRequest};
+use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
+use snapdeploy_aws::{
+    DeployOptions, DeployRequest, Engine, Hub, HubConfig, Progress, SnapshotRequest,
+};
 use snapdeploy_core::{AccountId, NewAccount, Region, ResourceName, ServiceKind, SnapshotReason};
 use snapdeploy_sandbox::seed::{DEV, PROD};
 use snapdeploy_sandbox::{
@@ -163,5 +168,62 @@ async fn main() {
         after.0 - before.0,
         after.1 - before.1,
         sequential / together
+    );
+
+    if std::env::args().nth(1).as_deref() != Some("deploy") {
+        return;
+    }
+
+    // 3. Promotion of the large instance into the empty prod instance.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let source = eng
+        .snapshot(
+            SnapshotRequest {
+                account_id: AccountId::parse(DEV.account_id).unwrap(),
+                region: region.clone(),
+                service: ServiceKind::Connect,
+                resource_name: ResourceName::parse("acme-large").unwrap(),
+                reason: SnapshotReason::Manual,
+                taken_by: "bench".into(),
+                note: None,
+                version: None,
+            },
+            &Progress::none(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let before = connect_calls(&sb);
+    let started = Instant::now();
+    let outcome = eng
+        .deploy(
+            DeployRequest {
+                source: DeploySource::Key(
+                    snapdeploy_core::SnapshotKey::parse(&source.key).unwrap(),
+                ),
+                account_id: AccountId::parse(PROD.account_id).unwrap(),
+                region: region.clone(),
+                resource_name: Some(ResourceName::parse("acme-prod").unwrap()),
+                dry_run: false,
+                options: DeployOptions::default(),
+                taken_by: "bench".into(),
+            },
+            &Progress::none(),
+        )
+        .await
+        .unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    let DeployOutcome::Report(report) = outcome else {
+        panic!("a deploy answers a report")
+    };
+    assert_eq!(report.status, "succeeded", "{:?}", report.error);
+    let after = connect_calls(&sb);
+    let made = after.0 - before.0;
+    println!(
+        "deploy of acme-large into the empty acme-prod: {} items created, {made} calls answered, {} throttled, wall {wall:.1} s, quota floor {:.1} s ({:.2}x)",
+        report.plan.summary["counts"]["create"],
+        after.1 - before.1,
+        floor(made),
+        wall / floor(made)
     );
 }
