@@ -21,6 +21,8 @@ pub struct Config {
     pub body_limit: usize,
     pub web_dir: Option<PathBuf>,
     pub lambda_rate: f64,
+    pub connect_rate: f64,
+    pub connect_burst: f64,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -55,6 +57,15 @@ impl Config {
         if !(lambda_rate > 0.0 && lambda_rate <= 1000.0) {
             bail!("SNAPDEPLOY_LAMBDA_RATE must be between 0 and 1000 calls per second");
         }
+        // Connect's default quota is 2/s, burst 5; accounts with a raised quota say so here.
+        let connect_rate: f64 = parsed("SNAPDEPLOY_CONNECT_RATE", 1.9)?;
+        if !(connect_rate > 0.0 && connect_rate <= 1000.0) {
+            bail!("SNAPDEPLOY_CONNECT_RATE must be between 0 and 1000 calls per second");
+        }
+        let connect_burst: f64 = parsed("SNAPDEPLOY_CONNECT_BURST", 5.0)?;
+        if !(1.0..=1000.0).contains(&connect_burst) {
+            bail!("SNAPDEPLOY_CONNECT_BURST must be between 1 and 1000 calls");
+        }
         Ok(Self {
             store,
             data_dir: PathBuf::from(var("SNAPDEPLOY_DATA_DIR").unwrap_or_else(|| "data".into())),
@@ -66,6 +77,8 @@ impl Config {
             body_limit: parsed("SNAPDEPLOY_BODY_LIMIT_BYTES", 16 * 1024 * 1024)?,
             web_dir,
             lambda_rate,
+            connect_rate,
+            connect_burst,
         })
         .and_then(|c: Config| {
             if c.bucket_prefix.len() > 40

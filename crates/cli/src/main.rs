@@ -259,6 +259,8 @@ async fn build_engine(config: &Config, sdk: aws_config::SdkConfig) -> Result<Arc
         sdk,
         HubConfig {
             lambda_rate: config.lambda_rate,
+            connect_rate: config.connect_rate,
+            connect_burst: config.connect_burst,
             ..HubConfig::default()
         },
     );

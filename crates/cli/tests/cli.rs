@@ -277,6 +277,12 @@ async fn failures_exit_non_zero_with_a_clear_message() {
         .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("AssumeRole into account 111111111111"));
+    // A pacing that would break the quota or stall everything is refused at start-up.
+    let out = cli
+        .run_with(&["accounts", "list"], &[("SNAPDEPLOY_CONNECT_RATE", "0")])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SNAPDEPLOY_CONNECT_RATE"));
 }
 
 /// `snapdeploy demo`: one command, no AWS account, accounts registered, `.env` honoured.
