@@ -95,6 +95,31 @@ pub(crate) async fn instance_aliases(ctx: &Ctx) -> AwsResult<BTreeMap<String, St
         .collect())
 }
 
+/// Id -> name of Search results, for recording references by name.
+fn names_by_id<T>(
+    items: &[T],
+    id_and_name: impl Fn(&T) -> (Option<&str>, Option<&str>),
+) -> HashMap<String, String> {
+    items
+        .iter()
+        .map(|i| {
+            let (id, name) = id_and_name(i);
+            (
+                id.unwrap_or_default().to_owned(),
+                name.unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The instance with this alias, if the account and region have one.
+async fn find_instance(ctx: &Ctx, client: &Client, alias: &str) -> AwsResult<Option<Instance>> {
+    Ok(instances(ctx, client)
+        .await?
+        .into_iter()
+        .find(|i| i.alias == alias))
+}
+
 /// How a read treats what is beyond the Search results: prompt audio and the names behind
 /// Lex bot alias ARNs.
 #[derive(Clone, Copy)]
@@ -122,45 +147,21 @@ pub(crate) async fn read_instance(
         .instance_id(id)
         .max_results(100)
         .set_next_token(t));
-    let hours_name: HashMap<String, String> = hours
-        .iter()
-        .map(|h| {
-            (
-                h.hours_of_operation_id().unwrap_or_default().to_owned(),
-                h.name().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
+    let hours_name = names_by_id(&hours, |h| (h.hours_of_operation_id(), h.name()));
     progress.report("queues", 1, 7);
     let queues = search_all!(ctx, "queues", queues, |t| client
         .search_queues()
         .instance_id(id)
         .max_results(100)
         .set_next_token(t));
-    let queue_name: HashMap<String, String> = queues
-        .iter()
-        .map(|q| {
-            (
-                q.queue_id().unwrap_or_default().to_owned(),
-                q.name().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
+    let queue_name = names_by_id(&queues, |q| (q.queue_id(), q.name()));
     progress.report("flows", 2, 7);
     let flows = search_all!(ctx, "flows", contact_flows, |t| client
         .search_contact_flows()
         .instance_id(id)
         .max_results(100)
         .set_next_token(t));
-    let flow_name: HashMap<String, String> = flows
-        .iter()
-        .map(|f| {
-            (
-                f.id().unwrap_or_default().to_owned(),
-                f.name().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
+    let flow_name = names_by_id(&flows, |f| (f.id(), f.name()));
     progress.report("flow modules", 3, 7);
     let modules = search_all!(ctx, "flow modules", contact_flow_modules, |t| client
         .search_contact_flow_modules()
@@ -443,11 +444,7 @@ impl Provider for ConnectProvider {
     /// Everything but prompt audio and Lex names: one Search page per 100 items.
     async fn describe(&self, ctx: &Ctx, name: &ResourceName) -> AwsResult<Option<Value>> {
         let client = ctx.connect().await?;
-        let Some(inst) = instances(ctx, &client)
-            .await?
-            .into_iter()
-            .find(|i| i.alias == name.as_str())
-        else {
+        let Some(inst) = find_instance(ctx, &client, name.as_str()).await? else {
             return Ok(None);
         };
         let (config, _) =
@@ -462,11 +459,7 @@ impl Provider for ConnectProvider {
         store: Option<&dyn SnapshotStore>,
     ) -> AwsResult<Option<Captured>> {
         let client = ctx.connect().await?;
-        let Some(inst) = instances(ctx, &client)
-            .await?
-            .into_iter()
-            .find(|i| i.alias == name.as_str())
-        else {
+        let Some(inst) = find_instance(ctx, &client, name.as_str()).await? else {
             return Ok(None);
         };
         let depth = match store {

@@ -35,6 +35,7 @@ use snapdeploy_core::{
 };
 use snapdeploy_store::SnapshotStore;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Kind {
@@ -133,7 +134,7 @@ fn items(config: &Value, kind: Kind) -> BTreeMap<String, Value> {
         .unwrap_or_default()
 }
 
-fn ident(item: &Value, _kind: Kind) -> Ident {
+fn ident(item: &Value) -> Ident {
     Ident {
         id: item["Id"].as_str().unwrap_or_default().to_owned(),
         arn: item["Arn"].as_str().unwrap_or_default().to_owned(),
@@ -232,6 +233,9 @@ pub(crate) struct Prepared {
     missing_lambdas: BTreeSet<String>,
     lambdas: Vec<String>,
     lex_aliases: Vec<String>,
+    /// The remapper and bare-id map derived from `target` (rebuilt after items are created,
+    /// not for every item written).
+    derived: OnceLock<(ArnRemapper, HashMap<String, String>)>,
 }
 
 /// Everything the chosen flows need, transitively (selective deploy).
@@ -239,7 +243,7 @@ fn closure(src: &Value, flows: &[String]) -> AwsResult<BTreeSet<(Kind, String)>>
     let mut index: HashMap<String, (Kind, String)> = HashMap::new();
     for k in KINDS {
         for (name, item) in items(src, k) {
-            let i = ident(&item, k);
+            let i = ident(&item);
             index.insert(i.arn, (k, name.clone()));
             index.insert(i.id, (k, name));
         }
@@ -330,14 +334,14 @@ pub(crate) async fn prepare(
         let src_items = items(src, k);
         let by_id: HashMap<String, String> = live_items
             .iter()
-            .map(|(n, i)| (ident(i, k).id, n.clone()))
+            .map(|(n, i)| (ident(i).id, n.clone()))
             .collect();
         for (n, i) in &live_items {
-            target.insert((k, n.clone()), ident(i, k));
+            target.insert((k, n.clone()), ident(i));
         }
         let mut used = BTreeSet::new();
         for (name, item) in &src_items {
-            let si = ident(item, k);
+            let si = ident(item);
             source_ids.insert((k, name.clone()), si.clone());
             let live_name = same_instance
                 .then(|| by_id.get(&si.id).cloned())
@@ -345,7 +349,7 @@ pub(crate) async fn prepare(
                 .or_else(|| live_items.contains_key(name).then(|| name.clone()));
             match live_name {
                 Some(ln) => {
-                    target.insert((k, name.clone()), ident(&live_items[&ln], k));
+                    target.insert((k, name.clone()), ident(&live_items[&ln]));
                     used.insert(ln.clone());
                     matched.insert((k, name.clone()), ln);
                 }
@@ -358,7 +362,7 @@ pub(crate) async fn prepare(
         if !selective {
             for (n, i) in &live_items {
                 if !used.contains(n) {
-                    extra.push((k, n.clone(), ident(i, k)));
+                    extra.push((k, n.clone(), ident(i)));
                 }
             }
         }
@@ -444,9 +448,10 @@ pub(crate) async fn prepare(
         missing_lambdas: BTreeSet::new(),
         lambdas: Vec::new(),
         lex_aliases: Vec::new(),
+        derived: OnceLock::new(),
     };
     // Lambda functions keep their names: each one the target would call must exist there.
-    let remapper = p.remapper();
+    let remapper = p.remapper().clone();
     let mut lambdas = BTreeSet::new();
     for arn in &used_lambdas {
         let mut v = json!(arn);
@@ -482,7 +487,20 @@ pub(crate) async fn prepare(
 }
 
 impl Prepared {
-    fn remapper(&self) -> ArnRemapper {
+    fn remapper(&self) -> &ArnRemapper {
+        &self.derived().0
+    }
+
+    fn bare_ids(&self) -> &HashMap<String, String> {
+        &self.derived().1
+    }
+
+    fn derived(&self) -> &(ArnRemapper, HashMap<String, String>) {
+        self.derived
+            .get_or_init(|| (self.build_remapper(), self.build_bare_ids()))
+    }
+
+    fn build_remapper(&self) -> ArnRemapper {
         let mut r = self.base.clone();
         r.explicit
             .insert(self.src_instance_arn.clone(), self.tgt_instance_arn.clone());
@@ -505,7 +523,7 @@ impl Prepared {
         r
     }
 
-    fn bare_ids(&self) -> HashMap<String, String> {
+    fn build_bare_ids(&self) -> HashMap<String, String> {
         self.source_ids
             .iter()
             .filter_map(|(key, si)| self.target.get(key).map(|t| (si.id.clone(), t.id.clone())))
@@ -525,16 +543,15 @@ impl Prepared {
         let mut remapped = Vec::new();
         let mut unmapped = Vec::new();
         if matches!(kind, Kind::Flow | Kind::Module) {
-            let ids = self.bare_ids();
             replace_ids(
                 &mut item["Content"],
                 &format!("{prefix}/Content"),
-                &ids,
+                self.bare_ids(),
                 !self.same_instance,
                 &mut remapped,
                 &mut unmapped,
             );
-            let r = remap_arns(&mut item["Content"], &self.remapper());
+            let r = remap_arns(&mut item["Content"], self.remapper());
             for mut m in r.remapped {
                 m.path = format!("{prefix}/Content{}", m.path.trim_end_matches('/'));
                 remapped.push(m);
@@ -1024,6 +1041,7 @@ impl Run<'_> {
             .created_items
             .push((kind.label().to_owned(), i.id.clone()));
         p.target.insert((kind, name.to_owned()), i);
+        p.derived = OnceLock::new();
     }
 
     async fn hours(&self, p: &mut Prepared, applied: &mut Applied) -> AwsResult<()> {
