@@ -418,6 +418,10 @@ impl Provider for ConnectProvider {
         ServiceKind::Connect
     }
 
+    fn publishes_versions(&self) -> bool {
+        false
+    }
+
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
         let client = ctx.connect().await?;
         let all = instances(ctx, &client).await?;

@@ -484,8 +484,7 @@ impl Engine {
                 plan.unmapped.len()
             )));
         }
-        // Connect has no version to publish: an unchanged plan leaves nothing to do.
-        let publishes = options.publish && source.service != ServiceKind::Connect;
+        let publishes = options.publish && provider.publishes_versions();
         if plan.action == PlanAction::Unchanged && options.alias.is_none() && !publishes {
             return Ok(DeployOutcome::Report(Box::new(Report {
                 status: "unchanged".into(),

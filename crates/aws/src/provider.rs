@@ -49,6 +49,12 @@ pub struct Applied {
 pub trait Provider: Send + Sync {
     fn service(&self) -> ServiceKind;
 
+    /// Whether a change publishes versions (`DeployOptions::publish`); without them an
+    /// unchanged plan leaves nothing to do.
+    fn publishes_versions(&self) -> bool {
+        true
+    }
+
     /// Every resource of the account/region with summary configuration (extract).
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>>;
 
