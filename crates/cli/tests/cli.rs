@@ -51,6 +51,33 @@ impl Cli {
             .unwrap()
     }
 
+    /// Registers the sandbox's dev and prod accounts, as a pipeline's setup step would.
+    async fn add_dev_and_prod(&self) {
+        for a in [&DEV, &PROD] {
+            let out = self
+                .run(&[
+                    "accounts",
+                    "add",
+                    "--account-id",
+                    a.account_id,
+                    "--name",
+                    a.name,
+                    "--role-arn",
+                    a.role_arn,
+                    "--external-id",
+                    a.external_id,
+                    "--regions",
+                    "us-east-1",
+                ])
+                .await;
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
     async fn json(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
@@ -72,29 +99,7 @@ impl Cli {
 #[tokio::test]
 async fn a_pipeline_promotes_a_function_with_the_cli() {
     let cli = Cli::new().await;
-    for a in [&DEV, &PROD] {
-        let out = cli
-            .run(&[
-                "accounts",
-                "add",
-                "--account-id",
-                a.account_id,
-                "--name",
-                a.name,
-                "--role-arn",
-                a.role_arn,
-                "--external-id",
-                a.external_id,
-                "--regions",
-                "us-east-1",
-            ])
-            .await;
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    cli.add_dev_and_prod().await;
     let accounts = cli.json(&["accounts", "list"]).await;
     assert_eq!(accounts.as_array().unwrap().len(), 2);
     assert!(!accounts.to_string().contains(DEV.external_id));
@@ -424,25 +429,7 @@ async fn the_external_id_stays_out_of_logs_and_output() {
 #[tokio::test]
 async fn a_pipeline_plans_a_selective_connect_promotion() {
     let cli = Cli::new().await;
-    for a in [&DEV, &PROD] {
-        let out = cli
-            .run(&[
-                "accounts",
-                "add",
-                "--account-id",
-                a.account_id,
-                "--name",
-                a.name,
-                "--role-arn",
-                a.role_arn,
-                "--external-id",
-                a.external_id,
-                "--regions",
-                "us-east-1",
-            ])
-            .await;
-        assert!(out.status.success());
-    }
+    cli.add_dev_and_prod().await;
     let meta = cli
         .json(&[
             "snapshot",
