@@ -10,69 +10,24 @@
 //!
 //! `cargo run -p snapdeploy-aws --example bench_connect [-- deploy]`
 
+mod common;
+
 use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
-use snapdeploy_aws::{
-    DeployOptions, DeployRequest, Engine, Hub, HubConfig, Progress, SnapshotRequest,
-};
-use snapdeploy_core::{AccountId, NewAccount, Region, ResourceName, ServiceKind, SnapshotReason};
+use snapdeploy_aws::{DeployOptions, DeployRequest, Progress, SnapshotRequest};
+use snapdeploy_core::{AccountId, Region, ResourceName, ServiceKind, SnapshotReason};
 use snapdeploy_sandbox::seed::{DEV, PROD};
-use snapdeploy_sandbox::{
-    Sandbox, SandboxConfig, Seed, SeedAccount, HUB_ACCESS_KEY, HUB_SECRET_KEY,
-};
-use snapdeploy_store::{AccountStore, LocalSnapshotStore, SnapshotStore, SqliteAccountStore};
-use std::sync::Arc;
+use snapdeploy_sandbox::{Sandbox, SandboxConfig, Seed};
 use std::time::{Duration, Instant};
 
 const QUOTA: f64 = 2.0;
 const BURST: f64 = 5.0;
 
-/// (calls answered, calls throttled) of the sandbox's Connect operations so far.
 fn connect_calls(sb: &Sandbox) -> (u64, u64) {
-    let c = sb.counters();
-    let sum = |field: &str| -> u64 {
-        c.as_object()
-            .map(|m| {
-                m.iter()
-                    .filter(|(k, _)| k.starts_with("connect:"))
-                    .map(|(_, v)| v[field].as_u64().unwrap_or(0))
-                    .sum()
-            })
-            .unwrap_or(0)
-    };
-    let (calls, throttled) = (sum("calls"), sum("throttled"));
-    (calls - throttled, throttled)
+    common::counted(sb, "connect:")
 }
 
 fn floor(calls: u64) -> f64 {
     (calls as f64 - BURST).max(0.0) / QUOTA
-}
-
-async fn engine(url: &str, dir: &std::path::Path, accounts: &[&SeedAccount]) -> Arc<Engine> {
-    let sdk = snapdeploy_testkit::sdk_config(url, HUB_ACCESS_KEY, HUB_SECRET_KEY, "us-east-1");
-    let store = Arc::new(SqliteAccountStore::open(&dir.join("registry.db")).unwrap());
-    for a in accounts {
-        store
-            .insert(
-                &NewAccount {
-                    account_id: a.account_id.into(),
-                    name: a.name.into(),
-                    role_arn: a.role_arn.into(),
-                    external_id: Some(a.external_id.into()),
-                    regions: vec!["us-east-1".into()],
-                    protected: false,
-                }
-                .validate()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
-    }
-    let snapshots: Arc<dyn SnapshotStore> = Arc::new(LocalSnapshotStore::new(dir));
-    Arc::new(Engine::new(
-        Hub::new(sdk, HubConfig::default()),
-        store,
-        snapshots,
-    ))
 }
 
 #[tokio::main]
@@ -83,7 +38,7 @@ async fn main() {
     // 1. Snapshot of the large instance.
     let sb = Sandbox::seeded(SandboxConfig::default(), Seed::Large);
     let url = format!("http://{}", sb.clone().spawn("127.0.0.1:0").await.unwrap());
-    let eng = engine(&url, &dir.path().join("one"), &[&DEV]).await;
+    let eng = common::engine(&url, &dir.path().join("one"), &[&DEV]).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let started = Instant::now();
     let meta = eng
@@ -132,7 +87,7 @@ async fn main() {
     // 2. Two accounts, each its own throttle domain: alone, then together.
     let sb = Sandbox::seeded(SandboxConfig::default(), Seed::Large);
     let url = format!("http://{}", sb.clone().spawn("127.0.0.1:0").await.unwrap());
-    let eng = engine(&url, &dir.path().join("two"), &[&DEV, &PROD]).await;
+    let eng = common::engine(&url, &dir.path().join("two"), &[&DEV, &PROD]).await;
     let dev = (AccountId::parse(DEV.account_id).unwrap(), region.clone());
     let prod = (AccountId::parse(PROD.account_id).unwrap(), region.clone());
     let mut alone = Vec::new();

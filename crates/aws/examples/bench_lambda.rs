@@ -6,56 +6,18 @@
 //!
 //! `cargo run -p snapdeploy-aws --example bench_lambda`
 
+mod common;
+
 use aws_sdk_lambda::primitives::Blob;
 use rand::RngCore;
-use snapdeploy_aws::{Engine, Hub, HubConfig, Progress, SnapshotRequest};
-use snapdeploy_core::{AccountId, NewAccount, Region, ResourceName, ServiceKind, SnapshotReason};
+use snapdeploy_aws::{Progress, SnapshotRequest};
+use snapdeploy_core::{AccountId, Region, ResourceName, ServiceKind, SnapshotReason};
 use snapdeploy_sandbox::seed::DEV;
-use snapdeploy_sandbox::{make_zip, Sandbox, SandboxConfig, Seed, HUB_ACCESS_KEY, HUB_SECRET_KEY};
-use snapdeploy_store::{AccountStore, LocalSnapshotStore, SnapshotStore, SqliteAccountStore};
-use std::sync::Arc;
+use snapdeploy_sandbox::{make_zip, Sandbox, SandboxConfig, Seed};
 use std::time::{Duration, Instant};
 
 const QUOTA: f64 = 15.0;
 const BURST: f64 = 15.0;
-
-fn sum(counters: &serde_json::Value, field: &str) -> u64 {
-    counters
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| k.starts_with("lambda:"))
-                .map(|(_, v)| v[field].as_u64().unwrap_or(0))
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
-async fn engine(url: &str, dir: &std::path::Path) -> Arc<Engine> {
-    let sdk = snapdeploy_testkit::sdk_config(url, HUB_ACCESS_KEY, HUB_SECRET_KEY, "us-east-1");
-    let accounts = Arc::new(SqliteAccountStore::open(&dir.join("registry.db")).unwrap());
-    let snapshots: Arc<dyn SnapshotStore> = Arc::new(LocalSnapshotStore::new(dir));
-    accounts
-        .insert(
-            &NewAccount {
-                account_id: DEV.account_id.into(),
-                name: DEV.name.into(),
-                role_arn: DEV.role_arn.into(),
-                external_id: Some(DEV.external_id.into()),
-                regions: vec!["us-east-1".into()],
-                protected: false,
-            }
-            .validate()
-            .unwrap(),
-        )
-        .await
-        .unwrap();
-    Arc::new(Engine::new(
-        Hub::new(sdk, HubConfig::default()),
-        accounts,
-        snapshots,
-    ))
-}
 
 #[tokio::main]
 async fn main() {
@@ -66,7 +28,7 @@ async fn main() {
     // 1. Extract with quotas on.
     let sb = Sandbox::seeded(SandboxConfig::default(), Seed::Large);
     let url = format!("http://{}", sb.clone().spawn("127.0.0.1:0").await.unwrap());
-    let eng = engine(&url, &dir.path().join("extract")).await;
+    let eng = common::engine(&url, &dir.path().join("extract"), &[&DEV]).await;
     // Let the quota buckets fill, then count only the extraction.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let started = Instant::now();
@@ -75,9 +37,8 @@ async fn main() {
         .await
         .unwrap();
     let wall = started.elapsed().as_secs_f64();
-    let c = sb.counters();
-    let (calls, throttled) = (sum(&c, "calls"), sum(&c, "throttled"));
-    let made = calls - throttled;
+    let (made, throttled) = common::counted(&sb, "lambda:");
+    let calls = made + throttled;
     let floor = ((made as f64) - BURST).max(0.0) / QUOTA;
     let naive = 1 + fns.len().div_ceil(50) as u64 + 2 * fns.len() as u64;
     println!("extract: {} functions, {made} calls answered ({calls} sent, {throttled} throttled), wall {wall:.1} s, quota floor {floor:.1} s ({:.2}x), a list + versions + aliases client makes {naive} calls", fns.len(), wall / floor);
@@ -118,7 +79,7 @@ async fn main() {
             .unwrap();
     }
     let store_dir = dir.path().join("dedup");
-    let eng = engine(&url, &store_dir).await;
+    let eng = common::engine(&url, &store_dir, &[&DEV]).await;
     let started = Instant::now();
     for i in 0..50 {
         eng.snapshot(

@@ -1,0 +1,54 @@
+//! What the benchmarks share: an engine over the sandbox with accounts registered, and the
+//! sandbox's call counters.
+
+use snapdeploy_aws::{Engine, Hub, HubConfig};
+use snapdeploy_core::NewAccount;
+use snapdeploy_sandbox::{Sandbox, SeedAccount, HUB_ACCESS_KEY, HUB_SECRET_KEY};
+use snapdeploy_store::{AccountStore, LocalSnapshotStore, SnapshotStore, SqliteAccountStore};
+use std::sync::Arc;
+
+/// An engine talking to the sandbox at `url`, with `accounts` registered and its stores in `dir`.
+pub async fn engine(url: &str, dir: &std::path::Path, accounts: &[&SeedAccount]) -> Arc<Engine> {
+    let sdk = snapdeploy_testkit::sdk_config(url, HUB_ACCESS_KEY, HUB_SECRET_KEY, "us-east-1");
+    let store = Arc::new(SqliteAccountStore::open(&dir.join("registry.db")).unwrap());
+    for a in accounts {
+        store
+            .insert(
+                &NewAccount {
+                    account_id: a.account_id.into(),
+                    name: a.name.into(),
+                    role_arn: a.role_arn.into(),
+                    external_id: Some(a.external_id.into()),
+                    regions: vec!["us-east-1".into()],
+                    protected: false,
+                }
+                .validate()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+    }
+    let snapshots: Arc<dyn SnapshotStore> = Arc::new(LocalSnapshotStore::new(dir));
+    Arc::new(Engine::new(
+        Hub::new(sdk, HubConfig::default()),
+        store,
+        snapshots,
+    ))
+}
+
+/// (calls answered, calls throttled) so far of the sandbox operations named `<prefix>...`.
+pub fn counted(sb: &Sandbox, prefix: &str) -> (u64, u64) {
+    let c = sb.counters();
+    let sum = |field: &str| -> u64 {
+        c.as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, _)| k.starts_with(prefix))
+                    .map(|(_, v)| v[field].as_u64().unwrap_or(0))
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let (calls, throttled) = (sum("calls"), sum("throttled"));
+    (calls - throttled, throttled)
+}
