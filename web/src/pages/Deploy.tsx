@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { useAccounts, useSnapshots } from '../api/hooks';
 import type { Json } from '../api/types';
-import { Confirm } from '../components/Confirm';
-import { PlanView, ReportView } from '../components/PlanView';
-import { AccountRegion, ErrorBox, ProgressLog, Section, buttonCls, inputCls } from '../components/common';
+import { ChangeSection } from '../components/ChangeSection';
+import { SnapshotSelect } from '../components/SnapshotSelect';
+import { AccountRegion, ErrorBox, Section, buttonCls, inputCls } from '../components/common';
 import { ResourcePicker } from './resource';
 import { useChange } from './useChange';
 
@@ -39,18 +39,7 @@ export default function Deploy() {
             <ResourcePicker account={src.account} region={src.region} service={src.service} resource={src.resource} idPrefix="src" onChange={(s, r) => setSrc({ ...src, service: s, resource: r, key: '' })} />
           )}
           {src.resource && (
-            <label className="flex flex-col text-sm" htmlFor="src-snapshot">
-              Snapshot
-              <select id="src-snapshot" className={inputCls} value={src.key} onChange={(e) => { setSrc({ ...src, key: e.target.value }); change.reset(); }}>
-                <option value="">{snaps.isPending ? 'loading…' : snaps.data?.length ? 'choose…' : 'none: take one first'}</option>
-                {snaps.data?.map((m) => (
-                  <option key={m.key} value={m.key}>
-                    {new Date(m.taken_at).toLocaleString()} · {m.reason}
-                    {m.note ? ` · ${m.note}` : ''}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SnapshotSelect id="src-snapshot" label="Snapshot" value={src.key} snapshots={snaps.data} loading={snaps.isPending} empty="none: take one first" onChange={(key) => { setSrc({ ...src, key }); change.reset(); }} />
           )}
         </div>
         <ErrorBox error={snaps.error} />
@@ -82,17 +71,7 @@ export default function Deploy() {
           {change.planning ? 'Planning…' : 'Show the plan'}
         </button>
       </Section>
-      {(change.plan || change.error || change.report) && (
-        <Section title="3. Plan, confirm, watch">
-          {change.plan && <PlanView plan={change.plan} />}
-          {change.plan && !change.report && (
-            <Confirm protectedTarget={protectedTarget} resource={target} label={change.running ? 'Deploying…' : 'Deploy'} disabled={change.running} onConfirm={() => change.apply(body())} />
-          )}
-          {(change.running || change.events.length > 0) && <ProgressLog events={change.events} running={change.running} />}
-          <ErrorBox error={change.error} />
-          {change.report && <ReportView report={change.report} />}
-        </Section>
-      )}
+      <ChangeSection title="3. Plan, confirm, watch" change={change} protectedTarget={protectedTarget} resource={target} label="Deploy" runningLabel="Deploying…" onConfirm={() => change.apply(body())} />
     </>
   );
 }

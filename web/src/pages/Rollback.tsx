@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { useAccounts, useSnapshots } from '../api/hooks';
 import type { Json } from '../api/types';
-import { Confirm } from '../components/Confirm';
-import { PlanView, ReportView } from '../components/PlanView';
-import { AccountRegion, ErrorBox, ProgressLog, Section, buttonCls, inputCls } from '../components/common';
+import { ChangeSection } from '../components/ChangeSection';
+import { SnapshotSelect } from '../components/SnapshotSelect';
+import { AccountRegion, ErrorBox, Section, buttonCls } from '../components/common';
 import { ResourcePicker } from './resource';
 import { useChange } from './useChange';
 
@@ -31,18 +31,7 @@ export default function Rollback() {
             <ResourcePicker account={s.account} region={s.region} service={s.service} resource={s.resource} idPrefix="rb" onChange={(sv, r) => { setS({ ...s, service: sv, resource: r, key: '' }); change.reset(); }} />
           )}
           {s.resource && (
-            <label className="flex flex-col text-sm" htmlFor="rb-snapshot">
-              Back to snapshot
-              <select id="rb-snapshot" className={inputCls} value={s.key} onChange={(e) => { setS({ ...s, key: e.target.value }); change.reset(); }}>
-                <option value="">{snaps.data?.length ? 'choose…' : 'none yet'}</option>
-                {snaps.data?.map((m) => (
-                  <option key={m.key} value={m.key}>
-                    {new Date(m.taken_at).toLocaleString()} · {m.reason}
-                    {m.note ? ` · ${m.note}` : ''}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SnapshotSelect id="rb-snapshot" label="Back to snapshot" value={s.key} snapshots={snaps.data} loading={snaps.isPending} empty="none yet" onChange={(key) => { setS({ ...s, key }); change.reset(); }} />
           )}
           {s.service === 'connect' && (
             <label className="flex items-center gap-2 text-sm">
@@ -56,17 +45,7 @@ export default function Rollback() {
           {change.planning ? 'Planning…' : 'Show the plan'}
         </button>
       </Section>
-      {(change.plan || change.error || change.report) && (
-        <Section title="2. Plan, confirm, watch">
-          {change.plan && <PlanView plan={change.plan} />}
-          {change.plan && !change.report && (
-            <Confirm protectedTarget={protectedTarget} resource={s.resource} label={change.running ? 'Rolling back…' : 'Roll back'} disabled={change.running} onConfirm={() => change.apply(body())} />
-          )}
-          {(change.running || change.events.length > 0) && <ProgressLog events={change.events} running={change.running} />}
-          <ErrorBox error={change.error} />
-          {change.report && <ReportView report={change.report} />}
-        </Section>
-      )}
+      <ChangeSection title="2. Plan, confirm, watch" change={change} protectedTarget={protectedTarget} resource={s.resource} label="Roll back" runningLabel="Rolling back…" onConfirm={() => change.apply(body())} />
     </>
   );
 }
