@@ -775,10 +775,6 @@ fn create(w: &mut World, ctx: &Ctx, kind: Kind, instance_id: &str, body: &Value)
             }
             inst.profile_queues.insert(id.clone(), Vec::new());
             add_profile_queues(inst, &id, &configs)?;
-            item.insert(
-                "NumberOfAssociatedQueues".into(),
-                json!(inst.profile_queues[&id].len()),
-            );
         }
         Kind::QuickConnect => {
             let c = body
@@ -789,12 +785,42 @@ fn create(w: &mut World, ctx: &Ctx, kind: Kind, instance_id: &str, body: &Value)
         }
     }
     inst.items.entry(kind).or_default().insert(id.clone(), item);
+    if kind == Kind::RoutingProfile {
+        sync_profile(inst, &id, false);
+    }
     let (ik, ak) = kind.created_keys();
     let mut out = json!({ik: id, ak: arn});
     if kind == Kind::Flow {
         out["FlowContentSha256"] = json!(sha(s(body, "Content").unwrap_or("")));
     }
     Ok(json(200, &out))
+}
+
+/// A routing profile's association fields as AWS reports them (the number of queue configs
+/// and the distinct queue ids), and its `LastModifiedTime` moved when `touched`.
+fn sync_profile(inst: &mut Instance, profile: &str, touched: bool) {
+    let configs = inst
+        .profile_queues
+        .get(profile)
+        .cloned()
+        .unwrap_or_default();
+    let mut ids: Vec<&str> = configs
+        .iter()
+        .filter_map(|c| c["QueueId"].as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if let Some(p) = inst
+        .items
+        .get_mut(&Kind::RoutingProfile)
+        .and_then(|m| m.get_mut(profile))
+    {
+        p.insert("NumberOfAssociatedQueues".into(), json!(configs.len()));
+        p.insert("AssociatedQueueIds".into(), json!(ids));
+        if touched {
+            p.insert("LastModifiedTime".into(), json!(now()));
+        }
+    }
 }
 
 fn add_profile_queues(
@@ -1009,14 +1035,7 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, req: &Req, body: &Value) -> Res {
                 return Err(not_found(&format!("RoutingProfile {r} not found")));
             }
             add_profile_queues(inst, &r, &configs)?;
-            let n = inst.profile_queues[&r].len();
-            if let Some(p) = inst
-                .items
-                .get_mut(&Kind::RoutingProfile)
-                .and_then(|m| m.get_mut(&r))
-            {
-                p.insert("NumberOfAssociatedQueues".into(), json!(n));
-            }
+            sync_profile(inst, &r, true);
             Ok(json(200, &json!({})))
         }
         ListRoutingProfileQueues(i, r) => {
@@ -1060,11 +1079,14 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, req: &Req, body: &Value) -> Res {
                     return Err(not_found(&format!("QuickConnect {id} not found")));
                 }
             }
-            let list = inst.queue_quick_connects.entry(q).or_default();
+            let list = inst.queue_quick_connects.entry(q.clone()).or_default();
             for id in ids {
                 if !list.contains(&id) {
                     list.push(id);
                 }
+            }
+            if let Some(item) = inst.items.get_mut(&Kind::Queue).and_then(|m| m.get_mut(&q)) {
+                item.insert("LastModifiedTime".into(), json!(now()));
             }
             Ok(json(200, &json!({})))
         }
@@ -1336,8 +1358,6 @@ fn update(
                     .iter()
                     .any(|r| r["QueueId"] == c["QueueId"] && r["Channel"] == c["Channel"])
             });
-            let n = list.len();
-            set.push(("NumberOfAssociatedQueues", json!(n)));
         }
         (Kind::QuickConnect, Some("config")) => set.push((
             "QuickConnectConfig",
@@ -1357,10 +1377,6 @@ fn update(
     if let Some(Some(a)) = audio {
         inst.prompt_audio.insert(id.to_owned(), a);
     }
-    if kind == Kind::RoutingProfile && aspect == Some("queues") {
-        let n = inst.profile_queues.get(id).map_or(0, Vec::len);
-        set.push(("NumberOfAssociatedQueues", json!(n)));
-    }
     let item = inst
         .items
         .get_mut(&kind)
@@ -1370,6 +1386,9 @@ fn update(
         item.insert(k.into(), v);
     }
     item.insert("LastModifiedTime".into(), json!(now()));
+    if kind == Kind::RoutingProfile {
+        sync_profile(inst, id, false);
+    }
     Ok(json(200, &json!({})))
 }
 
@@ -1475,14 +1494,7 @@ pub fn seed_associate(
         inst.lex_bots.extend(bots);
         for (p, configs) in profile_queues {
             let _ = add_profile_queues(inst, &p, &configs);
-            let n = inst.profile_queues.get(&p).map_or(0, Vec::len);
-            if let Some(x) = inst
-                .items
-                .get_mut(&Kind::RoutingProfile)
-                .and_then(|m| m.get_mut(&p))
-            {
-                x.insert("NumberOfAssociatedQueues".into(), json!(n));
-            }
+            sync_profile(inst, &p, false);
         }
         for (q, ids) in queue_qcs {
             inst.queue_quick_connects.entry(q).or_default().extend(ids);
