@@ -92,6 +92,7 @@ async fn main() {
                 taken_by: "bench".into(),
                 note: None,
                 version: None,
+                full: false,
             },
             &Progress::none(),
         )

@@ -15,7 +15,9 @@ use async_trait::async_trait;
 use aws_sdk_connect::types::LexVersion;
 use aws_sdk_connect::Client;
 use serde_json::{json, Map, Value};
-use snapdeploy_core::{Plan, ResourceName, ServiceKind, SnapshotEnvelope, SourceRef, StepOutcome};
+use snapdeploy_core::{
+    BlobRef, Plan, ResourceName, ServiceKind, SnapshotEnvelope, SourceRef, StepOutcome,
+};
 use snapdeploy_store::SnapshotStore;
 use std::collections::{BTreeMap, HashMap};
 
@@ -132,14 +134,64 @@ pub(crate) enum Depth<'a> {
     Store(&'a dyn SnapshotStore),
 }
 
-/// Everything of one instance, by kind and name.
+/// `LastModifiedTime` as recorded in `observed`.
+fn stamp(t: &aws_smithy_types::DateTime) -> String {
+    format!("{}.{:09}", t.secs(), t.subsec_nanos())
+}
+
+/// Per-item reads an earlier snapshot of the same instance made, to be reused for items
+/// whose `LastModifiedTime` has not moved since:
+/// - prompt audio: only UpdatePrompt changes it, and that moves the prompt's time;
+/// - routing-profile queue configs: the Search result's `AssociatedQueueIds` must also be
+///   the same set, so a queue added or removed is always seen; a priority or delay change
+///   is seen through the profile's time, which `reuse_max_age` bounds.
+///
+/// Queue quick connects are always read: nothing in the Search result would reveal an
+/// association change if the queue's time did not move.
+pub(crate) struct Reuse<'a> {
+    observed: &'a Value,
+    blobs: &'a [snapdeploy_core::BlobRef],
+    full_read_at: String,
+}
+
+impl<'a> Reuse<'a> {
+    /// Reuse from `previous` when it is a snapshot of this very instance (same id) whose
+    /// reads go back to a full read no older than `max_age`.
+    pub(crate) fn from(
+        previous: Option<&'a SnapshotEnvelope>,
+        instance_id: &str,
+        max_age: std::time::Duration,
+    ) -> Option<Self> {
+        let prev = previous?;
+        if prev.source.id != instance_id || max_age.is_zero() {
+            return None;
+        }
+        let full_read_at = prev.observed["FullReadAt"].as_str()?;
+        let at = chrono::DateTime::parse_from_rfc3339(full_read_at).ok()?;
+        let age = chrono::Utc::now().signed_duration_since(at).to_std().ok()?;
+        (age < max_age).then(|| Self {
+            observed: &prev.observed,
+            blobs: &prev.blobs,
+            full_read_at: full_read_at.to_owned(),
+        })
+    }
+
+    /// The earlier read of this item when its time is the one recorded with it.
+    fn item(&self, kind: &str, id: &str, modified: Option<&str>) -> Option<&'a Value> {
+        let item = self.observed.get(kind)?.get(id)?;
+        (modified.is_some() && item["Modified"].as_str() == modified).then_some(item)
+    }
+}
+
+/// Everything of one instance, by kind and name, and what was observed reading it.
 pub(crate) async fn read_instance(
     ctx: &Ctx,
     client: &Client,
     inst: &Instance,
     depth: Depth<'_>,
+    reuse: Option<&Reuse<'_>>,
     progress: &Progress,
-) -> AwsResult<(Value, Vec<snapdeploy_core::BlobRef>)> {
+) -> AwsResult<(Value, Vec<snapdeploy_core::BlobRef>, Value)> {
     let id = inst.id.as_str();
     progress.report("hours of operation", 0, 0);
     let hours = search_all!(ctx, "hours of operation", hours_of_operations, |t| client
@@ -225,75 +277,99 @@ pub(crate) async fn read_instance(
     out.insert("Queues".into(), json!(queue_items));
     let mut prompt_items = BTreeMap::new();
     let mut blobs = Vec::new();
+    let mut seen_prompts = Map::new();
     for p in &prompts {
-        let mut item = json!({"Id": p.prompt_id(), "Arn": p.prompt_arn(), "Description": p.description().unwrap_or(""), "Tags": tags(p.tags())});
+        let pid = p.prompt_id().unwrap_or_default();
+        let pname = p.name().unwrap_or_default();
+        let modified = p.last_modified_time().map(stamp);
+        let mut item = json!({"Id": pid, "Arn": p.prompt_arn(), "Description": p.description().unwrap_or(""), "Tags": tags(p.tags())});
         if !matches!(depth, Depth::Summary) {
-            ctx.pace("connect").await;
-            let file = client
-                .get_prompt_file()
-                .instance_id(id)
-                .prompt_id(p.prompt_id().unwrap_or_default())
-                .send()
-                .await
-                .map_err(svc("reading prompt audio"))?;
-            let url = file
-                .prompt_presigned_url()
-                .ok_or_else(|| AwsError::Service("GetPromptFile returned no URL".into()))?;
-            let resp = ctx
-                .hub
-                .http
-                .get(url)
-                .send()
-                .await
-                .map_err(|e| AwsError::Service(format!("downloading prompt audio: {e}")))?;
-            if !resp.status().is_success() {
-                return Err(AwsError::Service(format!(
-                    "downloading prompt audio: HTTP {}",
-                    resp.status()
-                )));
-            }
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| AwsError::Service(format!("downloading prompt audio: {e}")))?;
-            match depth {
-                Depth::Store(store) => {
-                    let blob = store
-                        .put_blob(
-                            &ctx.account.account_id,
-                            &bytes,
-                            "audio/wav",
-                            &format!("prompt:{}", p.name().unwrap_or_default()),
+            let role = format!("prompt:{pname}");
+            // The earlier read's audio, when the store has it (a snapshot's blobs list it).
+            let earlier = reuse.and_then(|r| {
+                let sha = r.item("Prompts", pid, modified.as_deref())?["Audio"].as_str()?;
+                match depth {
+                    Depth::Store(_) => r.blobs.iter().find(|b| b.sha256 == sha).map(|b| {
+                        (
+                            sha.to_owned(),
+                            Some(BlobRef {
+                                role: role.clone(),
+                                ..b.clone()
+                            }),
                         )
-                        .await?;
-                    item["Audio"] = json!(blob.sha256);
-                    blobs.push(blob);
+                    }),
+                    _ => Some((sha.to_owned(), None)),
                 }
-                _ => item["Audio"] = json!(snapdeploy_core::sha256_hex(&bytes)),
+            });
+            let sha = match earlier {
+                Some((sha, blob)) => {
+                    blobs.extend(blob);
+                    sha
+                }
+                None => {
+                    let bytes = prompt_audio(ctx, client, id, pid).await?;
+                    match depth {
+                        Depth::Store(store) => {
+                            let blob = store
+                                .put_blob(&ctx.account.account_id, &bytes, "audio/wav", &role)
+                                .await?;
+                            let sha = blob.sha256.clone();
+                            blobs.push(blob);
+                            sha
+                        }
+                        _ => snapdeploy_core::sha256_hex(&bytes),
+                    }
+                }
+            };
+            item["Audio"] = json!(sha);
+            if let Some(m) = modified {
+                seen_prompts.insert(pid.to_owned(), json!({"Modified": m, "Audio": sha}));
             }
         }
-        prompt_items.insert(p.name().unwrap_or_default().to_owned(), item);
+        prompt_items.insert(pname.to_owned(), item);
     }
     out.insert("Prompts".into(), json!(prompt_items));
     let mut profile_items = BTreeMap::new();
+    let mut seen_profiles = Map::new();
     for rp in &profiles {
-        let mut configs = Vec::new();
-        let mut next = None;
-        loop {
-            ctx.pace("connect").await;
-            let page = client
-                .list_routing_profile_queues()
-                .instance_id(id)
-                .routing_profile_id(rp.routing_profile_id().unwrap_or_default())
-                .set_next_token(next.take())
-                .send()
-                .await
-                .map_err(svc("listing routing profile queues"))?;
-            configs.extend(page.routing_profile_queue_config_summary_list().iter().map(|c| json!({"Queue": c.queue_name(), "Channel": c.channel().as_str(), "Priority": c.priority(), "Delay": c.delay()})));
-            match page.next_token() {
-                Some(t) => next = Some(t.to_owned()),
-                None => break,
-            }
+        let rid = rp.routing_profile_id().unwrap_or_default();
+        let modified = rp.last_modified_time().map(stamp);
+        // Queue configs by queue id: names are filled in from this read, so a queue
+        // renamed since the earlier read is named as it is now.
+        let earlier = reuse
+            .and_then(|r| r.item("RoutingProfiles", rid, modified.as_deref()))
+            .and_then(|e| e["Queues"].as_array().cloned())
+            .filter(|configs| {
+                let mut ids: Vec<&str> = configs
+                    .iter()
+                    .filter_map(|c| c["QueueId"].as_str())
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let mut now: Vec<&str> = rp
+                    .associated_queue_ids
+                    .iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                now.sort_unstable();
+                now.dedup();
+                rp.associated_queue_ids.is_some()
+                    && ids == now
+                    && configs
+                        .iter()
+                        .all(|c| queue_name.contains_key(c["QueueId"].as_str().unwrap_or_default()))
+            });
+        let by_id = match earlier {
+            Some(configs) => configs,
+            None => profile_queues(ctx, client, id, rid).await?,
+        };
+        let mut configs: Vec<Value> = by_id
+            .iter()
+            .map(|c| json!({"Queue": queue_name.get(c["QueueId"].as_str().unwrap_or_default()), "Channel": c["Channel"], "Priority": c["Priority"], "Delay": c["Delay"]}))
+            .collect();
+        if let Some(m) = modified {
+            seen_profiles.insert(rid.to_owned(), json!({"Modified": m, "Queues": by_id}));
         }
         configs.sort_by(|a, b| {
             (a["Queue"].as_str(), a["Channel"].as_str())
@@ -379,7 +455,83 @@ pub(crate) async fn read_instance(
     }
     out.insert("LexBots".into(), json!(aliases));
     progress.report("captured", 7, 7);
-    Ok((Value::Object(out), blobs))
+    let observed = match depth {
+        Depth::Summary => Value::Null,
+        _ => json!({
+            // A capture that reused reads is only as fresh as the full read behind them.
+            "FullReadAt": reuse.map_or_else(
+                || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                |r| r.full_read_at.clone(),
+            ),
+            "Prompts": seen_prompts,
+            "RoutingProfiles": seen_profiles,
+        }),
+    };
+    Ok((Value::Object(out), blobs, observed))
+}
+
+/// A prompt's audio: GetPromptFile's pre-signed URL, downloaded.
+async fn prompt_audio(
+    ctx: &Ctx,
+    client: &Client,
+    instance_id: &str,
+    prompt_id: &str,
+) -> AwsResult<Vec<u8>> {
+    ctx.pace("connect").await;
+    let file = client
+        .get_prompt_file()
+        .instance_id(instance_id)
+        .prompt_id(prompt_id)
+        .send()
+        .await
+        .map_err(svc("reading prompt audio"))?;
+    let url = file
+        .prompt_presigned_url()
+        .ok_or_else(|| AwsError::Service("GetPromptFile returned no URL".into()))?;
+    let resp = ctx
+        .hub
+        .http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| AwsError::Service(format!("downloading prompt audio: {e}")))?;
+    if !resp.status().is_success() {
+        return Err(AwsError::Service(format!(
+            "downloading prompt audio: HTTP {}",
+            resp.status()
+        )));
+    }
+    resp.bytes()
+        .await
+        .map(|b| b.to_vec())
+        .map_err(|e| AwsError::Service(format!("downloading prompt audio: {e}")))
+}
+
+/// A routing profile's queue configs, by queue id.
+async fn profile_queues(
+    ctx: &Ctx,
+    client: &Client,
+    instance_id: &str,
+    profile_id: &str,
+) -> AwsResult<Vec<Value>> {
+    let mut configs = Vec::new();
+    let mut next = None;
+    loop {
+        ctx.pace("connect").await;
+        let page = client
+            .list_routing_profile_queues()
+            .instance_id(instance_id)
+            .routing_profile_id(profile_id)
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(svc("listing routing profile queues"))?;
+        configs.extend(page.routing_profile_queue_config_summary_list().iter().map(|c| json!({"QueueId": c.queue_id(), "Channel": c.channel().as_str(), "Priority": c.priority(), "Delay": c.delay()})));
+        match page.next_token() {
+            Some(t) => next = Some(t.to_owned()),
+            None => return Ok(configs),
+        }
+    }
 }
 
 /// Bot and alias names behind Lex V2 alias ARNs of this account and region (others, and
@@ -427,7 +579,8 @@ impl Provider for ConnectProvider {
         let all = instances(ctx, &client).await?;
         let mut out = Vec::new();
         for inst in &all {
-            let (config, _) = read_instance(ctx, &client, inst, Depth::Summary, progress).await?;
+            let (config, ..) =
+                read_instance(ctx, &client, inst, Depth::Summary, None, progress).await?;
             let names = |k: &str| {
                 json!(config[k]
                     .as_object()
@@ -451,8 +604,8 @@ impl Provider for ConnectProvider {
         let Some(inst) = find_instance(ctx, &client, name.as_str()).await? else {
             return Ok(None);
         };
-        let (config, _) =
-            read_instance(ctx, &client, &inst, Depth::Summary, &Progress::none()).await?;
+        let (config, ..) =
+            read_instance(ctx, &client, &inst, Depth::Summary, None, &Progress::none()).await?;
         Ok(Some(config))
     }
 
@@ -462,6 +615,20 @@ impl Provider for ConnectProvider {
         name: &ResourceName,
         store: Option<&dyn SnapshotStore>,
     ) -> AwsResult<Option<Captured>> {
+        self.capture_since(ctx, name, store, None).await
+    }
+
+    fn reuses_reads(&self) -> bool {
+        true
+    }
+
+    async fn capture_since(
+        &self,
+        ctx: &Ctx,
+        name: &ResourceName,
+        store: Option<&dyn SnapshotStore>,
+        previous: Option<&SnapshotEnvelope>,
+    ) -> AwsResult<Option<Captured>> {
         let client = ctx.connect().await?;
         let Some(inst) = find_instance(ctx, &client, name.as_str()).await? else {
             return Ok(None);
@@ -470,7 +637,16 @@ impl Provider for ConnectProvider {
             Some(s) => Depth::Store(s),
             None => Depth::Compare,
         };
-        let (config, blobs) = read_instance(ctx, &client, &inst, depth, &Progress::none()).await?;
+        let reuse = Reuse::from(previous, &inst.id, ctx.hub.config.reuse_max_age);
+        let (config, blobs, observed) = read_instance(
+            ctx,
+            &client,
+            &inst,
+            depth,
+            reuse.as_ref(),
+            &Progress::none(),
+        )
+        .await?;
         Ok(Some(Captured {
             config,
             blobs,
@@ -478,6 +654,7 @@ impl Provider for ConnectProvider {
                 arn: inst.arn.clone(),
                 id: inst.id.clone(),
             },
+            observed,
         }))
     }
 
@@ -535,5 +712,68 @@ impl Provider for ConnectProvider {
         })?;
         reapply(self, ctx, name, safety, store).await?;
         crate::connect_deploy::undo_created(ctx, &safety.source.id, applied).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use snapdeploy_core::{AccountId, Region, SnapshotReason};
+    use std::time::Duration;
+
+    fn previous(instance_id: &str, full_read: chrono::Duration) -> SnapshotEnvelope {
+        let mut env = SnapshotEnvelope::new(
+            ServiceKind::Connect,
+            ResourceName::parse("acme-dev").unwrap(),
+            AccountId::parse("111111111111").unwrap(),
+            Region::parse("us-east-1").unwrap(),
+            "tester".into(),
+            SnapshotReason::Manual,
+            SourceRef {
+                arn: format!("arn:aws:connect:us-east-1:111111111111:instance/{instance_id}"),
+                id: instance_id.into(),
+            },
+            json!({}),
+            vec![],
+        );
+        let at = chrono::Utc::now() - full_read;
+        env.observed = json!({"FullReadAt": at.to_rfc3339(), "Prompts": {"p1": {"Modified": "10.000000000", "Audio": "ab"}}});
+        env
+    }
+
+    #[test]
+    fn reads_are_reused_only_from_the_same_instance_within_the_age_limit() {
+        let day = Duration::from_secs(24 * 3600);
+        let recent = previous("i-1", chrono::Duration::hours(1));
+        let reuse = Reuse::from(Some(&recent), "i-1", day).expect("same instance, recent");
+        assert!(reuse.item("Prompts", "p1", Some("10.000000000")).is_some());
+        assert!(
+            reuse.item("Prompts", "p1", Some("11.000000000")).is_none(),
+            "the item changed since"
+        );
+        assert!(
+            reuse.item("Prompts", "p1", None).is_none(),
+            "no time, no reuse"
+        );
+        assert!(
+            Reuse::from(Some(&recent), "i-2", day).is_none(),
+            "another instance"
+        );
+        assert!(
+            Reuse::from(Some(&recent), "i-1", Duration::ZERO).is_none(),
+            "reuse off"
+        );
+        let old = previous("i-1", chrono::Duration::hours(25));
+        assert!(
+            Reuse::from(Some(&old), "i-1", day).is_none(),
+            "full read too old"
+        );
+        let mut legacy = previous("i-1", chrono::Duration::hours(1));
+        legacy.observed = Value::Null;
+        assert!(
+            Reuse::from(Some(&legacy), "i-1", day).is_none(),
+            "nothing observed"
+        );
+        assert!(Reuse::from(None, "i-1", day).is_none());
     }
 }

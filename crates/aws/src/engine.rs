@@ -108,6 +108,9 @@ pub struct SnapshotRequest {
     pub note: Option<String>,
     /// The version to capture where a service has them (Lex: DRAFT by default).
     pub version: Option<String>,
+    /// Read everything again instead of reusing the previous snapshot's per-item reads of
+    /// items AWS reports unchanged (Connect).
+    pub full: bool,
 }
 
 pub enum DeploySource {
@@ -252,20 +255,31 @@ impl Engine {
         let provider = self.provider(req.service)?;
         let ctx = self.ctx(&req.account_id, &req.region).await?;
         progress.report("capturing", 0, 0);
-        let captured = provider
-            .capture_version(
-                &ctx,
-                &req.resource_name,
-                Some(self.snapshots.as_ref()),
-                req.version.as_deref(),
-            )
-            .await?
-            .ok_or_else(|| {
-                AwsError::NotFound(format!(
-                    "{} {} not found in account {} region {}",
-                    req.service, req.resource_name, req.account_id, req.region
-                ))
-            })?;
+        let previous = if req.full || req.version.is_some() {
+            None
+        } else {
+            self.previous(provider, &req.account_id, &req.region, &req.resource_name)
+                .await
+        };
+        let store = Some(self.snapshots.as_ref());
+        let captured = match &previous {
+            Some(prev) => {
+                provider
+                    .capture_since(&ctx, &req.resource_name, store, Some(prev))
+                    .await
+            }
+            None => {
+                provider
+                    .capture_version(&ctx, &req.resource_name, store, req.version.as_deref())
+                    .await
+            }
+        }?
+        .ok_or_else(|| {
+            AwsError::NotFound(format!(
+                "{} {} not found in account {} region {}",
+                req.service, req.resource_name, req.account_id, req.region
+            ))
+        })?;
         let (meta, _) = self
             .store_capture(
                 captured,
@@ -280,6 +294,30 @@ impl Engine {
             .await?;
         progress.report("stored", 1, 1);
         Ok(meta)
+    }
+
+    /// The resource's newest snapshot in this region, for a capture to reuse reads from, when
+    /// the provider reuses any. Best effort: a listing or document that cannot be read
+    /// means a full read, never a failed one.
+    async fn previous(
+        &self,
+        provider: &dyn Provider,
+        account_id: &AccountId,
+        region: &Region,
+        name: &ResourceName,
+    ) -> Option<SnapshotEnvelope> {
+        if !provider.reuses_reads() {
+            return None;
+        }
+        let newest = self
+            .snapshots
+            .list(account_id, Some(provider.service()), Some(name))
+            .await
+            .ok()?
+            .into_iter()
+            .find(|m| &m.region == region)?;
+        let key = SnapshotKey::parse(&newest.key).ok()?;
+        self.snapshots.get_verified(&key).await.ok()
     }
 
     /// Writes a capture as a snapshot; returns its metadata and the stored envelope.
@@ -307,6 +345,7 @@ impl Engine {
             captured.blobs,
         );
         env.note = note;
+        env.observed = captured.observed;
         let key = self.snapshots.put_snapshot(&mut env).await?;
         Ok((env.meta(&key), env))
     }
@@ -468,7 +507,10 @@ impl Engine {
         // change stores its binary parts (content-addressed, so nothing twice) as it reads; a
         // dry run stores nothing.
         let store = (!dry_run).then_some(self.snapshots.as_ref());
-        let live = provider.capture(&ctx, &target, store).await?;
+        let previous = self.previous(provider, account_id, region, &target).await;
+        let live = provider
+            .capture_since(&ctx, &target, store, previous.as_ref())
+            .await?;
         let plan = provider
             .plan(&ctx, &source, &target, live.as_ref(), &options)
             .await?;
@@ -522,6 +564,7 @@ impl Engine {
             config: env.config.clone(),
             blobs: env.blobs.clone(),
             source: env.source.clone(),
+            observed: env.observed.clone(),
         });
 
         let mut steps: Vec<StepOutcome> = Vec::new();

@@ -32,6 +32,10 @@ pub struct HubConfig {
     /// it (which no client-side pacing sees) takes the next call's token, and so on.
     pub connect_rate: f64,
     pub connect_burst: f64,
+    /// How old the last full read behind a capture may be before a capture reads everything
+    /// again instead of reusing per-item reads of unchanged items (zero: never reuse). Bounds
+    /// how long a change AWS did not record in an item's `LastModifiedTime` can go unseen.
+    pub reuse_max_age: Duration,
     /// Requested lifetime of role sessions.
     pub session_seconds: i32,
     /// Cached role credentials are renewed this long before they expire.
@@ -46,6 +50,7 @@ impl Default for HubConfig {
             lex_rate: 10.0,
             connect_rate: 1.9,
             connect_burst: 5.0,
+            reuse_max_age: Duration::from_secs(24 * 3600),
             session_seconds: 3600,
             refresh_before: REFRESH_BEFORE_EXPIRY,
         }

@@ -376,6 +376,7 @@ impl Provider for LambdaProvider {
                 arn: conf.function_arn().unwrap_or_default().to_owned(),
                 id: conf.revision_id().unwrap_or_default().to_owned(),
             },
+            observed: Value::Null,
         }))
     }
 

@@ -540,6 +540,7 @@ impl Provider for LexProvider {
             config,
             blobs,
             source: SourceRef { arn, id: bot.id },
+            observed: Value::Null,
         }))
     }
 

@@ -28,6 +28,8 @@ pub struct Captured {
     pub config: Value,
     pub blobs: Vec<BlobRef>,
     pub source: SourceRef,
+    /// What the read observed beyond configuration (`SnapshotEnvelope::observed`).
+    pub observed: Value,
 }
 
 /// What an apply changed that a restore must undo beyond configuration.
@@ -66,6 +68,24 @@ pub trait Provider: Send + Sync {
         name: &ResourceName,
         store: Option<&dyn SnapshotStore>,
     ) -> AwsResult<Option<Captured>>;
+
+    /// Whether `capture_since` reuses reads of an earlier snapshot; the engine then looks up
+    /// the resource's newest one before capturing.
+    fn reuses_reads(&self) -> bool {
+        false
+    }
+
+    /// `capture`, reusing from `previous` (the resource's newest snapshot) the per-item reads
+    /// of items AWS reports unchanged since. Services with nothing to reuse capture in full.
+    async fn capture_since(
+        &self,
+        ctx: &Ctx,
+        name: &ResourceName,
+        store: Option<&dyn SnapshotStore>,
+        _previous: Option<&SnapshotEnvelope>,
+    ) -> AwsResult<Option<Captured>> {
+        self.capture(ctx, name, store).await
+    }
 
     /// One resource's current configuration for viewing (the explorers' detail pages):
     /// `capture` without blobs, where a service has nothing cheaper.

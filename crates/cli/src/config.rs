@@ -23,6 +23,7 @@ pub struct Config {
     pub lambda_rate: f64,
     pub connect_rate: f64,
     pub connect_burst: f64,
+    pub reuse_max_age: std::time::Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -66,6 +67,12 @@ impl Config {
         if !(1.0..=1000.0).contains(&connect_burst) {
             bail!("SNAPDEPLOY_CONNECT_BURST must be between 1 and 1000 calls");
         }
+        // How old the full read behind a Connect capture may be before everything is read
+        // again (0: always read everything).
+        let reuse_hours: f64 = parsed("SNAPDEPLOY_REUSE_MAX_AGE_HOURS", 24.0)?;
+        if !(0.0..=720.0).contains(&reuse_hours) {
+            bail!("SNAPDEPLOY_REUSE_MAX_AGE_HOURS must be between 0 and 720 hours");
+        }
         Ok(Self {
             store,
             data_dir: PathBuf::from(var("SNAPDEPLOY_DATA_DIR").unwrap_or_else(|| "data".into())),
@@ -79,6 +86,7 @@ impl Config {
             lambda_rate,
             connect_rate,
             connect_burst,
+            reuse_max_age: std::time::Duration::from_secs_f64(reuse_hours * 3600.0),
         })
         .and_then(|c: Config| {
             if c.bucket_prefix.len() > 40

@@ -98,6 +98,9 @@ enum Cmd {
         /// Lex: the bot version to export (DRAFT by default).
         #[arg(long)]
         version: Option<String>,
+        /// Connect: read every item again, reusing nothing from the previous snapshot.
+        #[arg(long)]
+        full: bool,
     },
     /// List snapshots, newest first.
     Snapshots {
@@ -261,6 +264,7 @@ async fn build_engine(config: &Config, sdk: aws_config::SdkConfig) -> Result<Arc
             lambda_rate: config.lambda_rate,
             connect_rate: config.connect_rate,
             connect_burst: config.connect_burst,
+            reuse_max_age: config.reuse_max_age,
             ..HubConfig::default()
         },
     );
@@ -360,6 +364,7 @@ async fn run(cli: Cli) -> Result<i32> {
             at,
             note,
             version,
+            full,
         } => {
             let (_, engine) = engine_from_env().await?;
             let req = SnapshotRequest {
@@ -371,6 +376,7 @@ async fn run(cli: Cli) -> Result<i32> {
                 taken_by: whoami(),
                 note,
                 version,
+                full,
             };
             let bar = progress_bar(json_out);
             let meta = engine.snapshot(req, &bar.1).await;

@@ -56,6 +56,13 @@ pub struct SnapshotEnvelope {
     pub blobs: Vec<BlobRef>,
     /// `sha256:<hex>` of the canonical `config`.
     pub digest: String,
+    /// What AWS reported about the resource's items when they were read (Connect: each
+    /// prompt's and routing profile's `LastModifiedTime`, with what was read behind it).
+    /// Not configuration and not in the digest: a later capture of the same resource reuses
+    /// the per-item reads of items whose time has not moved.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    #[schema(value_type = Object)]
+    pub observed: Value,
 }
 
 impl SnapshotEnvelope {
@@ -87,6 +94,7 @@ impl SnapshotEnvelope {
             config,
             blobs,
             digest,
+            observed: Value::Null,
         }
     }
 

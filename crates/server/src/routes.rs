@@ -445,6 +445,10 @@ pub struct SnapshotBody {
     note: Option<String>,
     /// Lex: the bot version to export (`DRAFT` by default).
     version: Option<String>,
+    /// Connect: read every item again instead of reusing the previous snapshot's reads of
+    /// prompts and routing-profile queues whose `LastModifiedTime` has not moved.
+    #[serde(default)]
+    full: bool,
 }
 
 fn taken_by() -> String {
@@ -470,6 +474,7 @@ async fn take_snapshot(
         taken_by: taken_by(),
         note: check_note(b.note)?,
         version: check_version(b.version)?,
+        full: b.full,
     };
     let engine = s.engine.clone();
     run(&s, "snapshot", mode, move |progress| async move {

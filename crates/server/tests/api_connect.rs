@@ -222,3 +222,201 @@ async fn a_role_without_lex_access_still_gets_its_connect_snapshot() {
     );
     assert_eq!(doc["config"]["LexBots"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_later_snapshot_reuses_reads_of_unchanged_items_and_sees_changed_ones() {
+    let app = spawn_app().await;
+    app.register(&DEV).await;
+    let body = json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev"});
+    let calls = |op: &str| {
+        app.sandbox.counters()[format!("connect:{op}")]["calls"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let snapshot = |body: Value| {
+        let app = &app;
+        async move {
+            let (s, meta) = app.post("/snapshot", &body).await;
+            assert_eq!(s, 201, "{meta}");
+            app.snapshot_doc(meta["key"].as_str().unwrap()).await
+        }
+    };
+
+    // First snapshot: every prompt's audio and every profile's queues are read.
+    let first = snapshot(body.clone()).await;
+    assert_eq!(calls("GetPromptFile"), 3);
+    assert_eq!(calls("ListRoutingProfileQueues"), 2);
+    assert!(first["observed"]["FullReadAt"].is_string(), "{first}");
+
+    // Unchanged instance: nothing of that is read again, and the document is the same.
+    let qcs_before = calls("ListQueueQuickConnects");
+    let second = snapshot(body.clone()).await;
+    assert_eq!(second["digest"], first["digest"]);
+    assert_eq!(
+        second["blobs"], first["blobs"],
+        "the audio blobs are listed again"
+    );
+    assert_eq!(calls("GetPromptFile"), 3, "no audio read again");
+    assert_eq!(
+        calls("ListRoutingProfileQueues"),
+        2,
+        "no profile queues read again"
+    );
+    assert_eq!(
+        calls("ListQueueQuickConnects"),
+        qcs_before + 3,
+        "queue quick connects are always read"
+    );
+    assert_eq!(
+        second["observed"]["FullReadAt"], first["observed"]["FullReadAt"],
+        "as fresh as the full read behind it"
+    );
+
+    // Changes: Welcome gets Hold Music's audio, a priority changes in Front Desk, and the
+    // Billing queue (in Billing Team, which itself is not touched) is renamed.
+    let connect = app.connect_as(&DEV);
+    let inst = connect.list_instances().send().await.unwrap();
+    let inst = inst
+        .instance_summary_list()
+        .iter()
+        .find(|i| i.instance_alias() == Some("acme-dev"))
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    let prompts = connect
+        .search_prompts()
+        .instance_id(&inst)
+        .send()
+        .await
+        .unwrap();
+    let prompt_id = |name: &str| {
+        prompts
+            .prompts()
+            .iter()
+            .find(|p| p.name() == Some(name))
+            .unwrap()
+            .prompt_id()
+            .unwrap()
+            .to_owned()
+    };
+    let hold_music = connect
+        .get_prompt_file()
+        .instance_id(&inst)
+        .prompt_id(prompt_id("Hold Music"))
+        .send()
+        .await
+        .unwrap();
+    connect
+        .update_prompt()
+        .instance_id(&inst)
+        .prompt_id(prompt_id("Welcome"))
+        .s3_uri(hold_music.prompt_presigned_url().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let queues = connect
+        .search_queues()
+        .instance_id(&inst)
+        .send()
+        .await
+        .unwrap();
+    let queue_id = |name: &str| {
+        queues
+            .queues()
+            .iter()
+            .find(|q| q.name() == Some(name))
+            .unwrap()
+            .queue_id()
+            .unwrap()
+            .to_owned()
+    };
+    let profiles = connect
+        .search_routing_profiles()
+        .instance_id(&inst)
+        .send()
+        .await
+        .unwrap();
+    let front = profiles
+        .routing_profiles()
+        .iter()
+        .find(|p| p.name() == Some("Front Desk"))
+        .unwrap();
+    use aws_sdk_connect::types::{
+        Channel, RoutingProfileQueueConfig, RoutingProfileQueueReference,
+    };
+    connect
+        .update_routing_profile_queues()
+        .instance_id(&inst)
+        .routing_profile_id(front.routing_profile_id().unwrap())
+        .queue_configs(
+            RoutingProfileQueueConfig::builder()
+                .queue_reference(
+                    RoutingProfileQueueReference::builder()
+                        .queue_id(queue_id("Support"))
+                        .channel(Channel::Voice)
+                        .build()
+                        .unwrap(),
+                )
+                .priority(5)
+                .delay(30)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    connect
+        .update_queue_name()
+        .instance_id(&inst)
+        .queue_id(queue_id("Billing"))
+        .name("Billing and Payments")
+        .send()
+        .await
+        .unwrap();
+
+    let (audio_reads, profile_reads) = (calls("GetPromptFile"), calls("ListRoutingProfileQueues"));
+    let third = snapshot(body.clone()).await;
+    assert_eq!(
+        calls("GetPromptFile"),
+        audio_reads + 1,
+        "only Welcome's audio"
+    );
+    assert_eq!(
+        calls("ListRoutingProfileQueues"),
+        profile_reads + 1,
+        "only Front Desk's queues"
+    );
+    let c = &third["config"];
+    assert_eq!(
+        c["Prompts"]["Welcome"]["Audio"],
+        first["config"]["Prompts"]["Hold Music"]["Audio"]
+    );
+    let support = c["RoutingProfiles"]["Front Desk"]["Queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["Queue"] == "Support")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (support["Priority"].clone(), support["Delay"].clone()),
+        (json!(5), json!(30))
+    );
+    assert_eq!(
+        c["RoutingProfiles"]["Billing Team"]["Queues"][0]["Queue"], "Billing and Payments",
+        "a reused profile names its queues as they are now"
+    );
+
+    // A full read of the same state gives the same document.
+    let mut full = body.clone();
+    full["full"] = json!(true);
+    let audio_reads = calls("GetPromptFile");
+    let full = snapshot(full).await;
+    assert_eq!(calls("GetPromptFile"), audio_reads + 3);
+    assert_eq!(full["digest"], third["digest"]);
+    assert_ne!(
+        full["observed"]["FullReadAt"],
+        first["observed"]["FullReadAt"]
+    );
+}

@@ -459,6 +459,11 @@ export interface components {
         ServiceKind: "lambda" | "lex" | "connect";
         SnapshotBody: {
             account_id: string;
+            /**
+             * @description Connect: read every item again instead of reusing the previous snapshot's reads of
+             *     prompts and routing-profile queues whose `LastModifiedTime` has not moved.
+             */
+            full?: boolean;
             /** @description Why the snapshot is taken; shown in listings. */
             note?: string | null;
             region: string;
@@ -476,6 +481,13 @@ export interface components {
             digest: string;
             format: string;
             note?: string | null;
+            /**
+             * @description What AWS reported about the resource's items when they were read (Connect: each
+             *     prompt's and routing profile's `LastModifiedTime`, with what was read behind it).
+             *     Not configuration and not in the digest: a later capture of the same resource reuses
+             *     the per-item reads of items whose time has not moved.
+             */
+            observed?: Record<string, never>;
             reason: components["schemas"]["SnapshotReason"];
             region: components["schemas"]["Region"];
             resource_name: components["schemas"]["ResourceName"];
