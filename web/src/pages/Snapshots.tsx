@@ -17,14 +17,16 @@ export default function Snapshots() {
   const list = useSnapshots(account, service, resource);
   const qc = useQueryClient();
   const [note, setNote] = useState('');
+  const [full, setFull] = useState(false);
   const [viewing, setViewing] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [diff, setDiff] = useState<{ from: string; to: string } | null>(null);
   const take = useMutation({
-    mutationFn: () => post<SnapshotMeta>('/snapshot', { account_id: account, region, service, resource_name: resource, ...(note ? { note } : {}) }),
+    mutationFn: () => post<SnapshotMeta>('/snapshot', { account_id: account, region, service, resource_name: resource, ...(note ? { note } : {}), ...(full ? { full } : {}) }),
     onSuccess: () => {
       setNote('');
+      setFull(false);
       qc.invalidateQueries({ queryKey: ['snapshots'] });
     },
   });
@@ -44,6 +46,12 @@ export default function Snapshots() {
               Why (note)
               <input id="snap-note" className={inputCls} value={note} onChange={(e) => setNote(e.target.value)} placeholder="before release 42" />
             </label>
+            {service === 'connect' && (
+              <label className="flex items-center gap-1 text-sm" title="By default prompt audio and routing-profile queues of items unchanged since the previous snapshot are reused">
+                <input type="checkbox" checked={full} onChange={(e) => setFull(e.target.checked)} />
+                Read everything again
+              </label>
+            )}
             <button className={buttonCls} onClick={() => take.mutate()} disabled={take.isPending}>
               {take.isPending ? 'Taking snapshot…' : 'Take snapshot'}
             </button>
