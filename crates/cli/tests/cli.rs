@@ -490,3 +490,46 @@ async fn a_pipeline_plans_a_selective_connect_promotion() {
         "the two flows and exactly what they need: Sales' quick connects bring the other queues, their hours and transfer flows"
     );
 }
+
+#[tokio::test]
+async fn a_connect_snapshot_reuses_unchanged_reads_unless_told_to_read_everything() {
+    let cli = Cli::new().await;
+    cli.add_dev_and_prod().await;
+    let audio_reads = || async {
+        let c: serde_json::Value = reqwest::get(format!("{}/_sandbox/counters", cli.sandbox_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        c["connect:GetPromptFile"]["calls"].as_u64().unwrap_or(0)
+    };
+    let snap = |extra: &'static [&'static str]| {
+        let cli = &cli;
+        async move {
+            let mut args = vec![
+                "snapshot",
+                "connect",
+                "acme-dev",
+                "--account-id",
+                DEV.account_id,
+                "--region",
+                "us-east-1",
+            ];
+            args.extend_from_slice(extra);
+            cli.json(&args).await
+        }
+    };
+    let first = snap(&[]).await;
+    assert_eq!(audio_reads().await, 3);
+    let again = snap(&[]).await;
+    assert_eq!(
+        audio_reads().await,
+        3,
+        "unchanged prompts are not read again"
+    );
+    let full = snap(&["--full"]).await;
+    assert_eq!(audio_reads().await, 6, "--full reads every prompt");
+    assert_eq!(again["digest"], first["digest"]);
+    assert_eq!(full["digest"], first["digest"]);
+}
