@@ -344,9 +344,18 @@ def main():
                                     MediaConcurrencies=[{"Channel": "VOICE", "Concurrency": 1}])
     ref = {"QueueReference": {"QueueId": queue["QueueId"], "Channel": "VOICE"}, "Priority": 1, "Delay": 0}
     assert error_code(con.associate_routing_profile_queues, InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"], QueueConfigs=[ref] * 11)[0] == "InvalidParameterException"
+    def agents():
+        return next(r for r in con.search_routing_profiles(InstanceId=iid)["RoutingProfiles"] if r["Name"] == "Agents")
+    assert agents()["AssociatedQueueIds"] == []
+    modified = agents()["LastModifiedTime"]
+    time.sleep(0.01)
     con.associate_routing_profile_queues(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"], QueueConfigs=[ref])
     assert con.list_routing_profile_queues(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"])["RoutingProfileQueueConfigSummaryList"][0]["QueueName"] == "Support"
-    assert con.describe_routing_profile(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"])["RoutingProfile"]["NumberOfAssociatedQueues"] == 1
+    described = con.describe_routing_profile(InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"])["RoutingProfile"]
+    assert described["NumberOfAssociatedQueues"] == 1
+    # As AWS documents: only Search carries AssociatedQueueIds; the association moves the time.
+    assert "AssociatedQueueIds" not in described
+    assert agents()["AssociatedQueueIds"] == [queue["QueueId"]] and agents()["LastModifiedTime"] > modified
     lambda_arn = "arn:aws:lambda:us-east-1:111111111111:function:conf-page-0"
     con.associate_lambda_function(InstanceId=iid, FunctionArn=lambda_arn)
     assert error_code(con.associate_lambda_function, InstanceId=iid, FunctionArn="arn:aws:lambda:us-east-1:111111111111:function:ghost")[0] == "InvalidRequestException"

@@ -890,6 +890,9 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, req: &Req, body: &Value) -> Res {
                     item.insert("Status".into(), json!("SAVED"));
                 }
             }
+            // As AWS documents: DescribeRoutingProfile leaves AssociatedQueueIds out; only
+            // SearchRoutingProfiles carries it.
+            item.remove("AssociatedQueueIds");
             Ok(json(200, &json!({kind.keys().0: item})))
         }
         List(kind, i) => {
