@@ -144,7 +144,10 @@ fn stamp(t: &aws_smithy_types::DateTime) -> String {
 /// - prompt audio: only UpdatePrompt changes it, and that moves the prompt's time;
 /// - routing-profile queue configs: the Search result's `AssociatedQueueIds` must also be
 ///   the same set, so a queue added or removed is always seen; a priority or delay change
-///   is seen through the profile's time, which `reuse_max_age` bounds.
+///   is seen through the profile's time, which AWS does not document as moving on
+///   UpdateRoutingProfileQueues. So `reuse_max_age` bounds how long such a change could go
+///   unseen in snapshots, and the read behind a change (its plan and the safety snapshot a
+///   restore writes back) reads every profile's queues.
 ///
 /// Queue quick connects are always read: nothing in the Search result would reveal an
 /// association change if the queue's time did not move.
@@ -152,6 +155,8 @@ pub(crate) struct Reuse<'a> {
     observed: &'a Value,
     blobs: &'a [snapdeploy_core::BlobRef],
     full_read_at: String,
+    /// Only what is provably unchanged (prompt audio), for the read behind a change.
+    proven_only: bool,
 }
 
 impl<'a> Reuse<'a> {
@@ -161,6 +166,7 @@ impl<'a> Reuse<'a> {
         previous: Option<&'a SnapshotEnvelope>,
         instance_id: &str,
         max_age: std::time::Duration,
+        proven_only: bool,
     ) -> Option<Self> {
         let prev = previous?;
         if prev.source.id != instance_id || max_age.is_zero() {
@@ -173,11 +179,15 @@ impl<'a> Reuse<'a> {
             observed: &prev.observed,
             blobs: &prev.blobs,
             full_read_at: full_read_at.to_owned(),
+            proven_only,
         })
     }
 
     /// The earlier read of this item when its time is the one recorded with it.
     fn item(&self, kind: &str, id: &str, modified: Option<&str>) -> Option<&'a Value> {
+        if self.proven_only && kind != "Prompts" {
+            return None;
+        }
         let item = self.observed.get(kind)?.get(id)?;
         (modified.is_some() && item["Modified"].as_str() == modified).then_some(item)
     }
@@ -615,7 +625,7 @@ impl Provider for ConnectProvider {
         name: &ResourceName,
         store: Option<&dyn SnapshotStore>,
     ) -> AwsResult<Option<Captured>> {
-        self.capture_since(ctx, name, store, None).await
+        self.capture_since(ctx, name, store, None, false).await
     }
 
     fn reuses_reads(&self) -> bool {
@@ -628,6 +638,7 @@ impl Provider for ConnectProvider {
         name: &ResourceName,
         store: Option<&dyn SnapshotStore>,
         previous: Option<&SnapshotEnvelope>,
+        for_change: bool,
     ) -> AwsResult<Option<Captured>> {
         let client = ctx.connect().await?;
         let Some(inst) = find_instance(ctx, &client, name.as_str()).await? else {
@@ -637,7 +648,7 @@ impl Provider for ConnectProvider {
             Some(s) => Depth::Store(s),
             None => Depth::Compare,
         };
-        let reuse = Reuse::from(previous, &inst.id, ctx.hub.config.reuse_max_age);
+        let reuse = Reuse::from(previous, &inst.id, ctx.hub.config.reuse_max_age, for_change);
         let (config, blobs, observed) = read_instance(
             ctx,
             &client,
@@ -737,7 +748,9 @@ mod tests {
             vec![],
         );
         let at = chrono::Utc::now() - full_read;
-        env.observed = json!({"FullReadAt": at.to_rfc3339(), "Prompts": {"p1": {"Modified": "10.000000000", "Audio": "ab"}}});
+        env.observed = json!({"FullReadAt": at.to_rfc3339(),
+            "Prompts": {"p1": {"Modified": "10.000000000", "Audio": "ab"}},
+            "RoutingProfiles": {"r1": {"Modified": "10.000000000", "Queues": []}}});
         env
     }
 
@@ -745,7 +758,7 @@ mod tests {
     fn reads_are_reused_only_from_the_same_instance_within_the_age_limit() {
         let day = Duration::from_secs(24 * 3600);
         let recent = previous("i-1", chrono::Duration::hours(1));
-        let reuse = Reuse::from(Some(&recent), "i-1", day).expect("same instance, recent");
+        let reuse = Reuse::from(Some(&recent), "i-1", day, false).expect("same instance, recent");
         assert!(reuse.item("Prompts", "p1", Some("10.000000000")).is_some());
         assert!(
             reuse.item("Prompts", "p1", Some("11.000000000")).is_none(),
@@ -756,24 +769,24 @@ mod tests {
             "no time, no reuse"
         );
         assert!(
-            Reuse::from(Some(&recent), "i-2", day).is_none(),
+            Reuse::from(Some(&recent), "i-2", day, false).is_none(),
             "another instance"
         );
         assert!(
-            Reuse::from(Some(&recent), "i-1", Duration::ZERO).is_none(),
+            Reuse::from(Some(&recent), "i-1", Duration::ZERO, false).is_none(),
             "reuse off"
         );
         let old = previous("i-1", chrono::Duration::hours(25));
         assert!(
-            Reuse::from(Some(&old), "i-1", day).is_none(),
+            Reuse::from(Some(&old), "i-1", day, false).is_none(),
             "full read too old"
         );
         let mut legacy = previous("i-1", chrono::Duration::hours(1));
         legacy.observed = Value::Null;
         assert!(
-            Reuse::from(Some(&legacy), "i-1", day).is_none(),
+            Reuse::from(Some(&legacy), "i-1", day, false).is_none(),
             "nothing observed"
         );
-        assert!(Reuse::from(None, "i-1", day).is_none());
+        assert!(Reuse::from(None, "i-1", day, false).is_none());
     }
 }

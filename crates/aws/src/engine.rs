@@ -265,7 +265,7 @@ impl Engine {
         let captured = match &previous {
             Some(prev) => {
                 provider
-                    .capture_since(&ctx, &req.resource_name, store, Some(prev))
+                    .capture_since(&ctx, &req.resource_name, store, Some(prev), false)
                     .await
             }
             None => {
@@ -509,7 +509,7 @@ impl Engine {
         let store = (!dry_run).then_some(self.snapshots.as_ref());
         let previous = self.previous(provider, account_id, region, &target).await;
         let live = provider
-            .capture_since(&ctx, &target, store, previous.as_ref())
+            .capture_since(&ctx, &target, store, previous.as_ref(), true)
             .await?;
         let plan = provider
             .plan(&ctx, &source, &target, live.as_ref(), &options)

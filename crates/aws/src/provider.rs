@@ -76,13 +76,16 @@ pub trait Provider: Send + Sync {
     }
 
     /// `capture`, reusing from `previous` (the resource's newest snapshot) the per-item reads
-    /// of items AWS reports unchanged since. Services with nothing to reuse capture in full.
+    /// of items AWS reports unchanged since. `for_change` is the read a deploy or rollback
+    /// plans from and keeps as its safety snapshot: it reuses only what is provably unchanged.
+    /// Services with nothing to reuse capture in full.
     async fn capture_since(
         &self,
         ctx: &Ctx,
         name: &ResourceName,
         store: Option<&dyn SnapshotStore>,
         _previous: Option<&SnapshotEnvelope>,
+        _for_change: bool,
     ) -> AwsResult<Option<Captured>> {
         self.capture(ctx, name, store).await
     }

@@ -225,7 +225,7 @@ async fn a_role_without_lex_access_still_gets_its_connect_snapshot() {
 
 #[tokio::test]
 async fn a_later_snapshot_reuses_reads_of_unchanged_items_and_sees_changed_ones() {
-    let app = spawn_app().await;
+    let app = common::spawn_unpaced().await;
     app.register(&DEV).await;
     let body = json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev"});
     let calls = |op: &str| {
@@ -238,7 +238,9 @@ async fn a_later_snapshot_reuses_reads_of_unchanged_items_and_sees_changed_ones(
         async move {
             let (s, meta) = app.post("/snapshot", &body).await;
             assert_eq!(s, 201, "{meta}");
-            app.snapshot_doc(meta["key"].as_str().unwrap()).await
+            let mut doc = app.snapshot_doc(meta["key"].as_str().unwrap()).await;
+            doc["key"] = meta["key"].clone();
+            doc
         }
     };
 
@@ -271,6 +273,17 @@ async fn a_later_snapshot_reuses_reads_of_unchanged_items_and_sees_changed_ones(
         second["observed"]["FullReadAt"], first["observed"]["FullReadAt"],
         "as fresh as the full read behind it"
     );
+
+    // The read behind a change (its plan, and the safety snapshot a restore writes back)
+    // reuses only what is provably unchanged: prompt audio, not profile queues.
+    let (audio_reads, profile_reads) = (calls("GetPromptFile"), calls("ListRoutingProfileQueues"));
+    let (s, plan) = app
+        .post("/deploy", &json!({"source": {"snapshot_key": second["key"]}, "target": {"account_id": "111111111111", "region": "us-east-1", "resource_name": "acme-dev"}, "dry_run": true}))
+        .await;
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(plan["action"], "unchanged", "{plan}");
+    assert_eq!(calls("GetPromptFile"), audio_reads);
+    assert_eq!(calls("ListRoutingProfileQueues"), profile_reads + 2);
 
     // Changes: Welcome gets Hold Music's audio, a priority changes in Front Desk, and the
     // Billing queue (in Billing Team, which itself is not touched) is renamed.
