@@ -536,6 +536,96 @@ async fn a_fault_at_any_deploy_step_leaves_the_target_as_it_was() {
 }
 
 #[tokio::test]
+async fn a_fault_at_any_rollback_step_leaves_the_instance_as_it_was() {
+    let app = spawn_unpaced().await;
+    app.register(&DEV).await;
+    let (meta, doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    let dev = &doc["config"];
+    let connect = app.connect_as(&DEV);
+    let instance = dev["InstanceArn"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    // Since the snapshot: a flow edited, a queue renamed, two queues added.
+    edit_flow(&connect, instance, &dev["Flows"]["Survey"], "edited").await;
+    connect
+        .update_queue_name()
+        .instance_id(instance)
+        .queue_id(dev["Queues"]["Billing"]["Id"].as_str().unwrap())
+        .name("Billing (old)")
+        .send()
+        .await
+        .unwrap();
+    for name in ["Escalations", "Overflow"] {
+        connect
+            .create_queue()
+            .instance_id(instance)
+            .name(name)
+            .hours_of_operation_id(dev["HoursOfOperations"]["24x7"]["Id"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    let (before, before_doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    let rollback = json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev", "snapshot_key": meta["key"], "remove_created": true});
+
+    // A fault on each kind of write the rollback makes; the deletes of items created since
+    // the snapshot come last, so a fault on the first leaves nothing deleted.
+    for (op, nth) in [
+        ("UpdateQueueName", 1),
+        ("UpdateContactFlowContent", 1),
+        ("DeleteQueue", 1),
+    ] {
+        app.inject(json!({"service": "connect", "operation": op, "nth": nth, "status": 400, "error_code": "InvalidParameterException", "message": "injected"}))
+            .await;
+        let (s, b) = app.post("/rollback", &rollback).await;
+        app.clear_faults().await;
+        common::assert_error(s, &b, 502, "change_failed");
+        let report = &b["error"]["details"]["report"];
+        assert_eq!(report["status"], "failed_restored", "{op}: {report}");
+        assert!(
+            report["safety_snapshot"]["key"].is_string(),
+            "{op}: {report}"
+        );
+        let (now, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
+        assert_eq!(now["digest"], before["digest"], "{op}: as it was");
+    }
+
+    // A fault after one delete: a deleted queue cannot be brought back with its id, so the
+    // restore creates it again from the safety snapshot, same name and settings.
+    app.inject(json!({"service": "connect", "operation": "DeleteQueue", "nth": 2, "status": 400, "error_code": "InvalidParameterException", "message": "injected"}))
+        .await;
+    let (s, b) = app.post("/rollback", &rollback).await;
+    app.clear_faults().await;
+    common::assert_error(s, &b, 502, "change_failed");
+    assert_eq!(
+        b["error"]["details"]["report"]["status"], "failed_restored",
+        "{b}"
+    );
+    let (_, now) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    for (name, q) in before_doc["config"]["Queues"].as_object().unwrap() {
+        assert_eq!(
+            without_identity(&now["config"]["Queues"][name]),
+            without_identity(q),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        now["config"]["Flows"], before_doc["config"]["Flows"],
+        "flows are as they were"
+    );
+
+    // Without a fault the rollback goes through.
+    let (s, report) = app.post("/rollback", &rollback).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let (after, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    assert_eq!(after["digest"], meta["digest"]);
+}
+
+#[tokio::test]
 async fn calls_are_chunked_to_connects_per_call_limits() {
     use aws_sdk_connect::types::{
         Channel, MediaConcurrency, PhoneNumberQuickConnectConfig, QuickConnectConfig,
