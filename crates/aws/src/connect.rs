@@ -710,6 +710,7 @@ impl Provider for ConnectProvider {
 
     /// Puts back what the failed change updated (by re-applying the safety snapshot, which
     /// matches items by id), then deletes what it created and drops the associations it made.
+    /// Items the change had deleted are created again, with new ids: AWS cannot undelete.
     async fn restore(
         &self,
         ctx: &Ctx,
@@ -717,12 +718,25 @@ impl Provider for ConnectProvider {
         safety: Option<&SnapshotEnvelope>,
         store: &dyn SnapshotStore,
         applied: &Applied,
-    ) -> AwsResult<()> {
+    ) -> AwsResult<Vec<String>> {
         let safety = safety.ok_or_else(|| {
             AwsError::Invalid("a Connect change always has a safety snapshot to restore".into())
         })?;
-        reapply(self, ctx, name, safety, store).await?;
-        crate::connect_deploy::undo_created(ctx, &safety.source.id, applied).await
+        let plan = reapply(self, ctx, name, safety, store).await?;
+        crate::connect_deploy::undo_created(ctx, &safety.source.id, applied).await?;
+        Ok(plan.summary["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|i| i["action"] == "create")
+            .map(|i| {
+                format!(
+                    "{} {} had been deleted and was created again with a new id",
+                    i["kind"].as_str().unwrap_or_default(),
+                    i["name"].as_str().unwrap_or_default()
+                )
+            })
+            .collect())
     }
 }
 

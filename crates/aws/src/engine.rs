@@ -606,15 +606,20 @@ impl Engine {
                 )
                 .await
             {
-                Ok(()) => {
+                Ok(partly) => {
                     report.status = "failed_restored".into();
+                    let mut message = match &safety {
+                        Some((m, _)) => format!("restored from safety snapshot {}", m.key),
+                        None => "removed the resource this deploy had created".into(),
+                    };
+                    for p in partly {
+                        message.push_str("; ");
+                        message.push_str(&p);
+                    }
                     report.steps.push(StepOutcome {
                         step: "restore".into(),
                         status: "ok".into(),
-                        message: Some(match &safety {
-                            Some((m, _)) => format!("restored from safety snapshot {}", m.key),
-                            None => "removed the resource this deploy had created".into(),
-                        }),
+                        message: Some(message),
                     });
                 }
                 Err(re) => {

@@ -773,7 +773,7 @@ impl Provider for LambdaProvider {
         safety: Option<&SnapshotEnvelope>,
         store: &dyn SnapshotStore,
         applied: &Applied,
-    ) -> AwsResult<()> {
+    ) -> AwsResult<Vec<String>> {
         let client = ctx.lambda().await?;
         if applied.created || safety.is_none() {
             ctx.pace("control").await;
@@ -783,8 +783,8 @@ impl Provider for LambdaProvider {
                 .send()
                 .await
             {
-                Ok(_) => Ok(()),
-                Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
+                Ok(_) => Ok(vec![]),
+                Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(vec![]),
                 Err(e) => Err(AwsError::service("removing the half-created function", e)),
             };
         }
@@ -809,7 +809,7 @@ impl Provider for LambdaProvider {
                 }
             }
         }
-        Ok(())
+        Ok(vec![])
     }
 }
 

@@ -889,10 +889,10 @@ impl Provider for LexProvider {
         safety: Option<&SnapshotEnvelope>,
         store: &dyn SnapshotStore,
         applied: &Applied,
-    ) -> AwsResult<()> {
+    ) -> AwsResult<Vec<String>> {
         let client = ctx.lex().await?;
         let Some(bot) = find_bot(ctx, &client, name.as_str()).await? else {
-            return Ok(());
+            return Ok(vec![]);
         };
         let Some(safety) = safety.filter(|_| !applied.created) else {
             ctx.pace("lex").await;
@@ -903,7 +903,7 @@ impl Provider for LexProvider {
                 .send()
                 .await
                 .map_err(svc("removing the half-created bot"))?;
-            return Ok(());
+            return Ok(vec![]);
         };
         reapply(self, ctx, name, safety, store).await?;
         for v in &applied.new_versions {
@@ -924,7 +924,7 @@ impl Provider for LexProvider {
                 }
             }
         }
-        Ok(())
+        Ok(vec![])
     }
 }
 

@@ -152,7 +152,8 @@ pub trait Provider: Send + Sync {
     ) -> AwsResult<()>;
 
     /// Puts the resource back as `safety` recorded it (or removes it when the apply created
-    /// it), and undoes what `applied` lists.
+    /// it), and undoes what `applied` lists. Returns what could be put back only in part
+    /// (Connect: items the failed change deleted, created again with new ids), for the report.
     async fn restore(
         &self,
         ctx: &Ctx,
@@ -160,7 +161,7 @@ pub trait Provider: Send + Sync {
         safety: Option<&SnapshotEnvelope>,
         store: &dyn SnapshotStore,
         applied: &Applied,
-    ) -> AwsResult<()>;
+    ) -> AwsResult<Vec<String>>;
 }
 
 impl Ctx {
@@ -271,7 +272,7 @@ pub(crate) async fn reapply<P: Provider + ?Sized>(
     name: &ResourceName,
     safety: &SnapshotEnvelope,
     store: &dyn SnapshotStore,
-) -> AwsResult<()> {
+) -> AwsResult<Plan> {
     let live = provider.capture(ctx, name, None).await?;
     let options = DeployOptions {
         publish: false,
@@ -295,7 +296,8 @@ pub(crate) async fn reapply<P: Provider + ?Sized>(
             &mut steps,
             &mut undo,
         )
-        .await
+        .await?;
+    Ok(plan)
 }
 
 /// Tags to set (new or changed) and tag keys to remove, to go from `have` to `want`.

@@ -589,6 +589,11 @@ async fn a_fault_at_any_rollback_step_leaves_the_instance_as_it_was() {
             report["safety_snapshot"]["key"].is_string(),
             "{op}: {report}"
         );
+        let restore = report["steps"].as_array().unwrap().last().unwrap().clone();
+        assert!(
+            !restore["message"].as_str().unwrap().contains("new id"),
+            "{op}: nothing was deleted: {restore}"
+        );
         let (now, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
         assert_eq!(now["digest"], before["digest"], "{op}: as it was");
     }
@@ -603,6 +608,19 @@ async fn a_fault_at_any_rollback_step_leaves_the_instance_as_it_was() {
     assert_eq!(
         b["error"]["details"]["report"]["status"], "failed_restored",
         "{b}"
+    );
+    let restore = b["error"]["details"]["report"]["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        restore
+            .ends_with("; queue Escalations had been deleted and was created again with a new id"),
+        "the report says what came back with a new id: {restore}"
     );
     let (_, now) = connect_snapshot(&app, &DEV, "acme-dev").await;
     for (name, q) in before_doc["config"]["Queues"].as_object().unwrap() {
