@@ -10,7 +10,7 @@
 
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
-use crate::provider::{reapply, svc, Applied, Captured, Ctx, Provider, Steps};
+use crate::provider::{paged, reapply, svc, Applied, Captured, Ctx, Provider, Steps};
 use async_trait::async_trait;
 use aws_sdk_connect::types::LexVersion;
 use aws_sdk_connect::Client;
@@ -34,26 +34,20 @@ fn content(raw: Option<&str>) -> AwsResult<Value> {
         .map_err(|e| AwsError::Service(format!("flow content is not JSON: {e}")))
 }
 
-/// Pages through a Search* call: `$call` is a closure taking the next token.
+/// Pages through a Search* call, 100 full objects a page: `$call` is the request builder
+/// with the page token set from `$token`.
 macro_rules! search_all {
-    ($ctx:expr, $what:literal, $items:ident, |$token:ident| $call:expr) => {{
-        let mut out = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            $ctx.pace("connect").await;
-            let $token = next.take();
+    ($ctx:expr, $what:literal, $items:ident, |$token:ident| $call:expr) => {
+        paged($ctx, "connect", |$token| async move {
             let page = $call
+                .max_results(100)
                 .send()
                 .await
                 .map_err(svc(concat!("searching ", $what)))?;
-            out.extend(page.$items().iter().cloned());
-            match page.next_token() {
-                Some(t) => next = Some(t.to_owned()),
-                None => break,
-            }
-        }
-        out
-    }};
+            Ok((page.$items().to_vec(), page.next_token().map(String::from)))
+        })
+        .await?
+    };
 }
 
 pub(crate) struct Instance {
@@ -63,28 +57,25 @@ pub(crate) struct Instance {
 }
 
 async fn instances(ctx: &Ctx, client: &Client) -> AwsResult<Vec<Instance>> {
-    let mut out = Vec::new();
-    let mut next = None;
-    loop {
-        ctx.pace("connect").await;
+    paged(ctx, "connect", |next| async move {
         let page = client
             .list_instances()
-            .set_next_token(next.take())
+            .set_next_token(next)
             .send()
             .await
             .map_err(svc("listing instances"))?;
-        for i in page.instance_summary_list() {
-            out.push(Instance {
+        let found = page
+            .instance_summary_list()
+            .iter()
+            .map(|i| Instance {
                 id: i.id().unwrap_or_default().to_owned(),
                 arn: i.arn().unwrap_or_default().to_owned(),
                 alias: i.instance_alias().unwrap_or_default().to_owned(),
-            });
-        }
-        match page.next_token() {
-            Some(t) => next = Some(t.to_owned()),
-            None => return Ok(out),
-        }
-    }
+            })
+            .collect();
+        Ok((found, page.next_token().map(String::from)))
+    })
+    .await
 }
 
 /// Instance ARN -> alias of every Connect instance of the account and region.
@@ -207,46 +198,39 @@ pub(crate) async fn read_instance(
     let hours = search_all!(ctx, "hours of operation", hours_of_operations, |t| client
         .search_hours_of_operations()
         .instance_id(id)
-        .max_results(100)
         .set_next_token(t));
     let hours_name = names_by_id(&hours, |h| (h.hours_of_operation_id(), h.name()));
     progress.report("queues", 1, 7);
     let queues = search_all!(ctx, "queues", queues, |t| client
         .search_queues()
         .instance_id(id)
-        .max_results(100)
         .set_next_token(t));
     let queue_name = names_by_id(&queues, |q| (q.queue_id(), q.name()));
     progress.report("flows", 2, 7);
     let flows = search_all!(ctx, "flows", contact_flows, |t| client
         .search_contact_flows()
         .instance_id(id)
-        .max_results(100)
         .set_next_token(t));
     let flow_name = names_by_id(&flows, |f| (f.id(), f.name()));
     progress.report("flow modules", 3, 7);
     let modules = search_all!(ctx, "flow modules", contact_flow_modules, |t| client
         .search_contact_flow_modules()
         .instance_id(id)
-        .max_results(100)
         .set_next_token(t));
     progress.report("prompts", 4, 7);
     let prompts = search_all!(ctx, "prompts", prompts, |t| client
         .search_prompts()
         .instance_id(id)
-        .max_results(100)
         .set_next_token(t));
     progress.report("routing profiles", 5, 7);
     let profiles = search_all!(ctx, "routing profiles", routing_profiles, |t| client
         .search_routing_profiles()
         .instance_id(id)
-        .max_results(100)
         .set_next_token(t));
     progress.report("quick connects", 6, 7);
     let quick_connects = search_all!(ctx, "quick connects", quick_connects, |t| client
         .search_quick_connects()
         .instance_id(id)
-        .max_results(100)
         .set_next_token(t));
     let name_of =
         |m: &HashMap<String, String>, id: Option<&str>| id.and_then(|i| m.get(i)).cloned();
@@ -524,24 +508,19 @@ async fn profile_queues(
     instance_id: &str,
     profile_id: &str,
 ) -> AwsResult<Vec<Value>> {
-    let mut configs = Vec::new();
-    let mut next = None;
-    loop {
-        ctx.pace("connect").await;
+    paged(ctx, "connect", |next| async move {
         let page = client
             .list_routing_profile_queues()
             .instance_id(instance_id)
             .routing_profile_id(profile_id)
-            .set_next_token(next.take())
+            .set_next_token(next)
             .send()
             .await
             .map_err(svc("listing routing profile queues"))?;
-        configs.extend(page.routing_profile_queue_config_summary_list().iter().map(|c| json!({"QueueId": c.queue_id(), "Channel": c.channel().as_str(), "Priority": c.priority(), "Delay": c.delay()})));
-        match page.next_token() {
-            Some(t) => next = Some(t.to_owned()),
-            None => return Ok(configs),
-        }
-    }
+        let configs = page.routing_profile_queue_config_summary_list().iter().map(|c| json!({"QueueId": c.queue_id(), "Channel": c.channel().as_str(), "Priority": c.priority(), "Delay": c.delay()})).collect();
+        Ok((configs, page.next_token().map(String::from)))
+    })
+    .await
 }
 
 /// Bot and alias names behind Lex V2 alias ARNs of this account and region (others, and

@@ -3,8 +3,8 @@
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{
-    is_not_found, reapply, str_of, string_list, string_map, svc, tag_changes, Applied, Captured,
-    Ctx, Provider, Steps,
+    is_not_found, paged, reapply, str_of, string_list, string_map, svc, tag_changes, Applied,
+    Captured, Ctx, Provider, Steps,
 };
 use async_trait::async_trait;
 use aws_sdk_lambda::primitives::Blob;
@@ -229,29 +229,33 @@ impl Provider for LambdaProvider {
         let client = ctx.lambda().await?;
         // FunctionVersion=ALL returns the published versions in the same pages as the
         // functions, which saves one ListVersionsByFunction call per function.
+        let all = paged(ctx, "control", |marker| {
+            let client = &client;
+            async move {
+                let page = client
+                    .list_functions()
+                    .function_version(aws_sdk_lambda::types::FunctionVersion::All)
+                    .set_marker(marker)
+                    .max_items(50)
+                    .send()
+                    .await
+                    .map_err(svc("listing functions"))?;
+                Ok((
+                    page.functions().to_vec(),
+                    page.next_marker().map(String::from),
+                ))
+            }
+        })
+        .await?;
         let mut functions: Vec<FunctionConfiguration> = Vec::new();
         let mut versions: HashMap<String, Vec<String>> = HashMap::new();
-        let mut marker = None;
-        loop {
-            ctx.pace("control").await;
-            let page = client
-                .list_functions()
-                .function_version(aws_sdk_lambda::types::FunctionVersion::All)
-                .set_marker(marker.take())
-                .max_items(50)
-                .send()
-                .await
-                .map_err(svc("listing functions"))?;
-            for f in page.functions() {
-                let name = f.function_name().unwrap_or_default().to_owned();
-                match f.version() {
-                    Some("$LATEST") | None => functions.push(f.clone()),
-                    Some(v) => versions.entry(name).or_default().push(v.to_owned()),
-                }
-            }
-            match page.next_marker() {
-                Some(m) => marker = Some(m.to_owned()),
-                None => break,
+        for f in all {
+            match f.version() {
+                Some("$LATEST") | None => functions.push(f),
+                Some(v) => versions
+                    .entry(f.function_name().unwrap_or_default().to_owned())
+                    .or_default()
+                    .push(v.to_owned()),
             }
         }
         let total = functions.len() as u64;
@@ -1022,66 +1026,62 @@ async fn create_function(
 }
 
 async fn list_versions(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Vec<Value>> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        ctx.pace("control").await;
+    paged(ctx, "control", |marker| async move {
         let page = client
             .list_versions_by_function()
             .function_name(name)
-            .set_marker(marker.take())
+            .set_marker(marker)
             .send()
             .await
             .map_err(svc("listing versions"))?;
-        for v in page.versions() {
-            if v.version() == Some("$LATEST") {
-                continue;
-            }
-            out.push(json!({
-                "Version": v.version(),
-                "Description": v.description().unwrap_or(""),
-                "CodeSha256": v.code_sha256(),
-            }));
-        }
-        match page.next_marker() {
-            Some(m) => marker = Some(m.to_owned()),
-            None => return Ok(out),
-        }
-    }
+        let versions = page
+            .versions()
+            .iter()
+            .filter(|v| v.version() != Some("$LATEST"))
+            .map(|v| {
+                json!({
+                    "Version": v.version(),
+                    "Description": v.description().unwrap_or(""),
+                    "CodeSha256": v.code_sha256(),
+                })
+            })
+            .collect();
+        Ok((versions, page.next_marker().map(String::from)))
+    })
+    .await
 }
 
 async fn list_aliases(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Vec<Value>> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        ctx.pace("control").await;
+    paged(ctx, "control", |marker| async move {
         let page = client
             .list_aliases()
             .function_name(name)
-            .set_marker(marker.take())
+            .set_marker(marker)
             .send()
             .await
             .map_err(svc("listing aliases"))?;
-        for a in page.aliases() {
-            let routing = a
-                .routing_config()
-                .and_then(|r| r.additional_version_weights())
-                .map(|w| {
-                    let sorted: BTreeMap<&String, &f64> = w.iter().collect();
-                    json!({"AdditionalVersionWeights": sorted})
-                });
-            out.push(json!({
-                "Name": a.name(),
-                "FunctionVersion": a.function_version(),
-                "Description": a.description().unwrap_or(""),
-                "RoutingConfig": routing,
-            }));
-        }
-        match page.next_marker() {
-            Some(m) => marker = Some(m.to_owned()),
-            None => return Ok(out),
-        }
-    }
+        let aliases = page
+            .aliases()
+            .iter()
+            .map(|a| {
+                let routing = a
+                    .routing_config()
+                    .and_then(|r| r.additional_version_weights())
+                    .map(|w| {
+                        let sorted: BTreeMap<&String, &f64> = w.iter().collect();
+                        json!({"AdditionalVersionWeights": sorted})
+                    });
+                json!({
+                    "Name": a.name(),
+                    "FunctionVersion": a.function_version(),
+                    "Description": a.description().unwrap_or(""),
+                    "RoutingConfig": routing,
+                })
+            })
+            .collect();
+        Ok((aliases, page.next_marker().map(String::from)))
+    })
+    .await
 }
 
 async fn get_policy(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Vec<Value>> {

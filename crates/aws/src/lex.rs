@@ -5,15 +5,15 @@
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{
-    is_not_found, reapply, str_of, string_map, svc, tag_changes, Applied, Captured, Ctx, Provider,
-    Steps,
+    is_not_found, paged, reapply, str_of, string_map, svc, tag_changes, Applied, Captured, Ctx,
+    Provider, Steps,
 };
 use async_trait::async_trait;
 use aws_sdk_lexmodelsv2::types::{
-    BotAliasLocaleSettings, BotExportSpecification, BotImportSpecification, BotLocaleStatus,
-    BotStatus, BotVersionLocaleDetails, CodeHookSpecification, DataPrivacy,
-    ExportResourceSpecification, ExportStatus, ImportExportFileFormat, ImportResourceSpecification,
-    ImportStatus, LambdaCodeHook, MergeStrategy,
+    BotAliasLocaleSettings, BotAliasSummary, BotExportSpecification, BotImportSpecification,
+    BotLocaleStatus, BotStatus, BotSummary, BotVersionLocaleDetails, CodeHookSpecification,
+    DataPrivacy, ExportResourceSpecification, ExportStatus, ImportExportFileFormat,
+    ImportResourceSpecification, ImportStatus, LambdaCodeHook, MergeStrategy,
 };
 use aws_sdk_lexmodelsv2::Client;
 use futures::StreamExt;
@@ -64,31 +64,54 @@ struct LiveBot {
     id: String,
 }
 
-async fn find_bot(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Option<LiveBot>> {
-    let mut token = None;
-    loop {
-        ctx.pace("lex").await;
+/// Every bot of the account and region, 100 a page.
+async fn list_bots(ctx: &Ctx, client: &Client) -> AwsResult<Vec<BotSummary>> {
+    paged(ctx, "lex", |token| async move {
         let page = client
             .list_bots()
-            .set_next_token(token.take())
+            .set_next_token(token)
             .max_results(100)
             .send()
             .await
             .map_err(svc("listing bots"))?;
-        if let Some(b) = page
-            .bot_summaries()
-            .iter()
-            .find(|b| b.bot_name() == Some(name))
-        {
-            return Ok(Some(LiveBot {
-                id: b.bot_id().unwrap_or_default().to_owned(),
-            }));
-        }
-        match page.next_token() {
-            Some(t) => token = Some(t.to_owned()),
-            None => return Ok(None),
-        }
-    }
+        Ok((
+            page.bot_summaries().to_vec(),
+            page.next_token().map(String::from),
+        ))
+    })
+    .await
+}
+
+/// Every alias summary of a bot.
+async fn alias_summaries(
+    ctx: &Ctx,
+    client: &Client,
+    bot_id: &str,
+) -> AwsResult<Vec<BotAliasSummary>> {
+    paged(ctx, "lex", |token| async move {
+        let page = client
+            .list_bot_aliases()
+            .bot_id(bot_id)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(svc("listing bot aliases"))?;
+        Ok((
+            page.bot_alias_summaries().to_vec(),
+            page.next_token().map(String::from),
+        ))
+    })
+    .await
+}
+
+async fn find_bot(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Option<LiveBot>> {
+    Ok(list_bots(ctx, client)
+        .await?
+        .into_iter()
+        .find(|b| b.bot_name() == Some(name))
+        .map(|b| LiveBot {
+            id: b.bot_id().unwrap_or_default().to_owned(),
+        }))
 }
 
 /// The bot and alias names behind an alias id (`None` when either is gone).
@@ -132,59 +155,37 @@ pub(crate) async fn alias_arn(
     let Some(b) = find_bot(ctx, client, bot).await? else {
         return Ok(None);
     };
-    let mut token = None;
-    loop {
-        ctx.pace("lex").await;
-        let page = client
-            .list_bot_aliases()
-            .bot_id(&b.id)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(svc("listing bot aliases"))?;
-        if let Some(id) = page
-            .bot_alias_summaries()
-            .iter()
-            .find(|a| a.bot_alias_name() == Some(alias))
-            .and_then(|a| a.bot_alias_id())
-        {
-            return Ok(Some(format!(
+    Ok(alias_summaries(ctx, client, &b.id)
+        .await?
+        .iter()
+        .find(|a| a.bot_alias_name() == Some(alias))
+        .and_then(|a| a.bot_alias_id())
+        .map(|id| {
+            format!(
                 "arn:aws:lex:{}:{}:bot-alias/{}/{id}",
                 ctx.region, ctx.account.account_id, b.id
-            )));
-        }
-        match page.next_token() {
-            Some(t) => token = Some(t.to_owned()),
-            None => return Ok(None),
-        }
-    }
+            )
+        }))
 }
 
 async fn list_versions(ctx: &Ctx, client: &Client, bot_id: &str) -> AwsResult<Vec<Value>> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        ctx.pace("lex").await;
+    let mut out = paged(ctx, "lex", |token| async move {
         let page = client
             .list_bot_versions()
             .bot_id(bot_id)
-            .set_next_token(token.take())
+            .set_next_token(token)
             .send()
             .await
             .map_err(svc("listing bot versions"))?;
-        for v in page.bot_version_summaries() {
-            if v.bot_version() == Some("DRAFT") {
-                continue;
-            }
-            out.push(
-                json!({"Version": v.bot_version(), "Description": v.description().unwrap_or("")}),
-            );
-        }
-        match page.next_token() {
-            Some(t) => token = Some(t.to_owned()),
-            None => break,
-        }
-    }
+        let versions = page
+            .bot_version_summaries()
+            .iter()
+            .filter(|v| v.bot_version() != Some("DRAFT"))
+            .map(|v| json!({"Version": v.bot_version(), "Description": v.description().unwrap_or("")}))
+            .collect();
+        Ok((versions, page.next_token().map(String::from)))
+    })
+    .await?;
     out.sort_by_key(|v| {
         v["Version"]
             .as_str()
@@ -197,29 +198,13 @@ async fn list_versions(ctx: &Ctx, client: &Client, bot_id: &str) -> AwsResult<Ve
 /// Aliases with their locale settings (the export leaves them out), by name; the test alias
 /// Lex manages itself is not part of the configuration.
 async fn list_aliases(ctx: &Ctx, client: &Client, bot_id: &str) -> AwsResult<Vec<(String, Value)>> {
-    let mut ids = Vec::new();
-    let mut token = None;
-    loop {
-        ctx.pace("lex").await;
-        let page = client
-            .list_bot_aliases()
-            .bot_id(bot_id)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(svc("listing bot aliases"))?;
-        ids.extend(
-            page.bot_alias_summaries()
-                .iter()
-                .filter_map(|a| a.bot_alias_id())
-                .filter(|id| *id != TEST_ALIAS_ID)
-                .map(String::from),
-        );
-        match page.next_token() {
-            Some(t) => token = Some(t.to_owned()),
-            None => break,
-        }
-    }
+    let ids: Vec<String> = alias_summaries(ctx, client, bot_id)
+        .await?
+        .iter()
+        .filter_map(|a| a.bot_alias_id())
+        .filter(|id| *id != TEST_ALIAS_ID)
+        .map(String::from)
+        .collect();
     let mut out = Vec::new();
     for id in ids {
         ctx.pace("lex").await;
@@ -423,23 +408,7 @@ impl Provider for LexProvider {
 
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
         let client = ctx.lex().await?;
-        let mut bots = Vec::new();
-        let mut token = None;
-        loop {
-            ctx.pace("lex").await;
-            let page = client
-                .list_bots()
-                .set_next_token(token.take())
-                .max_results(100)
-                .send()
-                .await
-                .map_err(svc("listing bots"))?;
-            bots.extend(page.bot_summaries().iter().cloned());
-            match page.next_token() {
-                Some(t) => token = Some(t.to_owned()),
-                None => break,
-            }
-        }
+        let bots = list_bots(ctx, &client).await?;
         let total = bots.len() as u64;
         let mut out = Vec::new();
         for (n, b) in bots.iter().enumerate() {

@@ -300,6 +300,30 @@ pub(crate) async fn reapply<P: Provider + ?Sized>(
     Ok(plan)
 }
 
+/// Every item of a paginated call. `page` sends one request with the given token and
+/// returns that page's items and the next token; each request is paced in `bucket` first.
+pub(crate) async fn paged<T, F, Fut>(
+    ctx: &Ctx,
+    bucket: &'static str,
+    mut page: F,
+) -> AwsResult<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = AwsResult<(Vec<T>, Option<String>)>>,
+{
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        ctx.pace(bucket).await;
+        let (items, next) = page(token.take()).await?;
+        out.extend(items);
+        match next {
+            Some(t) => token = Some(t),
+            None => return Ok(out),
+        }
+    }
+}
+
 /// Tags to set (new or changed) and tag keys to remove, to go from `have` to `want`.
 pub(crate) fn tag_changes(want: &Value, have: &Value) -> (HashMap<String, String>, Vec<String>) {
     let (want, have) = (string_map(want), string_map(have));
