@@ -1,6 +1,7 @@
 // End-to-end: the main journey in a real browser (Debian's Chromium driven by playwright-core)
 // against `snapdeploy demo` serving the built app. Asserts what is on screen at each step,
-// saves screenshots to e2e/artifacts, and fails on any browser console error.
+// saves screenshots to e2e/artifacts, and fails on any browser console error and on any WCAG 2
+// A/AA violation axe-core finds on the screens it audits.
 //
 //   npm run build && npm run e2e      (SNAPDEPLOY_BIN: the snapdeploy binary to run)
 
@@ -9,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -87,6 +89,15 @@ try {
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   const snap = async (name) => page.screenshot({ path: join(artifacts, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
   const text = (t) => page.getByText(t, { exact: false }).first();
+  // Accessibility: axe-core's WCAG 2 A and AA rules on the screen as it is now.
+  const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  const audit = async (screen) => {
+    await page.addScriptTag({ path: axeSource });
+    // eslint-disable-next-line no-undef -- runs in the page
+    const result = await page.evaluate(() => axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+    const found = result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    check(found.length === 0, `no accessibility violations on ${screen}${found.length ? `: ${found.join(' | ')}` : ''}`);
+  };
 
   console.log('accounts');
   await page.goto(`${base}/`);
@@ -112,6 +123,7 @@ try {
   await page.getByRole('alert').filter({ hasText: '333333333333' }).waitFor();
   check(true, "the API's error message is shown");
   await snap('accounts');
+  await audit('the accounts page');
   await page.getByRole('button', { name: 'Remove contact-centre-test' }).click();
   await page.getByRole('button', { name: 'Confirm removal' }).click();
   await page.getByTestId('account-333333333333').waitFor({ state: 'detached' });
@@ -141,6 +153,7 @@ try {
   await text('PizzaType').waitFor();
   check(true, 'Lex bot → locale → intent → slots');
   await snap('explore-lex');
+  await audit('the Lex explorer');
   await page.getByRole('tab', { name: 'Connect' }).click();
   await page.getByRole('button', { name: /acme-dev/ }).click();
   await page.getByRole('button', { name: /^Main Menu/ }).click();
@@ -150,6 +163,7 @@ try {
   await text('Billing').waitFor();
   check(true, 'Connect instance tabs');
   await snap('explore-connect');
+  await audit('the Connect explorer with a flow graph');
 
   console.log('snapshots');
   const snapshotOf = async (account, service, resource, note) => {
@@ -168,6 +182,7 @@ try {
   await snapshotOf('222222222222', 'lambda', 'cc-customer-lookup', 'prod before release');
   check(await text('prod before release').isVisible(), 'snapshot listed with why');
   await snap('snapshots');
+  await audit('the snapshots page');
 
   console.log('deploy');
   await page.getByRole('link', { name: 'Deploy' }).click();
@@ -181,6 +196,7 @@ try {
   check(await page.getByTestId('plan').getByText('update', { exact: true }).first().isVisible(), 'the plan: an update');
   check(await text('Remapped references').isVisible(), 'remapped references listed');
   await snap('deploy-plan');
+  await audit('the deploy plan');
   const deploy = page.getByRole('button', { name: 'Deploy', exact: true });
   check(await deploy.isDisabled(), 'a protected target needs the name typed');
   await page.locator('#confirm-name').fill('cc-customer-lookup');
@@ -189,6 +205,7 @@ try {
   check(await page.getByTestId('progress-log').locator('li').count() > 0, 'progress shown from the job events');
   check(await page.getByTestId('report').getByText('Safety snapshot taken first').isVisible(), 'the report names the safety snapshot');
   await snap('deploy-report');
+  await audit('the deploy report');
 
   console.log('deploy plan of a Connect instance');
   await snapshotOf('111111111111', 'connect', 'acme-dev', 'contact centre release');
@@ -204,6 +221,7 @@ try {
   check((await page.getByTestId('plan-counts').textContent()).includes('30 create'), 'the plan lists every item to create');
   check(await page.getByTestId('unmapped').getByText('bot OrdersBot has no alias live').first().isVisible(), 'unmappable references are highlighted');
   await snap('deploy-connect-plan');
+  await audit('the Connect plan with unmappable references');
 
   console.log('diff');
   await snapshotOf('222222222222', 'lambda', 'cc-customer-lookup', 'prod after release');
@@ -213,6 +231,7 @@ try {
   await page.getByTestId('diff-table').waitFor();
   check(await page.getByTestId('diff-table').getByText('/Environment/Variables/STAGE').isVisible(), 'the diff shows the changed fields');
   await snap('diff');
+  await audit('the diff view');
 
   console.log('rollback');
   await page.getByRole('link', { name: 'Roll back' }).click();
@@ -227,6 +246,7 @@ try {
   await page.getByTestId('report').getByText('Result: succeeded').waitFor();
   check(await page.getByTestId('report').getByText('Safety snapshot taken first').isVisible(), 'rollback report with its safety snapshot');
   await snap('rollback-report');
+  await audit('the rollback report');
 
   // The one refusal the journey provokes on purpose (the duplicate account) is logged by the
   // browser as a failed request; anything else is an error.
