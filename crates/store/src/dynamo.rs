@@ -1,4 +1,4 @@
-use crate::{backend, AccountStore, StoreError, StoreResult};
+use crate::{backend, AccountStore, Lease, LockStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::{
@@ -12,93 +12,86 @@ use std::time::Duration;
 
 /// The account registry in DynamoDB: one item per account, keyed by `account_id`. The item
 /// holds the account document as JSON plus the key, so the schema can grow without a
-/// migration.
+/// migration. Change leases live beside it in `<table>-locks`, keyed by `lock_key`.
 pub struct DynamoAccountStore {
     client: Client,
     table: String,
+    locks: String,
 }
 
 impl DynamoAccountStore {
-    /// Connects to `table`, creating it (on-demand billing) when it does not exist.
+    /// Connects to `table` and `<table>-locks`, creating them (on-demand billing) when they
+    /// do not exist.
     pub async fn connect(client: Client, table: &str) -> StoreResult<Self> {
         let store = Self {
             client,
             table: table.into(),
+            locks: format!("{table}-locks"),
         };
-        store.ensure_table().await?;
+        ensure_table(&store.client, &store.table, "account_id").await?;
+        ensure_table(&store.client, &store.locks, "lock_key").await?;
         Ok(store)
     }
+}
 
-    async fn ensure_table(&self) -> StoreResult<()> {
-        match self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.code() == Some("ResourceNotFoundException") => {
-                let created = self
-                    .client
-                    .create_table()
-                    .table_name(&self.table)
-                    .billing_mode(BillingMode::PayPerRequest)
-                    .attribute_definitions(
-                        AttributeDefinition::builder()
-                            .attribute_name("account_id")
-                            .attribute_type(ScalarAttributeType::S)
-                            .build()
-                            .map_err(backend("table definition"))?,
-                    )
-                    .key_schema(
-                        KeySchemaElement::builder()
-                            .attribute_name("account_id")
-                            .key_type(KeyType::Hash)
-                            .build()
-                            .map_err(backend("table definition"))?,
-                    )
-                    .send()
-                    .await;
-                if let Err(e) = created {
-                    if e.code() != Some("ResourceInUseException") {
-                        return Err(StoreError::Backend(format!(
-                            "creating table {}: {}",
-                            self.table,
-                            DisplayErrorContext(&e)
-                        )));
-                    }
+async fn ensure_table(client: &Client, table: &str, key: &str) -> StoreResult<()> {
+    match client.describe_table().table_name(table).send().await {
+        Ok(_) => {}
+        Err(e) if e.code() == Some("ResourceNotFoundException") => {
+            let created = client
+                .create_table()
+                .table_name(table)
+                .billing_mode(BillingMode::PayPerRequest)
+                .attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name(key)
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()
+                        .map_err(backend("table definition"))?,
+                )
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name(key)
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .map_err(backend("table definition"))?,
+                )
+                .send()
+                .await;
+            if let Err(e) = created {
+                if e.code() != Some("ResourceInUseException") {
+                    return Err(StoreError::Backend(format!(
+                        "creating table {table}: {}",
+                        DisplayErrorContext(&e)
+                    )));
                 }
             }
-            Err(e) => {
-                return Err(StoreError::Backend(format!(
-                    "describing table {}: {}",
-                    self.table,
-                    DisplayErrorContext(&e)
-                )))
-            }
         }
-        // A new table is CREATING for a few seconds in AWS; wait until it takes writes.
-        for _ in 0..120 {
-            let out = self
-                .client
-                .describe_table()
-                .table_name(&self.table)
-                .send()
-                .await
-                .map_err(|e| {
-                    StoreError::Backend(format!("describing table: {}", DisplayErrorContext(&e)))
-                })?;
-            if out.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
+        Err(e) => {
+            return Err(StoreError::Backend(format!(
+                "describing table {table}: {}",
+                DisplayErrorContext(&e)
+            )))
         }
-        Err(StoreError::Backend(format!(
-            "table {} did not become ACTIVE",
-            self.table
-        )))
     }
+    // A new table is CREATING for a few seconds in AWS; wait until it takes writes.
+    for _ in 0..120 {
+        let out = client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|e| {
+                StoreError::Backend(format!("describing table: {}", DisplayErrorContext(&e)))
+            })?;
+        if out.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err(StoreError::Backend(format!(
+        "table {table} did not become ACTIVE"
+    )))
 }
 
 fn decode(item: &HashMap<String, AttributeValue>) -> StoreResult<Account> {
@@ -198,6 +191,95 @@ impl AccountStore for DynamoAccountStore {
             ),
             Err(e) => Err(StoreError::Backend(format!(
                 "deleting account: {}",
+                DisplayErrorContext(&e)
+            ))),
+        }
+    }
+}
+
+fn lease_of(key: &str, item: &HashMap<String, AttributeValue>) -> Lease {
+    let s = |k: &str| {
+        item.get(k)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let at = |k: &str| {
+        item.get(k)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .unwrap_or_default()
+    };
+    Lease {
+        key: key.into(),
+        token: s("token"),
+        holder: s("holder"),
+        acquired_at: at("acquired_ms"),
+        expires_at: at("expires_ms"),
+    }
+}
+
+#[async_trait]
+impl LockStore for DynamoAccountStore {
+    async fn acquire(&self, key: &str, holder: &str, ttl: Duration) -> StoreResult<Lease> {
+        let lease = Lease::new(key, holder, ttl)?;
+        let n =
+            |t: chrono::DateTime<chrono::Utc>| AttributeValue::N(t.timestamp_millis().to_string());
+        let res = self
+            .client
+            .put_item()
+            .table_name(&self.locks)
+            .item("lock_key", AttributeValue::S(key.into()))
+            .item("token", AttributeValue::S(lease.token.clone()))
+            .item("holder", AttributeValue::S(holder.into()))
+            .item("acquired_ms", n(lease.acquired_at))
+            .item("expires_ms", n(lease.expires_at))
+            // A new lock, or a lapsed lease taken over.
+            .condition_expression("attribute_not_exists(lock_key) OR expires_ms <= :now")
+            .expression_attribute_values(":now", n(lease.acquired_at))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(lease),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+                let out = self
+                    .client
+                    .get_item()
+                    .table_name(&self.locks)
+                    .key("lock_key", AttributeValue::S(key.into()))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        StoreError::Backend(format!("reading a lease: {}", DisplayErrorContext(&e)))
+                    })?;
+                Err(out.item().map(|i| lease_of(key, i)).unwrap_or(lease).busy())
+            }
+            Err(e) => Err(StoreError::Backend(format!(
+                "taking a lease: {}",
+                DisplayErrorContext(&e)
+            ))),
+        }
+    }
+
+    async fn release(&self, lease: &Lease) -> StoreResult<()> {
+        let res = self
+            .client
+            .delete_item()
+            .table_name(&self.locks)
+            .key("lock_key", AttributeValue::S(lease.key.clone()))
+            .condition_expression("#t = :token")
+            .expression_attribute_names("#t", "token")
+            .expression_attribute_values(":token", AttributeValue::S(lease.token.clone()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            // Lapsed and taken by another since: theirs now.
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(()),
+            Err(e) => Err(StoreError::Backend(format!(
+                "ending a lease: {}",
                 DisplayErrorContext(&e)
             ))),
         }

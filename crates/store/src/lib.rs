@@ -1,4 +1,5 @@
-//! Where SnapDeploy keeps what it knows: the account registry and the snapshots.
+//! Where SnapDeploy keeps what it knows: the account registry, the snapshots, and the leases
+//! that keep two changes off one resource.
 //!
 //! Each is a trait with two implementations picked at start-up: embedded (SQLite + a local
 //! folder that mirrors the S3 layout exactly) and AWS (DynamoDB + S3). Both pass the same
@@ -6,11 +7,13 @@
 
 mod dynamo;
 mod local;
+mod locks;
 mod s3;
 mod sqlite;
 
 pub use dynamo::DynamoAccountStore;
 pub use local::LocalSnapshotStore;
+pub use locks::{Lease, LockStore, MemoryLocks};
 pub use s3::S3SnapshotStore;
 pub use sqlite::SqliteAccountStore;
 

@@ -1,11 +1,12 @@
-use crate::{backend, AccountStore, StoreError, StoreResult};
+use crate::{backend, AccountStore, Lease, LockStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use snapdeploy_core::{Account, AccountId};
 use std::path::Path;
 use std::sync::Mutex;
 
-/// The embedded account registry: one SQLite file.
+/// The embedded account registry and change leases: one SQLite file, which every process
+/// working on the same data folder (server, CLI) shares.
 pub struct SqliteAccountStore {
     conn: Mutex<Connection>,
 }
@@ -30,6 +31,13 @@ impl SqliteAccountStore {
              CREATE TABLE IF NOT EXISTS accounts (
                  account_id TEXT PRIMARY KEY,
                  document   TEXT NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS locks (
+                 lock_key    TEXT PRIMARY KEY,
+                 token       TEXT NOT NULL,
+                 holder      TEXT NOT NULL,
+                 acquired_ms INTEGER NOT NULL,
+                 expires_ms  INTEGER NOT NULL
              );",
         )
         .map_err(backend("creating the accounts table"))?;
@@ -111,5 +119,71 @@ impl AccountStore for SqliteAccountStore {
             )));
         }
         Ok(())
+    }
+}
+
+fn at_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+#[async_trait]
+impl LockStore for SqliteAccountStore {
+    async fn acquire(
+        &self,
+        key: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> StoreResult<Lease> {
+        let lease = Lease::new(key, holder, ttl)?;
+        self.with(|c| {
+            // One statement: a new row, or the row of a lapsed lease taken over.
+            let taken = c
+                .execute(
+                    "INSERT INTO locks (lock_key, token, holder, acquired_ms, expires_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(lock_key) DO UPDATE SET token = excluded.token,
+                         holder = excluded.holder, acquired_ms = excluded.acquired_ms,
+                         expires_ms = excluded.expires_ms
+                     WHERE locks.expires_ms <= excluded.acquired_ms",
+                    params![
+                        key,
+                        lease.token,
+                        holder,
+                        lease.acquired_at.timestamp_millis(),
+                        lease.expires_at.timestamp_millis()
+                    ],
+                )
+                .map_err(backend("taking a lease"))?;
+            if taken == 1 {
+                return Ok(lease.clone());
+            }
+            let other = c
+                .query_row(
+                    "SELECT token, holder, acquired_ms, expires_ms FROM locks WHERE lock_key = ?1",
+                    [key],
+                    |r| {
+                        Ok(Lease {
+                            key: key.into(),
+                            token: r.get(0)?,
+                            holder: r.get(1)?,
+                            acquired_at: at_ms(r.get(2)?),
+                            expires_at: at_ms(r.get(3)?),
+                        })
+                    },
+                )
+                .map_err(backend("reading a lease"))?;
+            Err(other.busy())
+        })
+    }
+
+    async fn release(&self, lease: &Lease) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM locks WHERE lock_key = ?1 AND token = ?2",
+                params![lease.key, lease.token],
+            )
+            .map(|_| ())
+            .map_err(backend("ending a lease"))
+        })
     }
 }

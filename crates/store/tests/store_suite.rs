@@ -160,10 +160,84 @@ async fn snapshot_story(store: &dyn SnapshotStore) -> Vec<SnapshotKey> {
     vec![ka, kb, ko]
 }
 
+/// Leases: one holder per key at a time, named to whoever else asks; a lapsed lease can be
+/// taken over, and its old holder's release then leaves the new lease alone.
+async fn lock_story(locks: &dyn LockStore, other_process: &dyn LockStore) {
+    use std::time::Duration;
+    let minute = Duration::from_secs(60);
+    let alice = locks
+        .acquire("acct/us-east-1/connect/prod", "alice", minute)
+        .await
+        .unwrap();
+    assert_eq!(alice.holder, "alice");
+    let busy = other_process
+        .acquire("acct/us-east-1/connect/prod", "bob", minute)
+        .await
+        .unwrap_err();
+    match busy {
+        StoreError::Conflict(m) => assert!(
+            m.contains("acct/us-east-1/connect/prod") && m.contains("alice"),
+            "{m}"
+        ),
+        e => panic!("{e:?}"),
+    }
+    // Another key is free.
+    let other = other_process
+        .acquire("acct/us-east-1/connect/dev", "bob", minute)
+        .await
+        .unwrap();
+    locks.release(&alice).await.unwrap();
+    let bob = other_process
+        .acquire("acct/us-east-1/connect/prod", "bob", minute)
+        .await
+        .unwrap();
+    // Alice releasing again does not end Bob's lease.
+    locks.release(&alice).await.unwrap();
+    let still = locks
+        .acquire("acct/us-east-1/connect/prod", "carol", minute)
+        .await;
+    assert!(matches!(still, Err(StoreError::Conflict(m)) if m.contains("bob")));
+    other_process.release(&bob).await.unwrap();
+    other_process.release(&other).await.unwrap();
+
+    // A lease that lapsed (its holder crashed) is taken over.
+    let short = locks
+        .acquire(
+            "acct/us-east-1/lambda/f",
+            "crashed",
+            Duration::from_millis(5),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let dave = other_process
+        .acquire("acct/us-east-1/lambda/f", "dave", minute)
+        .await
+        .unwrap();
+    locks.release(&short).await.unwrap();
+    let after = locks
+        .acquire("acct/us-east-1/lambda/f", "erin", minute)
+        .await;
+    assert!(matches!(after, Err(StoreError::Conflict(m)) if m.contains("dave")));
+    other_process.release(&dave).await.unwrap();
+}
+
+#[tokio::test]
+async fn in_memory_locks_pass_the_lock_story() {
+    let locks = MemoryLocks::default();
+    lock_story(&locks, &locks).await;
+}
+
 #[tokio::test]
 async fn embedded_store_passes_the_suite() {
     let dir = tempfile::tempdir().unwrap();
     account_story(&SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap()).await;
+    // Two processes on one data folder share the leases through the SQLite file.
+    lock_story(
+        &SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap(),
+        &SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap(),
+    )
+    .await;
     let store = LocalSnapshotStore::new(dir.path().join("data"));
     let keys = snapshot_story(&store).await;
 
@@ -210,10 +284,17 @@ async fn aws_store_passes_the_suite_against_moto() {
             .unwrap(),
     )
     .await;
-    // Connecting again finds the table instead of failing to create it.
-    DynamoAccountStore::connect(ddb, "snapdeploy-accounts")
+    // Connecting again finds the tables instead of failing to create them.
+    let again = DynamoAccountStore::connect(ddb.clone(), "snapdeploy-accounts")
         .await
         .unwrap();
+    lock_story(
+        &again,
+        &DynamoAccountStore::connect(ddb, "snapdeploy-accounts")
+            .await
+            .unwrap(),
+    )
+    .await;
 
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&conf)

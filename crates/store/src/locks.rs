@@ -1,0 +1,97 @@
+//! Leases that keep two changes off one resource at a time. A change holds one for its whole
+//! run (read, safety snapshot, apply, restore); a crashed process's lease lapses at its end.
+
+use crate::{backend, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// A held lock: what it locks, the holder, and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub key: String,
+    /// Unique to this lease: only it can end the lease.
+    pub token: String,
+    pub holder: String,
+    pub acquired_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Lease {
+    pub(crate) fn new(key: &str, holder: &str, ttl: Duration) -> StoreResult<Self> {
+        let now = Utc::now();
+        let ttl = chrono::Duration::from_std(ttl).map_err(backend("lease length"))?;
+        Ok(Self {
+            key: key.into(),
+            token: token(),
+            holder: holder.into(),
+            acquired_at: now,
+            expires_at: now + ttl,
+        })
+    }
+
+    /// The refusal a second taker gets, naming who holds the lock and until when.
+    pub(crate) fn busy(&self) -> StoreError {
+        StoreError::Conflict(format!(
+            "{} is being changed by {} since {} (the lease lapses at {} if that change never ends)",
+            self.key,
+            self.holder,
+            self.acquired_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            self.expires_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ))
+    }
+}
+
+fn token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    // Unique across processes and hosts: time, process, a counter, hashed.
+    let seed = format!(
+        "{:?}/{}/{}/{}",
+        Utc::now(),
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        std::env::var("HOSTNAME").unwrap_or_default()
+    );
+    snapdeploy_core::sha256_hex(seed.as_bytes())[..32].to_owned()
+}
+
+#[async_trait]
+pub trait LockStore: Send + Sync {
+    /// Takes `key` for `ttl` on behalf of `holder`; `Conflict`, naming the holder, while an
+    /// unexpired lease of someone else's holds it.
+    async fn acquire(&self, key: &str, holder: &str, ttl: Duration) -> StoreResult<Lease>;
+    /// Ends the lease. One that lapsed and was taken by another since is left alone.
+    async fn release(&self, lease: &Lease) -> StoreResult<()>;
+}
+
+/// Leases in this process only: for tests and tools that run one process.
+#[derive(Default)]
+pub struct MemoryLocks {
+    held: Mutex<HashMap<String, Lease>>,
+}
+
+#[async_trait]
+impl LockStore for MemoryLocks {
+    async fn acquire(&self, key: &str, holder: &str, ttl: Duration) -> StoreResult<Lease> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(l) = held.get(key).filter(|l| l.expires_at > Utc::now()) {
+            return Err(l.busy());
+        }
+        let lease = Lease::new(key, holder, ttl)?;
+        held.insert(key.into(), lease.clone());
+        Ok(lease)
+    }
+
+    async fn release(&self, lease: &Lease) -> StoreResult<()> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if held.get(&lease.key).is_some_and(|l| l.token == lease.token) {
+            held.remove(&lease.key);
+        }
+        Ok(())
+    }
+}
