@@ -948,7 +948,7 @@ fn tags_of(v: &Value) -> Option<HashMap<String, String>> {
 
 type Sdk<E> = aws_sdk_connect::error::SdkError<E, aws_sdk_connect::config::http::HttpResponse>;
 
-fn err<E: std::error::Error + Send + Sync + 'static>(
+fn err<E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static>(
     what: String,
 ) -> impl FnOnce(Sdk<E>) -> AwsError {
     move |e| AwsError::service(&what, e)
@@ -1842,7 +1842,10 @@ async fn delete(client: &Client, instance: &str, kind: Kind, id: &str) -> Result
             {
                 Ok(())
             }
-            Err(e) => Err(aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()),
+            Err(e) => Err(crate::error::describe(
+                &e,
+                aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+            )),
         }
     }
     match kind {

@@ -1,4 +1,14 @@
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use snapdeploy_store::StoreError;
+
+/// `code: message` of a service's answer, else `chain`.
+pub(crate) fn describe(err: &impl ProvideErrorMetadata, chain: String) -> String {
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => chain,
+    }
+}
 
 /// Errors of the AWS side, classified for the HTTP edge.
 #[derive(Debug, thiserror::Error)]
@@ -27,11 +37,13 @@ pub enum AwsError {
 }
 
 impl AwsError {
-    pub fn service<E: std::error::Error>(context: &str, err: E) -> Self {
-        AwsError::Service(format!(
-            "{context}: {}",
-            aws_smithy_types::error::display::DisplayErrorContext(&err)
-        ))
+    /// What an AWS call's failure means, for people: the service's own code and message
+    /// when it answered, the whole error chain when it did not (timeouts, connection
+    /// failures). The chain with the raw response goes to the debug log either way.
+    pub fn service<E: std::error::Error + ProvideErrorMetadata>(context: &str, err: E) -> Self {
+        let chain = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+        tracing::debug!("{context}: {chain}");
+        AwsError::Service(format!("{context}: {}", describe(&err, chain)))
     }
 }
 

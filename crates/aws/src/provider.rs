@@ -203,7 +203,11 @@ pub(crate) fn is_not_found<E: ProvideErrorMetadata>(e: &E) -> bool {
     e.code() == Some("ResourceNotFoundException")
 }
 
-pub(crate) fn svc<E: std::error::Error>(context: &str) -> impl FnOnce(E) -> AwsError + '_ {
+pub(crate) fn svc<
+    E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata,
+>(
+    context: &str,
+) -> impl FnOnce(E) -> AwsError + '_ {
     move |e| AwsError::service(context, e)
 }
 

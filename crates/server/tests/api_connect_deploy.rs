@@ -475,8 +475,12 @@ async fn a_fault_at_any_deploy_step_leaves_the_target_as_it_was() {
         common::assert_error(s, &b, 502, "change_failed");
         let report = &b["error"]["details"]["report"];
         assert_eq!(report["status"], "failed_restored", "{op}: {report}");
+        // Readable: the service's code and message, not the SDK's debug dump.
         assert!(
-            report["error"].as_str().unwrap().contains("injected"),
+            report["error"]
+                .as_str()
+                .unwrap()
+                .ends_with(": InvalidParameterException: injected"),
             "{op}: {report}"
         );
         let (now, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
