@@ -14,7 +14,7 @@ use snapdeploy_core::{
     Account, AccountId, Plan, PlanAction, Region, Report, ResourceName, ServiceKind,
     SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, StepOutcome,
 };
-use snapdeploy_store::{AccountStore, SnapshotStore};
+use snapdeploy_store::{AccountStore, LockStore, MemoryLocks, SnapshotStore};
 use std::sync::Arc;
 
 /// A progress event: what is being done, and how far along (`total` 0 = unknown).
@@ -149,10 +149,17 @@ pub enum DeployOutcome {
     Report(Box<Report>),
 }
 
+/// How long a change's lease lasts if its process dies mid-change: well beyond the longest
+/// change (promoting the 620-item `large` Connect instance takes about nine minutes at the
+/// quota), so a live change never loses it.
+pub const CHANGE_LEASE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 pub struct Engine {
     pub hub: Arc<Hub>,
     pub accounts: Arc<dyn AccountStore>,
     pub snapshots: Arc<dyn SnapshotStore>,
+    /// One change per resource at a time (in this process unless `with_locks` shares them).
+    pub locks: Arc<dyn LockStore>,
 }
 
 impl Engine {
@@ -165,7 +172,14 @@ impl Engine {
             hub,
             accounts,
             snapshots,
+            locks: Arc::new(MemoryLocks::default()),
         }
+    }
+
+    /// Leases shared with every process using the same registry (SQLite file, DynamoDB).
+    pub fn with_locks(mut self, locks: Arc<dyn LockStore>) -> Self {
+        self.locks = locks;
+        self
     }
 
     fn provider(&self, service: ServiceKind) -> AwsResult<&'static dyn Provider> {
@@ -478,8 +492,47 @@ impl Engine {
         .await
     }
 
+    /// A deploy or rollback: a dry run only reads; a real change holds the resource's lease
+    /// from its read to its report, so a second change of the same resource is refused (409,
+    /// naming who holds it) instead of interleaving with it and undoing it on a restore.
     #[allow(clippy::too_many_arguments)]
     async fn change(
+        &self,
+        source: SnapshotEnvelope,
+        account_id: &AccountId,
+        region: &Region,
+        target: ResourceName,
+        dry_run: bool,
+        options: DeployOptions,
+        reason: SnapshotReason,
+        taken_by: String,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let lease = if dry_run {
+            None
+        } else {
+            let key = format!(
+                "{} {target} in account {account_id} region {region}",
+                source.service
+            );
+            Some(self.locks.acquire(&key, &taken_by, CHANGE_LEASE).await?)
+        };
+        let outcome = self
+            .change_held(
+                source, account_id, region, target, dry_run, options, reason, taken_by, progress,
+            )
+            .await;
+        if let Some(lease) = lease {
+            if let Err(e) = self.locks.release(&lease).await {
+                // The change itself is done; the lease lapses on its own.
+                tracing::warn!(lock = %lease.key, "releasing the change lease: {e}");
+            }
+        }
+        outcome
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn change_held(
         &self,
         source: SnapshotEnvelope,
         account_id: &AccountId,

@@ -19,8 +19,8 @@ use snapdeploy_core::{
 use snapdeploy_sandbox::{seed, Sandbox, SandboxConfig, Seed};
 use snapdeploy_server::{AppState, ServerConfig};
 use snapdeploy_store::{
-    AccountStore, DynamoAccountStore, LocalSnapshotStore, S3SnapshotStore, SnapshotStore,
-    SqliteAccountStore, StoreError,
+    AccountStore, DynamoAccountStore, LocalSnapshotStore, LockStore, S3SnapshotStore,
+    SnapshotStore, SqliteAccountStore, StoreError,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -229,18 +229,28 @@ async fn shutdown_signal() {
 }
 
 async fn build_engine(config: &Config, sdk: aws_config::SdkConfig) -> Result<Arc<Engine>> {
-    let (accounts, snapshots): (Arc<dyn AccountStore>, Arc<dyn SnapshotStore>) = match config.store
-    {
-        StoreKind::Embedded => (
-            Arc::new(
+    // The registry also holds the change leases, so every process using it (servers, CLI
+    // runs in pipelines) sees the others' changes.
+    type Stores = (
+        Arc<dyn AccountStore>,
+        Arc<dyn SnapshotStore>,
+        Arc<dyn LockStore>,
+    );
+    let (accounts, snapshots, locks): Stores = match config.store {
+        StoreKind::Embedded => {
+            let registry = Arc::new(
                 SqliteAccountStore::open(&config.data_dir.join("registry.db"))
                     .context("opening the account registry")?,
-            ),
-            Arc::new(LocalSnapshotStore::with_prefix(
-                &config.data_dir,
-                &config.bucket_prefix,
-            )),
-        ),
+            );
+            (
+                registry.clone(),
+                Arc::new(LocalSnapshotStore::with_prefix(
+                    &config.data_dir,
+                    &config.bucket_prefix,
+                )),
+                registry,
+            )
+        }
         StoreKind::Aws => {
             let ddb = aws_sdk_dynamodb::Client::new(&sdk);
             let s3 = aws_sdk_s3::Client::from_conf(
@@ -248,13 +258,15 @@ async fn build_engine(config: &Config, sdk: aws_config::SdkConfig) -> Result<Arc
                     .force_path_style(config.s3_force_path_style)
                     .build(),
             );
+            let registry = Arc::new(
+                DynamoAccountStore::connect(ddb, &config.accounts_table)
+                    .await
+                    .context("connecting to the DynamoDB account registry")?,
+            );
             (
-                Arc::new(
-                    DynamoAccountStore::connect(ddb, &config.accounts_table)
-                        .await
-                        .context("connecting to the DynamoDB account registry")?,
-                ),
+                registry.clone(),
                 Arc::new(S3SnapshotStore::new(s3, &config.bucket_prefix)),
+                registry,
             )
         }
     };
@@ -268,7 +280,9 @@ async fn build_engine(config: &Config, sdk: aws_config::SdkConfig) -> Result<Arc
             ..HubConfig::default()
         },
     );
-    Ok(Arc::new(Engine::new(hub, accounts, snapshots)))
+    Ok(Arc::new(
+        Engine::new(hub, accounts, snapshots).with_locks(locks),
+    ))
 }
 
 async fn engine_from_env() -> Result<(Config, Arc<Engine>)> {

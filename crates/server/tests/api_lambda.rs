@@ -562,3 +562,68 @@ async fn diff_between_snapshots_and_against_live() {
     let (s, b) = app.get(&format!("/diff?from={key}&to=yesterday")).await;
     assert_error(s, &b, 400, "invalid_field");
 }
+
+#[tokio::test]
+async fn a_second_change_of_a_resource_being_changed_is_refused_until_the_first_ends() {
+    // Updates take 1.5 s to settle, so the first deploy is still running when the second
+    // one arrives.
+    let sb = snapdeploy_sandbox::SandboxConfig {
+        lambda_update_delay: std::time::Duration::from_millis(1500),
+        ..common::fast_sandbox()
+    };
+    let app = common::spawn_app_with(sb, snapdeploy_server::ServerConfig::default(), None).await;
+    app.register_both().await;
+    let meta = app.snapshot(&DEV, "cc-customer-lookup").await;
+    let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}});
+    let (s, first) = app.post("/deploy?background=true", &body).await;
+    assert_eq!(s, 202, "{first}");
+    let status_url = first["status_url"].as_str().unwrap().to_owned();
+    // The lease is taken before planning starts.
+    for _ in 0..200 {
+        let view = app.get(&status_url).await.1;
+        if view["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"] == "planning")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    let (s, b) = app.post("/deploy", &body).await;
+    assert_error(s, &b, 409, "conflict");
+    let message = b["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("lambda cc-customer-lookup in account 222222222222 region us-east-1 is being changed by"),
+        "{message}"
+    );
+    let rollback = json!({"account_id": "222222222222", "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup", "snapshot_key": app.snapshot(&PROD, "cc-customer-lookup").await["key"]});
+    let (s, b) = app.post("/rollback", &rollback).await;
+    assert_error(s, &b, 409, "conflict");
+    // A dry run only reads, and another resource is free.
+    let mut dry = body.clone();
+    dry["dry_run"] = json!(true);
+    let (s, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(s, 200, "{plan}");
+    let other = app.snapshot(&DEV, "cc-holiday-check").await;
+    let (s, report) = app
+        .post("/deploy", &json!({"source": {"snapshot_key": other["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}}))
+        .await;
+    assert_eq!(s, 200, "{report}");
+
+    // Once the first change ends, the resource can be changed again.
+    let mut view = app.get(&status_url).await.1;
+    for _ in 0..600 {
+        if view["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        view = app.get(&status_url).await.1;
+    }
+    assert_eq!(view["status"], "succeeded", "{view}");
+    let (s, b) = app.post("/rollback", &rollback).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["status"], "succeeded", "{b}");
+}
