@@ -1,7 +1,8 @@
-//! Domain of SnapDeploy, free of I/O: validated identifiers, the snapshot envelope,
+//! Domain of SnapDeploy, free of I/O: validated identifiers, the snapshot envelope, audit entries,
 //! canonical JSON and digests, field-level diffs, ARN remapping and deploy plans.
 
 pub mod account;
+pub mod audit;
 pub mod canonical;
 pub mod diff;
 pub mod ids;
@@ -11,6 +12,7 @@ pub mod remap;
 pub mod snapshot;
 
 pub use account::{Account, AccountView, NewAccount};
+pub use audit::{AuditAction, AuditEntry};
 pub use canonical::{canonical_string, canonicalize, digest_of, sha256_hex};
 pub use diff::{diff, FieldChange, FieldOp};
 pub use ids::{AccountId, ExternalId, Region, ResourceName, RoleArn, ServiceKind, ValidationError};

@@ -1,4 +1,4 @@
-use crate::{backend, AccountStore, Lease, LockStore, StoreError, StoreResult};
+use crate::{backend, AccountStore, AuditLog, Lease, LockStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::{
@@ -12,50 +12,73 @@ use std::time::Duration;
 
 /// The account registry in DynamoDB: one item per account, keyed by `account_id`. The item
 /// holds the account document as JSON plus the key, so the schema can grow without a
-/// migration. Change leases live beside it in `<table>-locks`, keyed by `lock_key`.
+/// migration. Change leases live beside it in `<table>-locks`, keyed by `lock_key`, and the
+/// audit trail in `<table>-audit`, keyed by account and time.
 pub struct DynamoAccountStore {
     client: Client,
     table: String,
     locks: String,
+    audit: String,
 }
 
 impl DynamoAccountStore {
-    /// Connects to `table` and `<table>-locks`, creating them (on-demand billing) when they
-    /// do not exist.
+    /// Connects to `table`, `<table>-locks` and `<table>-audit`, creating them (on-demand
+    /// billing) when they do not exist.
     pub async fn connect(client: Client, table: &str) -> StoreResult<Self> {
         let store = Self {
             client,
             table: table.into(),
             locks: format!("{table}-locks"),
+            audit: format!("{table}-audit"),
         };
-        ensure_table(&store.client, &store.table, "account_id").await?;
-        ensure_table(&store.client, &store.locks, "lock_key").await?;
+        ensure_table(&store.client, &store.table, "account_id", None).await?;
+        ensure_table(&store.client, &store.locks, "lock_key", None).await?;
+        ensure_table(&store.client, &store.audit, "account_id", Some("entry_key")).await?;
         Ok(store)
     }
 }
 
-async fn ensure_table(client: &Client, table: &str, key: &str) -> StoreResult<()> {
+async fn ensure_table(
+    client: &Client,
+    table: &str,
+    key: &str,
+    sort: Option<&str>,
+) -> StoreResult<()> {
     match client.describe_table().table_name(table).send().await {
         Ok(_) => {}
         Err(e) if e.code() == Some("ResourceNotFoundException") => {
+            let mut attributes = vec![AttributeDefinition::builder()
+                .attribute_name(key)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(backend("table definition"))?];
+            let mut schema = vec![KeySchemaElement::builder()
+                .attribute_name(key)
+                .key_type(KeyType::Hash)
+                .build()
+                .map_err(backend("table definition"))?];
+            if let Some(sort) = sort {
+                attributes.push(
+                    AttributeDefinition::builder()
+                        .attribute_name(sort)
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()
+                        .map_err(backend("table definition"))?,
+                );
+                schema.push(
+                    KeySchemaElement::builder()
+                        .attribute_name(sort)
+                        .key_type(KeyType::Range)
+                        .build()
+                        .map_err(backend("table definition"))?,
+                );
+            }
             let created = client
                 .create_table()
                 .table_name(table)
                 .billing_mode(BillingMode::PayPerRequest)
-                .attribute_definitions(
-                    AttributeDefinition::builder()
-                        .attribute_name(key)
-                        .attribute_type(ScalarAttributeType::S)
-                        .build()
-                        .map_err(backend("table definition"))?,
-                )
-                .key_schema(
-                    KeySchemaElement::builder()
-                        .attribute_name(key)
-                        .key_type(KeyType::Hash)
-                        .build()
-                        .map_err(backend("table definition"))?,
-                )
+                .set_attribute_definitions(Some(attributes))
+                .set_key_schema(Some(schema))
                 .send()
                 .await;
             if let Err(e) = created {
@@ -283,5 +306,105 @@ impl LockStore for DynamoAccountStore {
                 DisplayErrorContext(&e)
             ))),
         }
+    }
+}
+
+fn decode_entry(
+    item: &HashMap<String, AttributeValue>,
+) -> StoreResult<snapdeploy_core::AuditEntry> {
+    let doc = item
+        .get("document")
+        .and_then(|v| v.as_s().ok())
+        .ok_or_else(|| StoreError::Corrupt("audit item has no document".into()))?;
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(format!("audit entry: {e}")))
+}
+
+#[async_trait]
+impl AuditLog for DynamoAccountStore {
+    async fn append(&self, entry: &snapdeploy_core::AuditEntry) -> StoreResult<()> {
+        let doc = serde_json::to_string(entry).map_err(backend("encoding an audit entry"))?;
+        // Sorts by time within the account; a unique suffix keeps two entries of the same
+        // millisecond apart.
+        let entry_key = format!(
+            "{}#{}",
+            entry
+                .at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            crate::locks::token()
+        );
+        self.client
+            .put_item()
+            .table_name(&self.audit)
+            .item(
+                "account_id",
+                AttributeValue::S(entry.account_id.to_string()),
+            )
+            .item("entry_key", AttributeValue::S(entry_key))
+            .item("document", AttributeValue::S(doc))
+            .send()
+            .await
+            .map_err(|e| {
+                StoreError::Backend(format!(
+                    "appending to the audit trail: {}",
+                    DisplayErrorContext(&e)
+                ))
+            })?;
+        Ok(())
+    }
+
+    async fn recent(
+        &self,
+        account: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<snapdeploy_core::AuditEntry>> {
+        let fail = |e: &dyn std::fmt::Display| {
+            StoreError::Backend(format!("reading the audit trail: {e}"))
+        };
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let (items, last) = match account {
+                // One account: its partition, newest first, stopping at `limit`.
+                Some(a) => {
+                    let page = self
+                        .client
+                        .query()
+                        .table_name(&self.audit)
+                        .key_condition_expression("account_id = :a")
+                        .expression_attribute_values(":a", AttributeValue::S(a.to_string()))
+                        .scan_index_forward(false)
+                        .set_exclusive_start_key(start.take())
+                        .send()
+                        .await
+                        .map_err(|e| fail(&DisplayErrorContext(&e)))?;
+                    (page.items().to_vec(), page.last_evaluated_key().cloned())
+                }
+                // Every account: the whole table, ordered here.
+                None => {
+                    let page = self
+                        .client
+                        .scan()
+                        .table_name(&self.audit)
+                        .set_exclusive_start_key(start.take())
+                        .send()
+                        .await
+                        .map_err(|e| fail(&DisplayErrorContext(&e)))?;
+                    (page.items().to_vec(), page.last_evaluated_key().cloned())
+                }
+            };
+            for item in &items {
+                out.push(decode_entry(item)?);
+            }
+            if account.is_some() && out.len() >= limit {
+                break;
+            }
+            match last {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.truncate(limit);
+        Ok(out)
     }
 }

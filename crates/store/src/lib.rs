@@ -1,16 +1,18 @@
-//! Where SnapDeploy keeps what it knows: the account registry, the snapshots, and the leases
-//! that keep two changes off one resource.
+//! Where SnapDeploy keeps what it knows: the account registry, the snapshots, the leases
+//! that keep two changes off one resource, and the audit trail.
 //!
 //! Each is a trait with two implementations picked at start-up: embedded (SQLite + a local
 //! folder that mirrors the S3 layout exactly) and AWS (DynamoDB + S3). Both pass the same
 //! test suite (`tests/store_suite.rs`).
 
+mod audit;
 mod dynamo;
 mod local;
 mod locks;
 mod s3;
 mod sqlite;
 
+pub use audit::{AuditLog, MemoryAudit};
 pub use dynamo::DynamoAccountStore;
 pub use local::LocalSnapshotStore;
 pub use locks::{Lease, LockStore, MemoryLocks};

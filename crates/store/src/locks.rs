@@ -46,7 +46,7 @@ impl Lease {
     }
 }
 
-fn token() -> String {
+pub(crate) fn token() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     // Unique across processes and hosts: time, process, a counter, hashed.

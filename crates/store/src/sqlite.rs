@@ -1,11 +1,11 @@
-use crate::{backend, AccountStore, Lease, LockStore, StoreError, StoreResult};
+use crate::{backend, AccountStore, AuditLog, Lease, LockStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use snapdeploy_core::{Account, AccountId};
 use std::path::Path;
 use std::sync::Mutex;
 
-/// The embedded account registry and change leases: one SQLite file, which every process
+/// The embedded account registry, change leases and audit trail: one SQLite file, which every process
 /// working on the same data folder (server, CLI) shares.
 pub struct SqliteAccountStore {
     conn: Mutex<Connection>,
@@ -38,7 +38,13 @@ impl SqliteAccountStore {
                  holder      TEXT NOT NULL,
                  acquired_ms INTEGER NOT NULL,
                  expires_ms  INTEGER NOT NULL
-             );",
+             );
+             CREATE TABLE IF NOT EXISTS audit (
+                 seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+                 account_id TEXT NOT NULL,
+                 document   TEXT NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS audit_by_account ON audit (account_id, seq);",
         )
         .map_err(backend("creating the accounts table"))?;
         Ok(Self {
@@ -185,5 +191,52 @@ impl LockStore for SqliteAccountStore {
             .map(|_| ())
             .map_err(backend("ending a lease"))
         })
+    }
+}
+
+#[async_trait]
+impl AuditLog for SqliteAccountStore {
+    async fn append(&self, entry: &snapdeploy_core::AuditEntry) -> StoreResult<()> {
+        let doc = serde_json::to_string(entry).map_err(backend("encoding an audit entry"))?;
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO audit (account_id, document) VALUES (?1, ?2)",
+                params![entry.account_id.as_str(), doc],
+            )
+            .map(|_| ())
+            .map_err(backend("appending to the audit trail"))
+        })
+    }
+
+    async fn recent(
+        &self,
+        account: Option<&AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<snapdeploy_core::AuditEntry>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let docs: Vec<String> = self.with(|c| {
+            let read = |sql: &str, args: &[&dyn rusqlite::ToSql]| {
+                let mut stmt = c.prepare(sql)?;
+                let rows = stmt.query_map(args, |r| r.get(0))?;
+                rows.collect::<Result<Vec<String>, _>>()
+            };
+            match account {
+                Some(a) => read(
+                    "SELECT document FROM audit WHERE account_id = ?1 ORDER BY seq DESC LIMIT ?2",
+                    &[&a.as_str(), &limit],
+                ),
+                None => read(
+                    "SELECT document FROM audit ORDER BY seq DESC LIMIT ?1",
+                    &[&limit],
+                ),
+            }
+            .map_err(backend("reading the audit trail"))
+        })?;
+        docs.iter()
+            .map(|d| {
+                serde_json::from_str(d)
+                    .map_err(|e| StoreError::Corrupt(format!("audit entry: {e}")))
+            })
+            .collect()
     }
 }

@@ -222,6 +222,62 @@ async fn lock_story(locks: &dyn LockStore, other_process: &dyn LockStore) {
     other_process.release(&dave).await.unwrap();
 }
 
+/// The audit trail: appended entries come back newest first, whole, per account or all.
+async fn audit_story(log: &dyn AuditLog) {
+    let dev = AccountId::parse("111111111111").unwrap();
+    let prod = AccountId::parse("222222222222").unwrap();
+    assert!(log.recent(None, 10).await.unwrap().is_empty());
+    let mut written = Vec::new();
+    for (n, (account, action)) in [
+        (&dev, AuditAction::AccountAdded),
+        (&prod, AuditAction::AccountAdded),
+        (&dev, AuditAction::Snapshot),
+        (&prod, AuditAction::Deploy),
+        (&prod, AuditAction::Rollback),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut e = AuditEntry::new("alice", action, account, "succeeded");
+        if action == AuditAction::Deploy {
+            e.region = Some(Region::parse("us-east-1").unwrap());
+            e.service = Some(ServiceKind::Connect);
+            e.resource_name = Some("acme-prod".into());
+            e.outcome = "failed_restored".into();
+            e.safety_snapshot = Some(format!("safety-{n}"));
+            e.error = Some("creating queue Sales: InvalidParameterException: no".into());
+        }
+        log.append(&e).await.unwrap();
+        written.push(e);
+        // Entries a millisecond apart, so "newest first" has one answer in every store.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let all = log.recent(None, 10).await.unwrap();
+    let newest_first: Vec<AuditEntry> = written.iter().rev().cloned().collect();
+    assert_eq!(all, newest_first, "whole entries, newest first");
+    assert_eq!(log.recent(None, 2).await.unwrap(), newest_first[..2]);
+    let prod_only = log.recent(Some(&prod), 10).await.unwrap();
+    assert_eq!(
+        prod_only.iter().map(|e| e.action).collect::<Vec<_>>(),
+        [
+            AuditAction::Rollback,
+            AuditAction::Deploy,
+            AuditAction::AccountAdded
+        ]
+    );
+    assert_eq!(log.recent(Some(&prod), 1).await.unwrap(), newest_first[..1]);
+    assert!(log
+        .recent(Some(&AccountId::parse("333333333333").unwrap()), 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn in_memory_audit_passes_the_audit_story() {
+    audit_story(&MemoryAudit::default()).await;
+}
+
 #[tokio::test]
 async fn in_memory_locks_pass_the_lock_story() {
     let locks = MemoryLocks::default();
@@ -232,6 +288,7 @@ async fn in_memory_locks_pass_the_lock_story() {
 async fn embedded_store_passes_the_suite() {
     let dir = tempfile::tempdir().unwrap();
     account_story(&SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap()).await;
+    audit_story(&SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap()).await;
     // Two processes on one data folder share the leases through the SQLite file.
     lock_story(
         &SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap(),
@@ -288,6 +345,7 @@ async fn aws_store_passes_the_suite_against_moto() {
     let again = DynamoAccountStore::connect(ddb.clone(), "snapdeploy-accounts")
         .await
         .unwrap();
+    audit_story(&again).await;
     lock_story(
         &again,
         &DynamoAccountStore::connect(ddb, "snapdeploy-accounts")
