@@ -403,7 +403,7 @@ impl AuditLog for DynamoAccountStore {
                 _ => break,
             }
         }
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|e| std::cmp::Reverse(e.at));
         out.truncate(limit);
         Ok(out)
     }
