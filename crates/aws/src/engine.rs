@@ -11,10 +11,12 @@ use crate::provider::{Applied, Captured, Ctx, Provider};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use snapdeploy_core::{
-    Account, AccountId, Plan, PlanAction, Region, Report, ResourceName, ServiceKind,
-    SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, StepOutcome,
+    Account, AccountId, AuditAction, AuditEntry, Plan, PlanAction, Region, Report, ResourceName,
+    ServiceKind, SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, StepOutcome,
 };
-use snapdeploy_store::{AccountStore, LockStore, MemoryLocks, SnapshotStore};
+use snapdeploy_store::{
+    AccountStore, AuditLog, LockStore, MemoryAudit, MemoryLocks, SnapshotStore, StoreError,
+};
 use std::sync::Arc;
 
 /// A progress event: what is being done, and how far along (`total` 0 = unknown).
@@ -160,6 +162,8 @@ pub struct Engine {
     pub snapshots: Arc<dyn SnapshotStore>,
     /// One change per resource at a time (in this process unless `with_locks` shares them).
     pub locks: Arc<dyn LockStore>,
+    /// Who changed what (in this process unless `with_audit` keeps it).
+    pub audit: Arc<dyn AuditLog>,
 }
 
 impl Engine {
@@ -173,7 +177,89 @@ impl Engine {
             accounts,
             snapshots,
             locks: Arc::new(MemoryLocks::default()),
+            audit: Arc::new(MemoryAudit::default()),
         }
+    }
+
+    /// The audit trail kept with the account registry (SQLite, DynamoDB).
+    pub fn with_audit(mut self, audit: Arc<dyn AuditLog>) -> Self {
+        self.audit = audit;
+        self
+    }
+
+    /// Appends to the audit trail. What it records has already happened, so a failure to
+    /// record is logged, not returned.
+    async fn record(&self, entry: AuditEntry) {
+        if let Err(e) = self.audit.append(&entry).await {
+            tracing::error!(action = ?entry.action, account = %entry.account_id, "audit entry not recorded: {e}");
+        }
+    }
+
+    /// Registers an account, recording who did.
+    pub async fn add_account(&self, account: &Account, actor: &str) -> AwsResult<()> {
+        self.accounts.insert(account).await?;
+        self.hub.forget(account.account_id.as_str()).await;
+        self.record(AuditEntry::new(
+            actor,
+            AuditAction::AccountAdded,
+            &account.account_id,
+            "succeeded",
+        ))
+        .await;
+        Ok(())
+    }
+
+    /// Removes an account (its snapshots stay), recording who did.
+    pub async fn remove_account(&self, id: &AccountId, actor: &str) -> AwsResult<()> {
+        self.accounts.remove(id).await?;
+        self.hub.forget(id.as_str()).await;
+        self.record(AuditEntry::new(
+            actor,
+            AuditAction::AccountRemoved,
+            id,
+            "succeeded",
+        ))
+        .await;
+        Ok(())
+    }
+
+    /// The newest `limit` audit entries, newest first; of one account when given.
+    pub async fn audit_trail(
+        &self,
+        account: Option<&AccountId>,
+        limit: usize,
+    ) -> AwsResult<Vec<AuditEntry>> {
+        Ok(self.audit.recent(account, limit).await?)
+    }
+
+    /// Records how a real deploy or rollback ended.
+    async fn record_change(&self, mut entry: AuditEntry, outcome: &AwsResult<DeployOutcome>) {
+        match outcome {
+            Ok(DeployOutcome::Plan(_)) => return,
+            Ok(DeployOutcome::Report(r)) => {
+                entry.outcome = r.status.clone();
+                entry.safety_snapshot = r.safety_snapshot.as_ref().map(|m| m.key.clone());
+                entry.error = r.error.clone();
+            }
+            Err(e) => {
+                // Refused: nothing was changed because the request could not be carried out.
+                let refused = matches!(
+                    e,
+                    AwsError::Invalid(_)
+                        | AwsError::Conflict(_)
+                        | AwsError::NotFound(_)
+                        | AwsError::NotSupported(_)
+                        | AwsError::Store(
+                            StoreError::Conflict(_)
+                                | StoreError::NotFound(_)
+                                | StoreError::Corrupt(_)
+                        )
+                );
+                entry.outcome = if refused { "refused" } else { "failed" }.into();
+                entry.error = Some(e.to_string());
+            }
+        }
+        self.record(entry).await;
     }
 
     /// Leases shared with every process using the same registry (SQLite file, DynamoDB).
@@ -262,6 +348,32 @@ impl Engine {
     }
 
     pub async fn snapshot(
+        &self,
+        req: SnapshotRequest,
+        progress: &Progress,
+    ) -> AwsResult<SnapshotMeta> {
+        let mut entry = AuditEntry::new(
+            &req.taken_by,
+            AuditAction::Snapshot,
+            &req.account_id,
+            "succeeded",
+        );
+        entry.region = Some(req.region.clone());
+        entry.service = Some(req.service);
+        entry.resource_name = Some(req.resource_name.to_string());
+        let result = self.snapshot_unrecorded(req, progress).await;
+        match &result {
+            Ok(meta) => entry.snapshot_key = Some(meta.key.clone()),
+            Err(e) => {
+                entry.outcome = "failed".into();
+                entry.error = Some(e.to_string());
+            }
+        }
+        self.record(entry).await;
+        result
+    }
+
+    async fn snapshot_unrecorded(
         &self,
         req: SnapshotRequest,
         progress: &Progress,
@@ -428,6 +540,30 @@ impl Engine {
         req: DeployRequest,
         progress: &Progress,
     ) -> AwsResult<DeployOutcome> {
+        let entry = (!req.dry_run).then(|| {
+            let (key, service, name) = match &req.source {
+                DeploySource::Key(k) => (Some(k.to_string()), k.service, &k.resource_name),
+                DeploySource::Inline(env) => (None, env.service, &env.resource_name),
+            };
+            let mut e = AuditEntry::new(&req.taken_by, AuditAction::Deploy, &req.account_id, "");
+            e.region = Some(req.region.clone());
+            e.service = Some(service);
+            e.resource_name = Some(req.resource_name.as_ref().unwrap_or(name).to_string());
+            e.snapshot_key = key;
+            e
+        });
+        let outcome = self.deploy_unrecorded(req, progress).await;
+        if let Some(e) = entry {
+            self.record_change(e, &outcome).await;
+        }
+        outcome
+    }
+
+    async fn deploy_unrecorded(
+        &self,
+        req: DeployRequest,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
         let source = self.load_source(req.source).await?;
         let target = req
             .resource_name
@@ -447,6 +583,26 @@ impl Engine {
     }
 
     pub async fn rollback(
+        &self,
+        req: RollbackRequest,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let entry = (!req.dry_run).then(|| {
+            let mut e = AuditEntry::new(&req.taken_by, AuditAction::Rollback, &req.account_id, "");
+            e.region = Some(req.region.clone());
+            e.service = Some(req.service);
+            e.resource_name = Some(req.resource_name.to_string());
+            e.snapshot_key = Some(req.snapshot_key.to_string());
+            e
+        });
+        let outcome = self.rollback_unrecorded(req, progress).await;
+        if let Some(e) = entry {
+            self.record_change(e, &outcome).await;
+        }
+        outcome
+    }
+
+    async fn rollback_unrecorded(
         &self,
         req: RollbackRequest,
         progress: &Progress,

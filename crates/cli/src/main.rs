@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
 use snapdeploy_aws::{
-    DeployOptions, DeployRequest, Engine, Hub, HubConfig, Progress, RollbackRequest,
+    AwsError, DeployOptions, DeployRequest, Engine, Hub, HubConfig, Progress, RollbackRequest,
     SnapshotRequest,
 };
 use snapdeploy_core::{
@@ -19,7 +19,7 @@ use snapdeploy_core::{
 use snapdeploy_sandbox::{seed, Sandbox, SandboxConfig, Seed};
 use snapdeploy_server::{AppState, ServerConfig};
 use snapdeploy_store::{
-    AccountStore, DynamoAccountStore, LocalSnapshotStore, LockStore, S3SnapshotStore,
+    AccountStore, AuditLog, DynamoAccountStore, LocalSnapshotStore, LockStore, S3SnapshotStore,
     SnapshotStore, SqliteAccountStore, StoreError,
 };
 use std::sync::Arc;
@@ -110,6 +110,14 @@ enum Cmd {
         service: Option<String>,
         #[arg(long)]
         resource_name: Option<String>,
+    },
+    /// Who changed what, newest first: accounts added and removed, snapshots, deploys and
+    /// rollbacks, with how each ended.
+    Audit {
+        #[arg(long)]
+        account_id: Option<String>,
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
     },
     /// Apply a snapshot to an account and region (dry run with --dry-run).
     Deploy {
@@ -229,14 +237,15 @@ async fn shutdown_signal() {
 }
 
 async fn build_engine(config: &Config, sdk: aws_config::SdkConfig) -> Result<Arc<Engine>> {
-    // The registry also holds the change leases, so every process using it (servers, CLI
-    // runs in pipelines) sees the others' changes.
+    // The registry also holds the change leases and the audit trail, so every process using
+    // it (servers, CLI runs in pipelines) sees the others' changes.
     type Stores = (
         Arc<dyn AccountStore>,
         Arc<dyn SnapshotStore>,
         Arc<dyn LockStore>,
+        Arc<dyn AuditLog>,
     );
-    let (accounts, snapshots, locks): Stores = match config.store {
+    let (accounts, snapshots, locks, audit): Stores = match config.store {
         StoreKind::Embedded => {
             let registry = Arc::new(
                 SqliteAccountStore::open(&config.data_dir.join("registry.db"))
@@ -248,6 +257,7 @@ async fn build_engine(config: &Config, sdk: aws_config::SdkConfig) -> Result<Arc
                     &config.data_dir,
                     &config.bucket_prefix,
                 )),
+                registry.clone(),
                 registry,
             )
         }
@@ -266,6 +276,7 @@ async fn build_engine(config: &Config, sdk: aws_config::SdkConfig) -> Result<Arc
             (
                 registry.clone(),
                 Arc::new(S3SnapshotStore::new(s3, &config.bucket_prefix)),
+                registry.clone(),
                 registry,
             )
         }
@@ -281,7 +292,9 @@ async fn build_engine(config: &Config, sdk: aws_config::SdkConfig) -> Result<Arc
         },
     );
     Ok(Arc::new(
-        Engine::new(hub, accounts, snapshots).with_locks(locks),
+        Engine::new(hub, accounts, snapshots)
+            .with_locks(locks)
+            .with_audit(audit),
     ))
 }
 
@@ -431,6 +444,35 @@ async fn run(cli: Cli) -> Result<i32> {
                     );
                 }
                 eprintln!("{} snapshot(s)", list.len());
+            }
+            Ok(0)
+        }
+        Cmd::Audit { account_id, limit } => {
+            let (_, engine) = engine_from_env().await?;
+            let account = account_id.as_deref().map(AccountId::parse).transpose()?;
+            let entries = engine
+                .audit_trail(account.as_ref(), usize::from(limit))
+                .await?;
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+            } else {
+                for e in &entries {
+                    let what = match (&e.service, &e.resource_name) {
+                        (Some(s), Some(r)) => format!("{s} {r}"),
+                        _ => String::new(),
+                    };
+                    println!(
+                        "{}  {:<16} {:<16} {} {:<14} {:<20} {}",
+                        e.at.format("%Y-%m-%d %H:%M:%S"),
+                        e.actor,
+                        serde_json::to_value(e.action)?.as_str().unwrap_or(""),
+                        e.account_id,
+                        e.region.as_ref().map(|r| r.as_str()).unwrap_or(""),
+                        what,
+                        e.outcome
+                    );
+                }
+                eprintln!("{} entr(ies)", entries.len());
             }
             Ok(0)
         }
@@ -653,7 +695,7 @@ async fn accounts(engine: &Engine, cmd: AccountsCmd, json_out: bool) -> Result<i
                 protected,
             }
             .validate()?;
-            engine.accounts.insert(&account).await?;
+            engine.add_account(&account, &whoami()).await?;
             let view = AccountView::from(&account);
             if json_out {
                 println!("{}", serde_json::to_string_pretty(&view)?);
@@ -687,8 +729,7 @@ async fn accounts(engine: &Engine, cmd: AccountsCmd, json_out: bool) -> Result<i
         }
         AccountsCmd::Remove { account_id } => {
             engine
-                .accounts
-                .remove(&AccountId::parse(&account_id)?)
+                .remove_account(&AccountId::parse(&account_id)?, &whoami())
                 .await?;
             if json_out {
                 println!("{}", json!({"removed": account_id}));
@@ -756,8 +797,8 @@ async fn demo(addr: &str, sandbox_addr: &str, data_dir: std::path::PathBuf) -> R
             protected: a.protected,
         }
         .validate()?;
-        match engine.accounts.insert(&account).await {
-            Ok(()) | Err(StoreError::Conflict(_)) => {}
+        match engine.add_account(&account, "snapdeploy demo").await {
+            Ok(()) | Err(AwsError::Store(StoreError::Conflict(_))) => {}
             Err(e) => return Err(e.into()),
         }
     }

@@ -533,3 +533,41 @@ async fn a_connect_snapshot_reuses_unchanged_reads_unless_told_to_read_everythin
     assert_eq!(again["digest"], first["digest"]);
     assert_eq!(full["digest"], first["digest"]);
 }
+
+#[tokio::test]
+async fn every_cli_run_adds_to_one_audit_trail() {
+    let cli = Cli::new().await;
+    cli.add_dev_and_prod().await;
+    let meta = cli
+        .json(&[
+            "snapshot",
+            "lambda",
+            "cc-customer-lookup",
+            "--account-id",
+            DEV.account_id,
+            "--region",
+            "us-east-1",
+        ])
+        .await;
+    // Each command is its own process; the trail lives in the registry they share.
+    let trail = cli.json(&["audit", "--limit", "5"]).await;
+    let rows: Vec<String> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e["actor"], e["action"], e["account_id"]))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            r#""ci-pipeline" "snapshot" "111111111111""#,
+            r#""ci-pipeline" "account-added" "222222222222""#,
+            r#""ci-pipeline" "account-added" "111111111111""#,
+        ]
+    );
+    assert_eq!(trail[0]["snapshot_key"], meta["key"]);
+    let prod = cli.json(&["audit", "--account-id", PROD.account_id]).await;
+    assert_eq!(prod.as_array().unwrap().len(), 1);
+    let out = cli.run(&["audit", "--limit", "0"]).await;
+    assert!(!out.status.success(), "a limit of 0 is refused");
+}

@@ -55,7 +55,8 @@ pub struct ApiPath<T>(pub T);
         deploy,
         rollback,
         get_job,
-        job_events
+        job_events,
+        audit
     ),
     components(schemas(
         ExtractManyBody,
@@ -77,7 +78,9 @@ pub struct ApiPath<T>(pub T);
         ExtractResponse,
         DescribeResponse,
         snapdeploy_core::Plan,
-        snapdeploy_core::Report
+        snapdeploy_core::Report,
+        snapdeploy_core::AuditEntry,
+        snapdeploy_core::AuditAction
     ))
 )]
 pub struct ApiDoc;
@@ -101,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/rollback", post(rollback))
         .route("/jobs/{id}", get(get_job))
         .route("/jobs/{id}/events", get(job_events))
+        .route("/audit", get(audit))
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -212,8 +216,7 @@ async fn add_account(
     ApiJson(body): ApiJson<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<AccountView>)> {
     let account = body.validate()?;
-    s.engine.accounts.insert(&account).await?;
-    s.engine.hub.forget(account.account_id.as_str()).await;
+    s.engine.add_account(&account, &taken_by()).await?;
     Ok((StatusCode::CREATED, Json(AccountView::from(&account))))
 }
 
@@ -223,8 +226,7 @@ async fn remove_account(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let id = AccountId::parse(&id)?;
-    s.engine.accounts.remove(&id).await?;
-    s.engine.hub.forget(id.as_str()).await;
+    s.engine.remove_account(&id, &taken_by()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -545,6 +547,31 @@ async fn list_snapshots(
             .list(&account, service, resource.as_ref())
             .await?,
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    account_id: Option<String>,
+    limit: Option<String>,
+}
+
+#[utoipa::path(get, path = "/audit", params(("account_id" = Option<String>, Query, description = "only this account's entries"), ("limit" = Option<usize>, Query, description = "at most this many, 1 to 1000 (default 100)")),
+    responses((status = 200, body = [snapdeploy_core::AuditEntry], description = "who changed what, newest first: accounts added and removed, snapshots, deploys and rollbacks (not dry runs), with how each ended"), (status = 400, body = ErrorBody)))]
+async fn audit(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Vec<snapdeploy_core::AuditEntry>>> {
+    let account = q.account_id.as_deref().map(AccountId::parse).transpose()?;
+    let limit = match q.limit.as_deref() {
+        None => 100,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| ApiError::bad_request("limit must be a whole number from 1 to 1000"))?,
+    };
+    Ok(Json(s.engine.audit_trail(account.as_ref(), limit).await?))
 }
 
 #[utoipa::path(get, path = "/snapshots/{key}", params(("key" = String, Path, description = "the snapshot key, slashes included")),

@@ -36,6 +36,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/deploy": {
         parameters: {
             query?: never;
@@ -248,6 +264,30 @@ export interface components {
             protected: boolean;
             regions: components["schemas"]["Region"][];
             role_arn: components["schemas"]["RoleArn"];
+        };
+        /** @enum {string} */
+        AuditAction: "account-added" | "account-removed" | "snapshot" | "deploy" | "rollback";
+        /** @description One thing done to an account or a resource. Dry runs and reads are not recorded. */
+        AuditEntry: {
+            account_id: components["schemas"]["AccountId"];
+            action: components["schemas"]["AuditAction"];
+            /** @description Who did it (`SNAPDEPLOY_USER`, the OS user of a CLI run, or `snapdeploy-api`). */
+            actor: string;
+            /** Format: date-time */
+            at: string;
+            error?: string | null;
+            /**
+             * @description `succeeded`, `unchanged`, `failed_restored`, `failed_not_restored`, `refused` or
+             *     `failed`.
+             */
+            outcome: string;
+            region?: null | components["schemas"]["Region"];
+            resource_name?: string | null;
+            /** @description The safety snapshot a change took first. */
+            safety_snapshot?: string | null;
+            service?: null | components["schemas"]["ServiceKind"];
+            /** @description The snapshot taken, or deployed or rolled back to. */
+            snapshot_key?: string | null;
         };
         /** @description A binary part stored once, content-addressed, beside the snapshots of an account. */
         BlobRef: {
@@ -621,6 +661,39 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    audit: {
+        parameters: {
+            query?: {
+                /** @description only this account's entries */
+                account_id?: string;
+                /** @description at most this many, 1 to 1000 (default 100) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description who changed what, newest first: accounts added and removed, snapshots, deploys and rollbacks (not dry runs), with how each ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
