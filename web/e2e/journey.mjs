@@ -248,6 +248,20 @@ try {
   await snap('rollback-report');
   await audit('the rollback report');
 
+  console.log('audit trail');
+  await page.getByRole('link', { name: 'Audit' }).click();
+  await page.getByTestId('audit-table').waitFor();
+  const auditRows = await page.getByTestId('audit-row').allTextContents();
+  check(/rollback.*222222222222.*lambda cc-customer-lookup.*succeeded/.test(auditRows[0]), 'the rollback is the newest entry');
+  check(auditRows.some((r) => /deploy.*222222222222.*lambda cc-customer-lookup.*succeeded/.test(r)), 'the deploy is recorded');
+  check(auditRows.some((r) => /account-removed.*333333333333/.test(r)), 'the account removal is recorded');
+  await page.locator('#audit-account').selectOption('111111111111');
+  // eslint-disable-next-line no-undef -- runs in the page
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=audit-row]')].every((r) => r.textContent.includes('111111111111')));
+  check(true, 'the trail narrows to one account');
+  await snap('audit');
+  await audit('the audit trail');
+
   // The one refusal the journey provokes on purpose (the duplicate account) is logged by the
   // browser as a failed request; anything else is an error.
   const expected = consoleErrors.findIndex((m) => m.includes('status of 409'));

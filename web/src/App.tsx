@@ -6,6 +6,7 @@ import Explorer from './pages/Explorer';
 import Snapshots from './pages/Snapshots';
 import Deploy from './pages/Deploy';
 import Rollback from './pages/Rollback';
+import Audit from './pages/Audit';
 
 const nav = [
   ['/app/accounts', 'Accounts'],
@@ -13,6 +14,7 @@ const nav = [
   ['/app/snapshots', 'Snapshots'],
   ['/app/deploy', 'Deploy'],
   ['/app/rollback', 'Roll back'],
+  ['/app/audit', 'Audit'],
 ] as const;
 
 export default function App() {
@@ -53,6 +55,7 @@ export default function App() {
           <Route path="/app/snapshots" element={<Snapshots />} />
           <Route path="/app/deploy" element={<Deploy />} />
           <Route path="/app/rollback" element={<Rollback />} />
+          <Route path="/app/audit" element={<Audit />} />
           <Route path="*" element={<p>No such page. Choose one above.</p>} />
         </Routes>
         </ErrorBoundary>

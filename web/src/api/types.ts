@@ -16,6 +16,7 @@ export type ProgressEvent = S['ProgressEvent'];
 export type Health = S['Health'];
 export type DiffResponse = S['DiffResponse'];
 export type ServiceKind = S['ServiceKind'];
+export type AuditEntry = S['AuditEntry'];
 
 /** Free-form JSON the schema types as an open object. */
 export type Json = Record<string, unknown>;
