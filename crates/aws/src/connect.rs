@@ -10,7 +10,7 @@
 
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
-use crate::provider::{paged, reapply, svc, Applied, Captured, Ctx, Provider, Steps};
+use crate::provider::{download, paged, reapply, svc, Applied, Captured, Ctx, Provider, Steps};
 use async_trait::async_trait;
 use aws_sdk_connect::types::LexVersion;
 use aws_sdk_connect::Client;
@@ -482,23 +482,7 @@ async fn prompt_audio(
     let url = file
         .prompt_presigned_url()
         .ok_or_else(|| AwsError::Service("GetPromptFile returned no URL".into()))?;
-    let resp = ctx
-        .hub
-        .http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| AwsError::Service(format!("downloading prompt audio: {e}")))?;
-    if !resp.status().is_success() {
-        return Err(AwsError::Service(format!(
-            "downloading prompt audio: HTTP {}",
-            resp.status()
-        )));
-    }
-    resp.bytes()
-        .await
-        .map(|b| b.to_vec())
-        .map_err(|e| AwsError::Service(format!("downloading prompt audio: {e}")))
+    download(ctx, url, "prompt audio").await
 }
 
 /// A routing profile's queue configs, by queue id.

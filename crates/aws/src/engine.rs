@@ -232,10 +232,18 @@ impl Engine {
         Ok(self.audit.recent(account, limit).await?)
     }
 
-    /// Records how a real deploy or rollback ended.
-    async fn record_change(&self, mut entry: AuditEntry, outcome: &AwsResult<DeployOutcome>) {
-        match outcome {
-            Ok(DeployOutcome::Plan(_)) => return,
+    /// Records how a real deploy or rollback ended (`entry` is `None` for a dry run), and
+    /// passes the outcome on.
+    async fn record_change(
+        &self,
+        entry: Option<AuditEntry>,
+        outcome: AwsResult<DeployOutcome>,
+    ) -> AwsResult<DeployOutcome> {
+        let Some(mut entry) = entry else {
+            return outcome;
+        };
+        match &outcome {
+            Ok(DeployOutcome::Plan(_)) => return outcome,
             Ok(DeployOutcome::Report(r)) => {
                 entry.outcome = r.status.clone();
                 entry.safety_snapshot = r.safety_snapshot.as_ref().map(|m| m.key.clone());
@@ -260,6 +268,7 @@ impl Engine {
             }
         }
         self.record(entry).await;
+        outcome
     }
 
     /// Leases shared with every process using the same registry (SQLite file, DynamoDB).
@@ -553,10 +562,7 @@ impl Engine {
             e
         });
         let outcome = self.deploy_unrecorded(req, progress).await;
-        if let Some(e) = entry {
-            self.record_change(e, &outcome).await;
-        }
-        outcome
+        self.record_change(entry, outcome).await
     }
 
     async fn deploy_unrecorded(
@@ -596,10 +602,7 @@ impl Engine {
             e
         });
         let outcome = self.rollback_unrecorded(req, progress).await;
-        if let Some(e) = entry {
-            self.record_change(e, &outcome).await;
-        }
-        outcome
+        self.record_change(entry, outcome).await
     }
 
     async fn rollback_unrecorded(

@@ -3,8 +3,8 @@
 use crate::engine::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{
-    is_not_found, paged, reapply, str_of, string_list, string_map, svc, tag_changes, Applied,
-    Captured, Ctx, Provider, Steps,
+    download, is_not_found, paged, reapply, str_of, string_list, string_map, svc, tag_changes,
+    Applied, Captured, Ctx, Provider, Steps,
 };
 use async_trait::async_trait;
 use aws_sdk_lambda::primitives::Blob;
@@ -186,27 +186,6 @@ fn code_sha_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
 }
 
-async fn download(ctx: &Ctx, url: &str) -> AwsResult<Vec<u8>> {
-    let resp = ctx
-        .hub
-        .http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| AwsError::Service(format!("downloading function code: {e}")))?;
-    if !resp.status().is_success() {
-        return Err(AwsError::Service(format!(
-            "downloading function code: HTTP {}",
-            resp.status()
-        )));
-    }
-    Ok(resp
-        .bytes()
-        .await
-        .map_err(|e| AwsError::Service(format!("downloading function code: {e}")))?
-        .to_vec())
-}
-
 /// The subset of a configuration that a deploy compares and writes.
 fn applied_subset(config: &Value, with_aliases: bool) -> Value {
     let mut m = config.as_object().cloned().unwrap_or_default();
@@ -360,7 +339,7 @@ impl Provider for LambdaProvider {
 
         let mut blobs = Vec::new();
         if let (Some(store), Some(url)) = (store, code.and_then(|c| c.location())) {
-            let bytes = download(ctx, url).await?;
+            let bytes = download(ctx, url, "function code").await?;
             let expected = conf.code_sha256().unwrap_or_default();
             if code_sha_of(&bytes) != expected {
                 return Err(AwsError::Service(format!(

@@ -304,6 +304,17 @@ pub(crate) async fn reapply<P: Provider + ?Sized>(
     Ok(plan)
 }
 
+/// The bytes behind a pre-signed URL an AWS call handed out (function code, prompt audio);
+/// `what` names them in errors.
+pub(crate) async fn download(ctx: &Ctx, url: &str, what: &str) -> AwsResult<Vec<u8>> {
+    let failed = |e: &dyn std::fmt::Display| AwsError::Service(format!("downloading {what}: {e}"));
+    let resp = ctx.hub.http.get(url).send().await.map_err(|e| failed(&e))?;
+    if !resp.status().is_success() {
+        return Err(failed(&format!("HTTP {}", resp.status())));
+    }
+    Ok(resp.bytes().await.map_err(|e| failed(&e))?.to_vec())
+}
+
 /// Every item of a paginated call. `page` sends one request with the given token and
 /// returns that page's items and the next token; each request is paced in `bucket` first.
 pub(crate) async fn paged<T, F, Fut>(
