@@ -278,6 +278,23 @@ impl Provider for LambdaProvider {
         name: &ResourceName,
         store: Option<&dyn SnapshotStore>,
     ) -> AwsResult<Option<Captured>> {
+        self.capture_since(ctx, name, store, None, false).await
+    }
+
+    fn reuses_reads(&self) -> bool {
+        true
+    }
+
+    /// The code is downloaded only when its `CodeSha256` (AWS's hash of the package) differs
+    /// from the previous snapshot's: the same hash is the same bytes, already stored.
+    async fn capture_since(
+        &self,
+        ctx: &Ctx,
+        name: &ResourceName,
+        store: Option<&dyn SnapshotStore>,
+        previous: Option<&SnapshotEnvelope>,
+        _for_change: bool,
+    ) -> AwsResult<Option<Captured>> {
         let client = ctx.lambda().await?;
         ctx.pace("GetFunction").await;
         let got = match client
@@ -338,7 +355,16 @@ impl Provider for LambdaProvider {
         config.insert("Policy".into(), json!(policy));
 
         let mut blobs = Vec::new();
-        if let (Some(store), Some(url)) = (store, code.and_then(|c| c.location())) {
+        let stored_code = previous
+            .filter(|p| {
+                p.source.arn == conf.function_arn().unwrap_or_default()
+                    && conf.code_sha256().is_some()
+                    && str_of(&p.config, "CodeSha256") == conf.code_sha256()
+            })
+            .and_then(|p| p.blob("code"));
+        if let (Some(_), Some(code)) = (store, stored_code) {
+            blobs.push(code.clone());
+        } else if let (Some(store), Some(url)) = (store, code.and_then(|c| c.location())) {
             let bytes = download(ctx, url, "function code").await?;
             let expected = conf.code_sha256().unwrap_or_default();
             if code_sha_of(&bytes) != expected {

@@ -89,6 +89,8 @@ pub async fn handle(sb: &Sandbox, req: Req) -> Response {
 /// Serves bytes registered behind an expiring URL, refusing it after expiry as S3 refuses
 /// an expired pre-signed URL.
 fn download(sb: &Sandbox, token: &str) -> Response {
+    // Counted like an API call, so tests can see which reads a client skipped.
+    sb.inner.count("sandbox:download", |c| c.calls += 1);
     let world = sb.inner.world();
     let Some(d) = world
         .downloads

@@ -627,3 +627,44 @@ async fn a_second_change_of_a_resource_being_changed_is_refused_until_the_first_
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["status"], "succeeded", "{b}");
 }
+
+#[tokio::test]
+async fn unchanged_code_is_not_downloaded_again() {
+    let app = spawn_app().await;
+    app.register(&DEV).await;
+    let downloads = || {
+        app.sandbox.counters()["sandbox:download"]["calls"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let first = app.snapshot(&DEV, "cc-customer-lookup").await;
+    assert_eq!(downloads(), 1);
+    // Same CodeSha256, same bytes: the stored blob is listed again.
+    let again = app.snapshot(&DEV, "cc-customer-lookup").await;
+    assert_eq!(downloads(), 1, "the code was not downloaded again");
+    assert_eq!(again["digest"], first["digest"]);
+    let doc = |m: &Value| {
+        let key = m["key"].as_str().unwrap().to_owned();
+        let app = &app;
+        async move { app.snapshot_doc(&key).await }
+    };
+    assert_eq!(doc(&again).await["blobs"], doc(&first).await["blobs"]);
+
+    // New code: downloaded and stored.
+    let dev = app.lambda_as(&DEV);
+    dev.update_function_code()
+        .function_name("cc-customer-lookup")
+        .zip_file(Blob::new(make_zip(&[(
+            "app.py",
+            b"def handler(e, c):\n    return 'v2'\n",
+        )])))
+        .send()
+        .await
+        .unwrap();
+    wait_ready(&dev, "cc-customer-lookup").await;
+    let changed = app.snapshot(&DEV, "cc-customer-lookup").await;
+    assert_eq!(downloads(), 2);
+    let changed_doc = doc(&changed).await;
+    assert_ne!(changed_doc["blobs"], doc(&first).await["blobs"]);
+    assert_ne!(changed["digest"], first["digest"]);
+}
