@@ -151,11 +151,6 @@ pub enum DeployOutcome {
     Report(Box<Report>),
 }
 
-/// How long a change's lease lasts if its process dies mid-change: well beyond the longest
-/// change (promoting the 620-item `large` Connect instance takes about nine minutes at the
-/// quota), so a live change never loses it.
-pub const CHANGE_LEASE: std::time::Duration = std::time::Duration::from_secs(3600);
-
 pub struct Engine {
     pub hub: Arc<Hub>,
     pub accounts: Arc<dyn AccountStore>,
@@ -667,6 +662,7 @@ impl Engine {
         taken_by: String,
         progress: &Progress,
     ) -> AwsResult<DeployOutcome> {
+        let ttl = self.hub.config.change_lease;
         let lease = if dry_run {
             None
         } else {
@@ -674,13 +670,37 @@ impl Engine {
                 "{} {target} in account {account_id} region {region}",
                 source.service
             );
-            Some(self.locks.acquire(&key, &taken_by, CHANGE_LEASE).await?)
+            Some(self.locks.acquire(&key, &taken_by, ttl).await?)
         };
+        // Renewed while the change runs, however long it takes (the `large` promotion takes
+        // nine minutes); a lease whose process died lapses within `change_lease`.
+        let renewal = lease.clone().map(|mut lease| {
+            let locks = self.locks.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(ttl / 3).await;
+                    match locks.renew(&lease, ttl).await {
+                        Ok(renewed) => lease = renewed,
+                        Err(e @ StoreError::Conflict(_)) => {
+                            tracing::error!(lock = %lease.key, "{e}");
+                            break;
+                        }
+                        // The registry did not answer: tried again at the next turn.
+                        Err(e) => {
+                            tracing::warn!(lock = %lease.key, "renewing the change lease: {e}")
+                        }
+                    }
+                }
+            })
+        });
         let outcome = self
             .change_held(
                 source, account_id, region, target, dry_run, options, reason, taken_by, progress,
             )
             .await;
+        if let Some(renewal) = renewal {
+            renewal.abort();
+        }
         if let Some(lease) = lease {
             if let Err(e) = self.locks.release(&lease).await {
                 // The change itself is done; the lease lapses on its own.

@@ -36,6 +36,10 @@ pub struct HubConfig {
     /// again instead of reusing per-item reads of unchanged items (zero: never reuse). Bounds
     /// how long a change AWS did not record in an item's `LastModifiedTime` can go unseen.
     pub reuse_max_age: Duration,
+    /// How long a change's lease on its resource lasts between renewals: a running change
+    /// renews it every third of this, so a change whose process died blocks the resource
+    /// this long at most.
+    pub change_lease: Duration,
     /// Requested lifetime of role sessions.
     pub session_seconds: i32,
     /// Cached role credentials are renewed this long before they expire.
@@ -51,6 +55,7 @@ impl Default for HubConfig {
             connect_rate: 1.9,
             connect_burst: 5.0,
             reuse_max_age: Duration::from_secs(24 * 3600),
+            change_lease: Duration::from_secs(120),
             session_seconds: 3600,
             refresh_before: REFRESH_BEFORE_EXPIRY,
         }

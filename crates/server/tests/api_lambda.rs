@@ -566,12 +566,17 @@ async fn diff_between_snapshots_and_against_live() {
 #[tokio::test]
 async fn a_second_change_of_a_resource_being_changed_is_refused_until_the_first_ends() {
     // Updates take 1.5 s to settle, so the first deploy is still running when the second
-    // one arrives.
+    // one arrives; its 300 ms lease stays held only because the change keeps renewing it.
     let sb = snapdeploy_sandbox::SandboxConfig {
         lambda_update_delay: std::time::Duration::from_millis(1500),
         ..common::fast_sandbox()
     };
-    let app = common::spawn_app_with(sb, snapdeploy_server::ServerConfig::default(), None).await;
+    let hub = snapdeploy_aws::HubConfig {
+        change_lease: std::time::Duration::from_millis(300),
+        ..snapdeploy_aws::HubConfig::default()
+    };
+    let app =
+        common::spawn_app_with_hub(sb, snapdeploy_server::ServerConfig::default(), None, hub).await;
     app.register_both().await;
     let meta = app.snapshot(&DEV, "cc-customer-lookup").await;
     let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}});
@@ -592,6 +597,8 @@ async fn a_second_change_of_a_resource_being_changed_is_refused_until_the_first_
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 
+    // Well past the lease's first end.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     let (s, b) = app.post("/deploy", &body).await;
     assert_error(s, &b, 409, "conflict");
     let message = b["error"]["message"].as_str().unwrap();

@@ -286,6 +286,33 @@ impl LockStore for DynamoAccountStore {
         }
     }
 
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> StoreResult<Lease> {
+        let renewed = lease.extended(ttl)?;
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.locks)
+            .key("lock_key", AttributeValue::S(lease.key.clone()))
+            .update_expression("SET expires_ms = :until")
+            .condition_expression("#t = :token")
+            .expression_attribute_names("#t", "token")
+            .expression_attribute_values(":token", AttributeValue::S(lease.token.clone()))
+            .expression_attribute_values(
+                ":until",
+                AttributeValue::N(renewed.expires_at.timestamp_millis().to_string()),
+            )
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(renewed),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Err(lease.lost()),
+            Err(e) => Err(StoreError::Backend(format!(
+                "renewing a lease: {}",
+                DisplayErrorContext(&e)
+            ))),
+        }
+    }
+
     async fn release(&self, lease: &Lease) -> StoreResult<()> {
         let res = self
             .client

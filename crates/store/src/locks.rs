@@ -20,6 +20,22 @@ pub struct Lease {
 }
 
 impl Lease {
+    /// The same lease, ending `ttl` from now.
+    pub(crate) fn extended(&self, ttl: Duration) -> StoreResult<Self> {
+        let ttl = chrono::Duration::from_std(ttl).map_err(backend("lease length"))?;
+        Ok(Self {
+            expires_at: Utc::now() + ttl,
+            ..self.clone()
+        })
+    }
+
+    pub(crate) fn lost(&self) -> StoreError {
+        StoreError::Conflict(format!(
+            "the lease on {} lapsed and was taken by another change",
+            self.key
+        ))
+    }
+
     pub(crate) fn new(key: &str, holder: &str, ttl: Duration) -> StoreResult<Self> {
         let now = Utc::now();
         let ttl = chrono::Duration::from_std(ttl).map_err(backend("lease length"))?;
@@ -65,6 +81,8 @@ pub trait LockStore: Send + Sync {
     /// Takes `key` for `ttl` on behalf of `holder`; `Conflict`, naming the holder, while an
     /// unexpired lease of someone else's holds it.
     async fn acquire(&self, key: &str, holder: &str, ttl: Duration) -> StoreResult<Lease>;
+    /// Moves the lease's end to `ttl` from now; `Conflict` when it lapsed and another took it.
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> StoreResult<Lease>;
     /// Ends the lease. One that lapsed and was taken by another since is left alone.
     async fn release(&self, lease: &Lease) -> StoreResult<()>;
 }
@@ -85,6 +103,17 @@ impl LockStore for MemoryLocks {
         let lease = Lease::new(key, holder, ttl)?;
         held.insert(key.into(), lease.clone());
         Ok(lease)
+    }
+
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> StoreResult<Lease> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        match held.get_mut(&lease.key) {
+            Some(l) if l.token == lease.token => {
+                *l = lease.extended(ttl)?;
+                Ok(l.clone())
+            }
+            _ => Err(lease.lost()),
+        }
     }
 
     async fn release(&self, lease: &Lease) -> StoreResult<()> {

@@ -182,6 +182,26 @@ impl LockStore for SqliteAccountStore {
         })
     }
 
+    async fn renew(&self, lease: &Lease, ttl: std::time::Duration) -> StoreResult<Lease> {
+        let renewed = lease.extended(ttl)?;
+        let n = self.with(|c| {
+            c.execute(
+                "UPDATE locks SET expires_ms = ?3 WHERE lock_key = ?1 AND token = ?2",
+                params![
+                    lease.key,
+                    lease.token,
+                    renewed.expires_at.timestamp_millis()
+                ],
+            )
+            .map_err(backend("renewing a lease"))
+        })?;
+        if n == 1 {
+            Ok(renewed)
+        } else {
+            Err(lease.lost())
+        }
+    }
+
     async fn release(&self, lease: &Lease) -> StoreResult<()> {
         self.with(|c| {
             c.execute(

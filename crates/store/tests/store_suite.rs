@@ -200,6 +200,24 @@ async fn lock_story(locks: &dyn LockStore, other_process: &dyn LockStore) {
     other_process.release(&bob).await.unwrap();
     other_process.release(&other).await.unwrap();
 
+    // A renewed lease outlives its first end; a lapsed one taken by another cannot be renewed.
+    let short = locks
+        .acquire(
+            "acct/us-east-1/lex/bot",
+            "long-change",
+            Duration::from_millis(40),
+        )
+        .await
+        .unwrap();
+    let renewed = locks.renew(&short, minute).await.unwrap();
+    assert!(renewed.expires_at > short.expires_at);
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    let busy = other_process
+        .acquire("acct/us-east-1/lex/bot", "frank", minute)
+        .await;
+    assert!(matches!(busy, Err(StoreError::Conflict(m)) if m.contains("long-change")));
+    locks.release(&renewed).await.unwrap();
+
     // A lease that lapsed (its holder crashed) is taken over.
     let short = locks
         .acquire(
@@ -214,6 +232,10 @@ async fn lock_story(locks: &dyn LockStore, other_process: &dyn LockStore) {
         .acquire("acct/us-east-1/lambda/f", "dave", minute)
         .await
         .unwrap();
+    assert!(matches!(
+        locks.renew(&short, minute).await,
+        Err(StoreError::Conflict(m)) if m.contains("lapsed")
+    ));
     locks.release(&short).await.unwrap();
     let after = locks
         .acquire("acct/us-east-1/lambda/f", "erin", minute)
