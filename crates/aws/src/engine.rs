@@ -439,15 +439,22 @@ impl Engine {
         if !provider.reuses_reads() {
             return None;
         }
-        let newest = self
+        // Keys only (a listing with metadata reads every document, megabytes each for a
+        // large Connect instance); then documents newest first until one is of this region,
+        // looking a few deep, as a resource lives in one region almost always.
+        let keys = self
             .snapshots
-            .list(account_id, Some(provider.service()), Some(name))
+            .keys(account_id, provider.service(), name)
             .await
-            .ok()?
-            .into_iter()
-            .find(|m| &m.region == region)?;
-        let key = SnapshotKey::parse(&newest.key).ok()?;
-        self.snapshots.get_verified(&key).await.ok()
+            .ok()?;
+        for key in keys.iter().take(5) {
+            if let Ok(env) = self.snapshots.get_verified(key).await {
+                if &env.region == region {
+                    return Some(env);
+                }
+            }
+        }
+        None
     }
 
     /// Writes a capture as a snapshot; returns its metadata and the stored envelope.

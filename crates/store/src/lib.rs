@@ -88,6 +88,14 @@ pub trait SnapshotStore: Send + Sync {
         service: Option<ServiceKind>,
         resource: Option<&ResourceName>,
     ) -> StoreResult<Vec<SnapshotMeta>>;
+    /// Keys of one resource's snapshots, newest first, read from the listing alone (`list`
+    /// reads every document for its metadata; this reads none).
+    async fn keys(
+        &self,
+        account: &AccountId,
+        service: ServiceKind,
+        resource: &ResourceName,
+    ) -> StoreResult<Vec<SnapshotKey>>;
     /// Total bytes stored for an account (snapshots and blobs): what benchmarks report.
     async fn stored_bytes(&self, account: &AccountId) -> StoreResult<u64>;
 
@@ -133,6 +141,12 @@ pub(crate) fn is_hex_digest(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Sorts keys newest first.
+pub(crate) fn newest_keys_first(mut keys: Vec<SnapshotKey>) -> Vec<SnapshotKey> {
+    keys.sort_by_key(|k| std::cmp::Reverse(k.taken_at));
+    keys
 }
 
 /// Sorts metadata newest first, the order every listing promises.

@@ -210,6 +210,33 @@ impl SnapshotStore for LocalSnapshotStore {
         Ok(newest_first(metas))
     }
 
+    async fn keys(
+        &self,
+        account: &AccountId,
+        service: ServiceKind,
+        resource: &ResourceName,
+    ) -> StoreResult<Vec<SnapshotKey>> {
+        let dir = self
+            .bucket(account)
+            .join(account.as_str())
+            .join(service.as_str())
+            .join(resource.as_str());
+        let mut keys = Vec::new();
+        if let Ok(mut rd) = tokio::fs::read_dir(&dir).await {
+            while let Ok(Some(e)) = rd.next_entry().await {
+                let raw = format!(
+                    "{account}/{service}/{resource}/{}",
+                    e.file_name().to_string_lossy()
+                );
+                // Files that are not snapshots (temporary files, strays) are left out.
+                if let Ok(key) = SnapshotKey::parse(&raw) {
+                    keys.push(key);
+                }
+            }
+        }
+        Ok(crate::newest_keys_first(keys))
+    }
+
     async fn stored_bytes(&self, account: &AccountId) -> StoreResult<u64> {
         Ok(dir_size(self.bucket(account)).await)
     }

@@ -349,6 +349,22 @@ impl SnapshotStore for S3SnapshotStore {
         Ok(newest_first(metas))
     }
 
+    async fn keys(
+        &self,
+        account: &AccountId,
+        service: ServiceKind,
+        resource: &ResourceName,
+    ) -> StoreResult<Vec<SnapshotKey>> {
+        let prefix = SnapshotKey::prefix(account, service, resource);
+        let keys = self.list_keys(&self.bucket(account), &prefix).await?;
+        Ok(crate::newest_keys_first(
+            keys.iter()
+                .filter_map(|(raw, _)| SnapshotKey::parse(raw).ok())
+                .filter(|k| k.resource_name == *resource)
+                .collect(),
+        ))
+    }
+
     async fn stored_bytes(&self, account: &AccountId) -> StoreResult<u64> {
         let keys = self.list_keys(&self.bucket(account), "").await?;
         Ok(keys.iter().map(|(_, size)| size).sum())

@@ -137,6 +137,24 @@ async fn snapshot_story(store: &dyn SnapshotStore) -> Vec<SnapshotKey> {
         .unwrap();
     let keys: Vec<&str> = listed.iter().map(|m| m.key.as_str()).collect();
     assert_eq!(keys, [kb.as_str(), ka.as_str()], "newest first");
+    // The keys alone, without reading the documents: the same, newest first; none for a
+    // resource without snapshots.
+    let orders = ResourceName::parse("orders-api").unwrap();
+    assert_eq!(
+        store
+            .keys(&acct, ServiceKind::Lambda, &orders)
+            .await
+            .unwrap()
+            .iter()
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>(),
+        [kb.to_string(), ka.to_string()]
+    );
+    assert!(store
+        .keys(&acct, ServiceKind::Connect, &orders)
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(store.list(&acct, None, None).await.unwrap().len(), 3);
     assert!(store
         .list(&AccountId::parse("999999999999").unwrap(), None, None)
