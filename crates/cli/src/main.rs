@@ -110,6 +110,9 @@ enum Cmd {
         service: Option<String>,
         #[arg(long)]
         resource_name: Option<String>,
+        /// Only the newest this many.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: Option<u16>,
     },
     /// Who changed what, newest first: accounts added and removed, snapshots, deploys and
     /// rollbacks, with how each ended.
@@ -420,6 +423,7 @@ async fn run(cli: Cli) -> Result<i32> {
             account_id,
             service,
             resource_name,
+            limit,
         } => {
             let (_, engine) = engine_from_env().await?;
             let service = service.as_deref().map(ServiceKind::parse).transpose()?;
@@ -428,8 +432,12 @@ async fn run(cli: Cli) -> Result<i32> {
                 .map(ResourceName::parse)
                 .transpose()?;
             let list = engine
-                .snapshots
-                .list(&AccountId::parse(&account_id)?, service, resource.as_ref())
+                .snapshots_of(
+                    &AccountId::parse(&account_id)?,
+                    service,
+                    resource.as_ref(),
+                    limit.map(usize::from),
+                )
                 .await?;
             if json_out {
                 println!("{}", serde_json::to_string_pretty(&list)?);

@@ -137,8 +137,13 @@ async fn a_pipeline_promotes_a_function_with_the_cli() {
             DEV.account_id,
             "--service",
             "lambda",
+            "--resource-name",
+            "cc-customer-lookup",
+            "--limit",
+            "1",
         ])
         .await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["key"], key);
 
     let plan = cli

@@ -523,9 +523,21 @@ struct SnapshotsQuery {
     account_id: String,
     service: Option<String>,
     resource_name: Option<String>,
+    limit: Option<String>,
 }
 
-#[utoipa::path(get, path = "/snapshots", params(("account_id" = String, Query), ("service" = Option<String>, Query), ("resource_name" = Option<String>, Query)),
+/// An optional `limit` query parameter: a whole number from 1 to 1000.
+fn check_limit(raw: Option<&str>) -> ApiResult<Option<usize>> {
+    raw.map(|l| {
+        l.parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| ApiError::bad_request("limit must be a whole number from 1 to 1000"))
+    })
+    .transpose()
+}
+
+#[utoipa::path(get, path = "/snapshots", params(("account_id" = String, Query), ("service" = Option<String>, Query), ("resource_name" = Option<String>, Query), ("limit" = Option<usize>, Query, description = "only the newest this many, 1 to 1000 (all by default)")),
     responses((status = 200, body = [SnapshotMeta]), (status = 400, body = ErrorBody)))]
 async fn list_snapshots(
     State(s): State<AppState>,
@@ -541,10 +553,10 @@ async fn list_snapshots(
     if resource.is_some() && service.is_none() {
         return Err(ApiError::bad_request("resource_name needs service as well"));
     }
+    let limit = check_limit(q.limit.as_deref())?;
     Ok(Json(
         s.engine
-            .snapshots
-            .list(&account, service, resource.as_ref())
+            .snapshots_of(&account, service, resource.as_ref(), limit)
             .await?,
     ))
 }
@@ -563,14 +575,7 @@ async fn audit(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Vec<snapdeploy_core::AuditEntry>>> {
     let account = q.account_id.as_deref().map(AccountId::parse).transpose()?;
-    let limit = match q.limit.as_deref() {
-        None => 100,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::bad_request("limit must be a whole number from 1 to 1000"))?,
-    };
+    let limit = check_limit(q.limit.as_deref())?.unwrap_or(100);
     Ok(Json(s.engine.audit_trail(account.as_ref(), limit).await?))
 }
 

@@ -675,3 +675,34 @@ async fn unchanged_code_is_not_downloaded_again() {
     assert_ne!(changed_doc["blobs"], doc(&first).await["blobs"]);
     assert_ne!(changed["digest"], first["digest"]);
 }
+
+#[tokio::test]
+async fn the_newest_few_snapshots_are_listed_on_request() {
+    let app = common::spawn_unpaced().await;
+    app.register(&DEV).await;
+    for _ in 0..3 {
+        app.snapshot(&DEV, "cc-customer-lookup").await;
+    }
+    app.snapshot(&DEV, "cc-holiday-check").await;
+    let base = "/snapshots?account_id=111111111111&service=lambda&resource_name=cc-customer-lookup";
+    let (s, all) = app.get(base).await;
+    assert_eq!(s, 200, "{all}");
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    let (s, two) = app.get(&format!("{base}&limit=2")).await;
+    assert_eq!(s, 200, "{two}");
+    assert_eq!(
+        two.as_array().unwrap()[..],
+        all.as_array().unwrap()[..2],
+        "the newest two"
+    );
+    let (s, one) = app.get("/snapshots?account_id=111111111111&limit=1").await;
+    assert_eq!(s, 200, "{one}");
+    assert_eq!(
+        one[0]["resource_name"], "cc-holiday-check",
+        "the account's newest"
+    );
+    for bad in ["0", "1001", "many"] {
+        let (s, b) = app.get(&format!("{base}&limit={bad}")).await;
+        assert_error(s, &b, 400, "invalid_request");
+    }
+}

@@ -27,6 +27,9 @@ export const useDescribe = (service: string, account: string, region: string, na
     staleTime: 60_000,
   });
 
+/** How many of a resource's snapshots the pages list: the newest; the API reads no more. */
+export const SNAPSHOT_PAGE = 100;
+
 export const useSnapshots = (account: string, service: string, resource: string) =>
   useQuery({
     queryKey: ['snapshots', account, service, resource],
@@ -35,6 +38,7 @@ export const useSnapshots = (account: string, service: string, resource: string)
         account_id: account,
         ...(service ? { service } : {}),
         ...(resource ? { resource_name: resource } : {}),
+        limit: String(SNAPSHOT_PAGE),
       }),
     enabled: Boolean(account),
   });

@@ -1188,6 +1188,8 @@ export interface operations {
                 account_id: string;
                 service?: string;
                 resource_name?: string;
+                /** @description only the newest this many, 1 to 1000 (all by default) */
+                limit?: number;
             };
             header?: never;
             path?: never;

@@ -2,7 +2,7 @@ import { Suspense, lazy, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { get, post } from '../api/client';
-import { useSnapshots } from '../api/hooks';
+import { SNAPSHOT_PAGE, useSnapshots } from '../api/hooks';
 import type { DiffResponse, SnapshotMeta } from '../api/types';
 import { AccountRegion, ErrorBox, Json, Loading, Section, buttonCls, inputCls, secondaryCls } from '../components/common';
 import { ResourcePicker } from './resource';
@@ -62,6 +62,9 @@ export default function Snapshots() {
       </Section>
       {account && resource && (
         <Section title={`Snapshots of ${resource}, newest first`}>
+          {list.data && list.data.length >= SNAPSHOT_PAGE && (
+            <p className="mb-2 text-sm text-slate-600">Showing the newest {SNAPSHOT_PAGE}; older ones are kept and reachable through the API and CLI.</p>
+          )}
           {list.isPending && <Loading what="snapshots" />}
           <ErrorBox error={list.error} />
           {list.data && list.data.length === 0 && <p>No snapshot yet.</p>}
