@@ -151,6 +151,16 @@ pub enum DeployOutcome {
     Report(Box<Report>),
 }
 
+/// Stops a background task when dropped, so a change that is itself dropped half-way
+/// (a CLI run interrupted) does not leave its lease renewed for ever.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 pub struct Engine {
     pub hub: Arc<Hub>,
     pub accounts: Arc<dyn AccountStore>,
@@ -717,7 +727,7 @@ impl Engine {
         // nine minutes); a lease whose process died lapses within `change_lease`.
         let renewal = lease.clone().map(|mut lease| {
             let locks = self.locks.clone();
-            tokio::spawn(async move {
+            AbortOnDrop(tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(ttl / 3).await;
                     match locks.renew(&lease, ttl).await {
@@ -732,16 +742,14 @@ impl Engine {
                         }
                     }
                 }
-            })
+            }))
         });
         let outcome = self
             .change_held(
                 source, account_id, region, target, dry_run, options, reason, taken_by, progress,
             )
             .await;
-        if let Some(renewal) = renewal {
-            renewal.abort();
-        }
+        drop(renewal);
         if let Some(lease) = lease {
             if let Err(e) = self.locks.release(&lease).await {
                 // The change itself is done; the lease lapses on its own.

@@ -253,7 +253,12 @@ where
     Fut: Future<Output = ApiResult<(StatusCode, Value)>> + Send + 'static,
 {
     if !mode.background {
-        let (status, body) = work(Progress::none()).await?;
+        // Its own task even so: a client that hangs up must not cancel a change half-way
+        // (its restore would never run); the work finishes and only the answer is lost.
+        let (status, body) = tokio::spawn(work(Progress::none())).await.map_err(|e| {
+            tracing::error!("the {kind} task failed: {e}");
+            ApiError::internal()
+        })??;
         return Ok((status, Json(body)).into_response());
     }
     let job = s.jobs.create(kind);

@@ -706,3 +706,43 @@ async fn the_newest_few_snapshots_are_listed_on_request() {
         assert_error(s, &b, 400, "invalid_request");
     }
 }
+
+#[tokio::test]
+async fn a_client_that_hangs_up_does_not_stop_a_change_half_way() {
+    let sb = snapdeploy_sandbox::SandboxConfig {
+        lambda_update_delay: std::time::Duration::from_millis(1000),
+        ..common::fast_sandbox()
+    };
+    let app = common::spawn_app_with(sb, snapdeploy_server::ServerConfig::default(), None).await;
+    app.register_both().await;
+    let meta = app.snapshot(&DEV, "cc-customer-lookup").await;
+    let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}});
+    // The caller gives up after 300 ms, in the middle of the change.
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(format!("{}/deploy", app.base))
+        .json(&body)
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the caller timed out");
+    // The change goes on to its end (recorded), and lets go of the resource.
+    let mut entry = Value::Null;
+    for _ in 0..200 {
+        let (_, trail) = app.get("/audit?account_id=222222222222&limit=1").await;
+        if trail[0]["action"] == "deploy" {
+            entry = trail[0].clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(entry["outcome"], "succeeded", "{entry}");
+    let (s, again) = app.post("/deploy", &body).await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(
+        again["plan"]["action"], "unchanged",
+        "prod already has what the first deploy wrote: {again}"
+    );
+}
