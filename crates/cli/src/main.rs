@@ -537,7 +537,7 @@ async fn run(cli: Cli) -> Result<i32> {
                 taken_by: whoami(),
             };
             let bar = progress_bar(json_out);
-            let outcome = engine.deploy(req, &bar.1).await;
+            let outcome = through_interrupts(engine.deploy(req, &bar.1)).await;
             bar.0.finish_and_clear();
             print_outcome(outcome?, json_out)
         }
@@ -561,10 +561,40 @@ async fn run(cli: Cli) -> Result<i32> {
                 remove_created,
             };
             let bar = progress_bar(json_out);
-            let outcome = engine.rollback(req, &bar.1).await;
+            let outcome = through_interrupts(engine.rollback(req, &bar.1)).await;
             bar.0.finish_and_clear();
             print_outcome(outcome?, json_out)
         }
+    }
+}
+
+/// Runs a deploy or rollback to its end even when interrupted: Ctrl-C (or a pipeline's
+/// SIGINT/SIGTERM) half-way through would leave the resource half-changed, with no restore.
+/// The change finishes (or fails and is put back), then its outcome is printed as usual.
+async fn through_interrupts<T>(change: impl std::future::Future<Output = T>) -> T {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::pin!(change);
+    loop {
+        #[cfg(unix)]
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminated = std::future::pending::<()>();
+        tokio::select! {
+            out = &mut change => return out,
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminated => {}
+        }
+        eprintln!(
+            "snapdeploy: a change is under way; it runs to its end (a failed step is put back) before snapdeploy exits"
+        );
     }
 }
 

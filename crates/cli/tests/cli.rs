@@ -13,13 +13,15 @@ struct Cli {
 
 impl Cli {
     async fn new() -> Self {
-        let sb = Sandbox::seeded(
-            SandboxConfig {
-                quotas_enabled: false,
-                ..SandboxConfig::default()
-            },
-            Seed::Demo,
-        );
+        Self::with_sandbox(SandboxConfig {
+            quotas_enabled: false,
+            ..SandboxConfig::default()
+        })
+        .await
+    }
+
+    async fn with_sandbox(config: SandboxConfig) -> Self {
+        let sb = Sandbox::seeded(config, Seed::Demo);
         let addr = sb.spawn("127.0.0.1:0").await.unwrap();
         Self {
             sandbox_url: format!("http://{addr}"),
@@ -32,8 +34,17 @@ impl Cli {
     }
 
     async fn run_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_snapdeploy"))
-            .args(args)
+        self.command(args)
+            .envs(extra_env.iter().copied())
+            .output()
+            .await
+            .unwrap()
+    }
+
+    /// The binary with a pipeline's environment, pointed at this sandbox and data folder.
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_snapdeploy"));
+        cmd.args(args)
             .current_dir(self.data.path())
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -44,11 +55,8 @@ impl Cli {
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .env("SNAPDEPLOY_DATA_DIR", self.data.path().join("store"))
-            .env("SNAPDEPLOY_USER", "ci-pipeline")
-            .envs(extra_env.iter().copied())
-            .output()
-            .await
-            .unwrap()
+            .env("SNAPDEPLOY_USER", "ci-pipeline");
+        cmd
     }
 
     /// Registers the sandbox's dev and prod accounts, as a pipeline's setup step would.
@@ -575,4 +583,76 @@ async fn every_cli_run_adds_to_one_audit_trail() {
     assert_eq!(prod.as_array().unwrap().len(), 1);
     let out = cli.run(&["audit", "--limit", "0"]).await;
     assert!(!out.status.success(), "a limit of 0 is refused");
+}
+
+#[tokio::test]
+async fn an_interrupted_deploy_runs_to_its_end_before_the_cli_exits() {
+    // Updates take 2 s to settle: the interrupt lands in the middle of the change.
+    let cli = Cli::with_sandbox(SandboxConfig {
+        quotas_enabled: false,
+        lambda_update_delay: std::time::Duration::from_secs(2),
+        ..SandboxConfig::default()
+    })
+    .await;
+    cli.add_dev_and_prod().await;
+    let meta = cli
+        .json(&[
+            "snapshot",
+            "lambda",
+            "cc-customer-lookup",
+            "--account-id",
+            DEV.account_id,
+            "--region",
+            "us-east-1",
+        ])
+        .await;
+    let deploy = cli
+        .command(&[
+            "--json",
+            "deploy",
+            "--snapshot-key",
+            meta["key"].as_str().unwrap(),
+            "--account-id",
+            PROD.account_id,
+            "--region",
+            "us-east-1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the change has started writing (the sandbox counts the first update).
+    let updates = || async {
+        let c: Value = reqwest::get(format!("{}/_sandbox/counters", cli.sandbox_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        c.as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.starts_with("lambda:Update"))
+            .map(|(_, v)| v["calls"].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    for _ in 0..400 {
+        if updates().await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(updates().await > 0, "the deploy started writing");
+    let pid = deploy.id().unwrap().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = deploy.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    assert!(stderr.contains("a change is under way"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "succeeded", "{report}");
 }
