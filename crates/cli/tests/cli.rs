@@ -653,6 +653,10 @@ async fn an_interrupted_deploy_runs_to_its_end_before_the_cli_exits() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
     assert!(stderr.contains("a change is under way"), "{stderr}");
+    assert!(
+        stderr.contains("assumed role") && !stderr.contains('\u{1b}'),
+        "logs, without colour codes when not on a terminal: {stderr}"
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["status"], "succeeded", "{report}");
 }
