@@ -105,6 +105,16 @@ impl Jobs {
         job
     }
 
+    /// How many jobs are still running.
+    pub fn running(&self) -> usize {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .filter(|j| j.view().status == JobStatus::Running)
+            .count()
+    }
+
     pub fn get(&self, id: &str) -> Option<Arc<Job>> {
         self.jobs
             .lock()

@@ -57,12 +57,25 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves the API on an already bound listener until `shutdown` resolves, so callers (and
 /// tests, with port 0) know the address before the first request.
+///
+/// A shutdown (a Kubernetes rollout's SIGTERM, say) takes no new requests, answers those in
+/// flight, and then waits for running jobs: a deploy or rollback cut off half-way would
+/// leave its resource half-changed, with no restore.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let jobs = state.jobs.clone();
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await?;
+    loop {
+        let running = jobs.running();
+        if running == 0 {
+            return Ok(());
+        }
+        tracing::info!(running, "shutting down once the running jobs end");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 }

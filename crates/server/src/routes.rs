@@ -265,11 +265,17 @@ where
     let progress = job.progress();
     let id = job.view().id;
     tokio::spawn(async move {
-        let result = work(progress).await;
+        // The work in a task of its own: should it panic, the job still ends (failed), so
+        // nothing waits for it for ever (a shutdown waits for running jobs).
+        let result = tokio::spawn(work(progress)).await;
         job.finish(match result {
-            Ok((status, body)) if status.is_success() => Ok(body),
-            Ok((_, body)) => Err(body),
-            Err(e) => Err(json!({"code": e.code, "message": e.message, "details": e.details})),
+            Ok(Ok((status, body))) if status.is_success() => Ok(body),
+            Ok(Ok((_, body))) => Err(body),
+            Ok(Err(e)) => Err(json!({"code": e.code, "message": e.message, "details": e.details})),
+            Err(e) => {
+                tracing::error!("a background job stopped: {e}");
+                Err(json!({"code": "internal", "message": "the job stopped unexpectedly; see the server log", "details": {}}))
+            }
         });
     });
     Ok((

@@ -746,3 +746,51 @@ async fn a_client_that_hangs_up_does_not_stop_a_change_half_way() {
         "prod already has what the first deploy wrote: {again}"
     );
 }
+
+#[tokio::test]
+async fn a_shutdown_waits_for_a_running_change_to_end() {
+    let sb = snapdeploy_sandbox::SandboxConfig {
+        lambda_update_delay: std::time::Duration::from_millis(1000),
+        ..common::fast_sandbox()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (app, served) = common::spawn_app_until(
+        sb,
+        snapdeploy_server::ServerConfig::default(),
+        None,
+        snapdeploy_aws::HubConfig::default(),
+        async {
+            let _ = stopped.await;
+        },
+    )
+    .await;
+    app.register_both().await;
+    let meta = app.snapshot(&DEV, "cc-customer-lookup").await;
+    let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}});
+    let (s, job) = app.post("/deploy?background=true", &body).await;
+    assert_eq!(s, 202, "{job}");
+    // Shut down (as a rollout's SIGTERM would) while the deploy is running.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stop.send(()).unwrap();
+    served.await.unwrap().unwrap();
+    // The server returned only after the change ended: prod has what the deploy wrote.
+    let live = app
+        .lambda_as(&PROD)
+        .get_function_configuration()
+        .function_name("cc-customer-lookup")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        live.environment()
+            .and_then(|e| e.variables())
+            .and_then(|v| v.get("STAGE"))
+            .map(String::as_str),
+        Some("dev"),
+        "the deploy ran to its end"
+    );
+    assert_eq!(
+        live.last_update_status(),
+        Some(&aws_sdk_lambda::types::LastUpdateStatus::Successful)
+    );
+}

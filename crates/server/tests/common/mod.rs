@@ -61,6 +61,26 @@ pub async fn spawn_app_with_hub(
     snapshots: Option<Arc<dyn SnapshotStore>>,
     hub_config: HubConfig,
 ) -> TestApp {
+    spawn_app_until(
+        sb_config,
+        config,
+        snapshots,
+        hub_config,
+        std::future::pending(),
+    )
+    .await
+    .0
+}
+
+/// An app whose server shuts down when `shutdown` resolves; the handle ends when `serve`
+/// returns.
+pub async fn spawn_app_until(
+    sb_config: SandboxConfig,
+    config: ServerConfig,
+    snapshots: Option<Arc<dyn SnapshotStore>>,
+    hub_config: HubConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (TestApp, tokio::task::JoinHandle<std::io::Result<()>>) {
     let sandbox = Sandbox::seeded(sb_config, Seed::Demo);
     let sb_addr = sandbox
         .clone()
@@ -81,18 +101,21 @@ pub async fn spawn_app_with_hub(
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(snapdeploy_server::serve(
+    let served = tokio::spawn(snapdeploy_server::serve(
         listener,
         AppState::new(engine, config),
-        std::future::pending(),
+        shutdown,
     ));
-    TestApp {
-        base,
-        http: reqwest::Client::new(),
-        sandbox,
-        sandbox_url,
-        data,
-    }
+    (
+        TestApp {
+            base,
+            http: reqwest::Client::new(),
+            sandbox,
+            sandbox_url,
+            data,
+        },
+        served,
+    )
 }
 
 impl TestApp {
