@@ -582,15 +582,6 @@ impl Provider for ConnectProvider {
         Ok(Some(config))
     }
 
-    async fn capture(
-        &self,
-        ctx: &Ctx,
-        name: &ResourceName,
-        store: Option<&dyn SnapshotStore>,
-    ) -> AwsResult<Option<Captured>> {
-        self.capture_since(ctx, name, store, None, false).await
-    }
-
     fn reuses_reads(&self) -> bool {
         true
     }

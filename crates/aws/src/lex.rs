@@ -435,11 +435,14 @@ impl Provider for LexProvider {
         Ok(out)
     }
 
-    async fn capture(
+    /// Exports are not reused: the DRAFT is exported whole each time.
+    async fn capture_since(
         &self,
         ctx: &Ctx,
         name: &ResourceName,
         store: Option<&dyn SnapshotStore>,
+        _previous: Option<&SnapshotEnvelope>,
+        _for_change: bool,
     ) -> AwsResult<Option<Captured>> {
         self.capture_version(ctx, name, store, None).await
     }

@@ -67,7 +67,9 @@ pub trait Provider: Send + Sync {
         ctx: &Ctx,
         name: &ResourceName,
         store: Option<&dyn SnapshotStore>,
-    ) -> AwsResult<Option<Captured>>;
+    ) -> AwsResult<Option<Captured>> {
+        self.capture_since(ctx, name, store, None, false).await
+    }
 
     /// Whether `capture_since` reuses reads of an earlier snapshot; the engine then looks up
     /// the resource's newest one before capturing.
@@ -78,17 +80,15 @@ pub trait Provider: Send + Sync {
     /// `capture`, reusing from `previous` (the resource's newest snapshot) the per-item reads
     /// of items AWS reports unchanged since. `for_change` is the read a deploy or rollback
     /// plans from and keeps as its safety snapshot: it reuses only what is provably unchanged.
-    /// Services with nothing to reuse capture in full.
+    /// Services with nothing to reuse ignore both.
     async fn capture_since(
         &self,
         ctx: &Ctx,
         name: &ResourceName,
         store: Option<&dyn SnapshotStore>,
-        _previous: Option<&SnapshotEnvelope>,
-        _for_change: bool,
-    ) -> AwsResult<Option<Captured>> {
-        self.capture(ctx, name, store).await
-    }
+        previous: Option<&SnapshotEnvelope>,
+        for_change: bool,
+    ) -> AwsResult<Option<Captured>>;
 
     /// One resource's current configuration for viewing (the explorers' detail pages):
     /// `capture` without blobs, where a service has nothing cheaper.
