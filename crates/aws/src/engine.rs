@@ -228,40 +228,6 @@ impl Engine {
         Ok(())
     }
 
-    /// Snapshots newest first, at most `limit`. For one resource with a limit, only the
-    /// newest `limit` documents are read (the listing alone gives their order).
-    pub async fn snapshots_of(
-        &self,
-        account: &AccountId,
-        service: Option<ServiceKind>,
-        resource: Option<&ResourceName>,
-        limit: Option<usize>,
-    ) -> AwsResult<Vec<SnapshotMeta>> {
-        match (service, resource, limit) {
-            (Some(service), Some(resource), Some(limit)) => {
-                let keys = self.snapshots.keys(account, service, resource).await?;
-                let mut metas = Vec::new();
-                for key in keys.iter().take(limit) {
-                    match self.snapshots.get_snapshot(key).await {
-                        Ok(env) => metas.push(env.meta(key)),
-                        Err(StoreError::Corrupt(m)) => {
-                            tracing::warn!(%key, "unreadable snapshot left out of listing: {m}")
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                Ok(metas)
-            }
-            _ => {
-                let mut metas = self.snapshots.list(account, service, resource).await?;
-                if let Some(limit) = limit {
-                    metas.truncate(limit);
-                }
-                Ok(metas)
-            }
-        }
-    }
-
     /// The newest `limit` audit entries, newest first; of one account when given.
     pub async fn audit_trail(
         &self,
@@ -488,7 +454,7 @@ impl Engine {
         // looking a few deep, as a resource lives in one region almost always.
         let keys = self
             .snapshots
-            .keys(account_id, provider.service(), name)
+            .keys(account_id, Some(provider.service()), Some(name))
             .await
             .ok()?;
         for key in keys.iter().take(5) {

@@ -434,7 +434,8 @@ async fn run(cli: Cli) -> Result<i32> {
                 .map(ResourceName::parse)
                 .transpose()?;
             let list = engine
-                .snapshots_of(
+                .snapshots
+                .list_newest(
                     &AccountId::parse(&account_id)?,
                     service,
                     resource.as_ref(),

@@ -567,7 +567,8 @@ async fn list_snapshots(
     let limit = check_limit(q.limit.as_deref())?;
     Ok(Json(
         s.engine
-            .snapshots_of(&account, service, resource.as_ref(), limit)
+            .snapshots
+            .list_newest(&account, service, resource.as_ref(), limit)
             .await?,
     ))
 }

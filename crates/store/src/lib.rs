@@ -81,23 +81,49 @@ pub trait SnapshotStore: Send + Sync {
     async fn put_snapshot(&self, envelope: &mut SnapshotEnvelope) -> StoreResult<SnapshotKey>;
     /// The stored document, whatever its state (see `get_verified`).
     async fn get_snapshot(&self, key: &SnapshotKey) -> StoreResult<SnapshotEnvelope>;
+    /// Keys of an account's snapshots, newest first, optionally narrowed to a service and
+    /// resource, read from the listing alone (no document is read).
+    async fn keys(
+        &self,
+        account: &AccountId,
+        service: Option<ServiceKind>,
+        resource: Option<&ResourceName>,
+    ) -> StoreResult<Vec<SnapshotKey>>;
+    /// Total bytes stored for an account (snapshots and blobs): what benchmarks report.
+    async fn stored_bytes(&self, account: &AccountId) -> StoreResult<u64>;
+
     /// Snapshots of an account, newest first, optionally narrowed to a service and resource.
     async fn list(
         &self,
         account: &AccountId,
         service: Option<ServiceKind>,
         resource: Option<&ResourceName>,
-    ) -> StoreResult<Vec<SnapshotMeta>>;
-    /// Keys of one resource's snapshots, newest first, read from the listing alone (`list`
-    /// reads every document for its metadata; this reads none).
-    async fn keys(
+    ) -> StoreResult<Vec<SnapshotMeta>> {
+        self.list_newest(account, service, resource, None).await
+    }
+
+    /// `list`, of the newest `limit` only: the keys give the order, so only those documents
+    /// are read (for their metadata). Unreadable documents are left out, and logged.
+    async fn list_newest(
         &self,
         account: &AccountId,
-        service: ServiceKind,
-        resource: &ResourceName,
-    ) -> StoreResult<Vec<SnapshotKey>>;
-    /// Total bytes stored for an account (snapshots and blobs): what benchmarks report.
-    async fn stored_bytes(&self, account: &AccountId) -> StoreResult<u64>;
+        service: Option<ServiceKind>,
+        resource: Option<&ResourceName>,
+        limit: Option<usize>,
+    ) -> StoreResult<Vec<SnapshotMeta>> {
+        let keys = self.keys(account, service, resource).await?;
+        let mut metas = Vec::new();
+        for key in keys.iter().take(limit.unwrap_or(usize::MAX)) {
+            match self.get_snapshot(key).await {
+                Ok(env) => metas.push(env.meta(key)),
+                Err(StoreError::Corrupt(msg)) => {
+                    tracing::warn!(%key, "unreadable snapshot left out of listing: {msg}")
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(metas)
+    }
 
     /// The document, refused as `Corrupt` when its digest does not verify or it is filed
     /// under a key that does not match its content.
@@ -143,16 +169,14 @@ pub(crate) fn is_hex_digest(s: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
-/// Sorts keys newest first.
+/// Sorts keys newest first, the order every listing promises (ties: by key, descending).
 pub(crate) fn newest_keys_first(mut keys: Vec<SnapshotKey>) -> Vec<SnapshotKey> {
-    keys.sort_by_key(|k| std::cmp::Reverse(k.taken_at));
+    keys.sort_by(|a, b| {
+        b.taken_at
+            .cmp(&a.taken_at)
+            .then_with(|| b.as_str().cmp(a.as_str()))
+    });
     keys
-}
-
-/// Sorts metadata newest first, the order every listing promises.
-pub(crate) fn newest_first(mut metas: Vec<SnapshotMeta>) -> Vec<SnapshotMeta> {
-    metas.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| b.key.cmp(&a.key)));
-    metas
 }
 
 /// Bumps the timestamp of an envelope whose key was taken.

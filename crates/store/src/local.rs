@@ -1,11 +1,10 @@
 use crate::{
-    backend, blob_key, check_blob, is_hex_digest, newest_first, next_millisecond, parse_envelope,
-    SnapshotStore, StoreError, StoreResult, DEFAULT_BUCKET_PREFIX,
+    backend, blob_key, check_blob, is_hex_digest, next_millisecond, parse_envelope, SnapshotStore,
+    StoreError, StoreResult, DEFAULT_BUCKET_PREFIX,
 };
 use async_trait::async_trait;
 use snapdeploy_core::{
     sha256_hex, AccountId, BlobRef, ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey,
-    SnapshotMeta,
 };
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -161,14 +160,14 @@ impl SnapshotStore for LocalSnapshotStore {
         parse_envelope(key, &bytes)
     }
 
-    async fn list(
+    async fn keys(
         &self,
         account: &AccountId,
         service: Option<ServiceKind>,
         resource: Option<&ResourceName>,
-    ) -> StoreResult<Vec<SnapshotMeta>> {
+    ) -> StoreResult<Vec<SnapshotKey>> {
         let services: Vec<ServiceKind> = service.map_or(ServiceKind::ALL.to_vec(), |s| vec![s]);
-        let mut metas = Vec::new();
+        let mut keys = Vec::new();
         for svc in services {
             let svc_dir = self
                 .bucket(account)
@@ -192,45 +191,10 @@ impl SnapshotStore for LocalSnapshotStore {
                 };
                 while let Ok(Some(e)) = rd.next_entry().await {
                     let file = e.file_name().to_string_lossy().into_owned();
-                    let raw = format!("{account}/{svc}/{name}/{file}");
                     // Files that are not snapshots (temporary files, strays) are not listed.
-                    let Ok(key) = SnapshotKey::parse(&raw) else {
-                        continue;
-                    };
-                    match self.get_snapshot(&key).await {
-                        Ok(env) => metas.push(env.meta(&key)),
-                        Err(StoreError::Corrupt(msg)) => {
-                            tracing::warn!(%key, "unreadable snapshot left out of listing: {msg}")
-                        }
-                        Err(e) => return Err(e),
+                    if let Ok(key) = SnapshotKey::parse(&format!("{account}/{svc}/{name}/{file}")) {
+                        keys.push(key);
                     }
-                }
-            }
-        }
-        Ok(newest_first(metas))
-    }
-
-    async fn keys(
-        &self,
-        account: &AccountId,
-        service: ServiceKind,
-        resource: &ResourceName,
-    ) -> StoreResult<Vec<SnapshotKey>> {
-        let dir = self
-            .bucket(account)
-            .join(account.as_str())
-            .join(service.as_str())
-            .join(resource.as_str());
-        let mut keys = Vec::new();
-        if let Ok(mut rd) = tokio::fs::read_dir(&dir).await {
-            while let Ok(Some(e)) = rd.next_entry().await {
-                let raw = format!(
-                    "{account}/{service}/{resource}/{}",
-                    e.file_name().to_string_lossy()
-                );
-                // Files that are not snapshots (temporary files, strays) are left out.
-                if let Ok(key) = SnapshotKey::parse(&raw) {
-                    keys.push(key);
                 }
             }
         }

@@ -1,6 +1,6 @@
 use crate::{
-    backend, blob_key, check_blob, is_hex_digest, newest_first, next_millisecond, parse_envelope,
-    SnapshotStore, StoreError, StoreResult,
+    backend, blob_key, check_blob, is_hex_digest, next_millisecond, parse_envelope, SnapshotStore,
+    StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
@@ -13,7 +13,6 @@ use aws_sdk_s3::types::{
 use aws_sdk_s3::Client;
 use snapdeploy_core::{
     sha256_hex, AccountId, BlobRef, ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey,
-    SnapshotMeta,
 };
 use std::collections::HashSet;
 use tokio::sync::Mutex;
@@ -318,49 +317,25 @@ impl SnapshotStore for S3SnapshotStore {
         parse_envelope(key, &bytes)
     }
 
-    async fn list(
+    async fn keys(
         &self,
         account: &AccountId,
         service: Option<ServiceKind>,
         resource: Option<&ResourceName>,
-    ) -> StoreResult<Vec<SnapshotMeta>> {
+    ) -> StoreResult<Vec<SnapshotKey>> {
         let prefix = match (service, resource) {
             (Some(s), Some(r)) => SnapshotKey::prefix(account, s, r),
             (Some(s), None) => format!("{account}/{s}/"),
             _ => format!("{account}/"),
         };
-        let keys = self.list_keys(&self.bucket(account), &prefix).await?;
-        let mut metas = Vec::new();
-        for (raw, _) in keys {
-            let Ok(key) = SnapshotKey::parse(&raw) else {
-                continue;
-            };
-            if resource.is_some_and(|r| *r != key.resource_name) {
-                continue;
-            }
-            match self.get_snapshot(&key).await {
-                Ok(env) => metas.push(env.meta(&key)),
-                Err(StoreError::Corrupt(msg)) => {
-                    tracing::warn!(%key, "unreadable snapshot left out of listing: {msg}")
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(newest_first(metas))
-    }
-
-    async fn keys(
-        &self,
-        account: &AccountId,
-        service: ServiceKind,
-        resource: &ResourceName,
-    ) -> StoreResult<Vec<SnapshotKey>> {
-        let prefix = SnapshotKey::prefix(account, service, resource);
-        let keys = self.list_keys(&self.bucket(account), &prefix).await?;
+        let listed = self.list_keys(&self.bucket(account), &prefix).await?;
+        // Blobs and strays under the prefix are not snapshot keys; a resource asked for
+        // without its service is matched here.
         Ok(crate::newest_keys_first(
-            keys.iter()
+            listed
+                .iter()
                 .filter_map(|(raw, _)| SnapshotKey::parse(raw).ok())
-                .filter(|k| k.resource_name == *resource)
+                .filter(|k| resource.is_none_or(|r| *r == k.resource_name))
                 .collect(),
         ))
     }

@@ -142,7 +142,7 @@ async fn snapshot_story(store: &dyn SnapshotStore) -> Vec<SnapshotKey> {
     let orders = ResourceName::parse("orders-api").unwrap();
     assert_eq!(
         store
-            .keys(&acct, ServiceKind::Lambda, &orders)
+            .keys(&acct, Some(ServiceKind::Lambda), Some(&orders))
             .await
             .unwrap()
             .iter()
@@ -151,7 +151,7 @@ async fn snapshot_story(store: &dyn SnapshotStore) -> Vec<SnapshotKey> {
         [kb.to_string(), ka.to_string()]
     );
     assert!(store
-        .keys(&acct, ServiceKind::Connect, &orders)
+        .keys(&acct, Some(ServiceKind::Connect), Some(&orders))
         .await
         .unwrap()
         .is_empty());
