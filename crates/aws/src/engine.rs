@@ -15,7 +15,7 @@ use snapdeploy_core::{
     ServiceKind, SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, StepOutcome,
 };
 use snapdeploy_store::{
-    AccountStore, AuditLog, LockStore, MemoryAudit, MemoryLocks, SnapshotStore, StoreError,
+    AccountStore, AuditLog, Lease, LockStore, MemoryAudit, MemoryLocks, SnapshotStore, StoreError,
 };
 use std::sync::Arc;
 
@@ -151,8 +151,72 @@ pub enum DeployOutcome {
     Report(Box<Report>),
 }
 
-/// Stops a background task when dropped, so a change that is itself dropped half-way
-/// (a CLI run interrupted) does not leave its lease renewed for ever.
+/// A deploy or rollback, as `Engine::change` carries it out.
+struct Change {
+    source: SnapshotEnvelope,
+    account_id: AccountId,
+    region: Region,
+    target: ResourceName,
+    dry_run: bool,
+    options: DeployOptions,
+    reason: SnapshotReason,
+    taken_by: String,
+}
+
+/// A change's lease on its resource, renewed in the background every third of its length
+/// for as long as it is held, however long the change takes (the `large` promotion takes
+/// nine minutes); a lease whose process died lapses within that length.
+struct HeldLease {
+    lease: Lease,
+    locks: Arc<dyn LockStore>,
+    /// Dropped with the lease, so a change that is itself dropped half-way (a CLI run
+    /// interrupted) does not leave its lease renewed for ever.
+    _renewal: AbortOnDrop,
+}
+
+impl HeldLease {
+    async fn take(
+        locks: &Arc<dyn LockStore>,
+        key: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> AwsResult<Self> {
+        let lease = locks.acquire(key, holder, ttl).await?;
+        let renewal = {
+            let (locks, mut lease) = (locks.clone(), lease.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(ttl / 3).await;
+                    match locks.renew(&lease, ttl).await {
+                        Ok(renewed) => lease = renewed,
+                        Err(e @ StoreError::Conflict(_)) => {
+                            tracing::error!(lock = %lease.key, "{e}");
+                            break;
+                        }
+                        // The registry did not answer: tried again at the next turn.
+                        Err(e) => {
+                            tracing::warn!(lock = %lease.key, "renewing the change lease: {e}")
+                        }
+                    }
+                }
+            })
+        };
+        Ok(Self {
+            lease,
+            locks: locks.clone(),
+            _renewal: AbortOnDrop(renewal),
+        })
+    }
+
+    async fn release(self) {
+        if let Err(e) = self.locks.release(&self.lease).await {
+            // The change itself is done; the lease lapses on its own.
+            tracing::warn!(lock = %self.lease.key, "releasing the change lease: {e}");
+        }
+    }
+}
+
+/// Stops a background task when dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
@@ -586,18 +650,17 @@ impl Engine {
         let target = req
             .resource_name
             .unwrap_or_else(|| source.resource_name.clone());
-        self.change(
+        let change = Change {
             source,
-            &req.account_id,
-            &req.region,
+            account_id: req.account_id,
+            region: req.region,
             target,
-            req.dry_run,
-            req.options,
-            SnapshotReason::PreDeploy,
-            req.taken_by,
-            progress,
-        )
-        .await
+            dry_run: req.dry_run,
+            options: req.options,
+            reason: SnapshotReason::PreDeploy,
+            taken_by: req.taken_by,
+        };
+        self.change(change, progress).await
     }
 
     pub async fn rollback(
@@ -649,95 +712,59 @@ impl Engine {
             note: Some(format!("rollback to {k}")),
             ..DeployOptions::default()
         };
-        self.change(
+        let change = Change {
             source,
-            &req.account_id,
-            &req.region,
-            req.resource_name,
-            req.dry_run,
+            account_id: req.account_id,
+            region: req.region,
+            target: req.resource_name,
+            dry_run: req.dry_run,
             options,
-            SnapshotReason::PreRollback,
-            req.taken_by,
-            progress,
-        )
-        .await
+            reason: SnapshotReason::PreRollback,
+            taken_by: req.taken_by,
+        };
+        self.change(change, progress).await
     }
 
     /// A deploy or rollback: a dry run only reads; a real change holds the resource's lease
     /// from its read to its report, so a second change of the same resource is refused (409,
     /// naming who holds it) instead of interleaving with it and undoing it on a restore.
-    #[allow(clippy::too_many_arguments)]
-    async fn change(
-        &self,
-        source: SnapshotEnvelope,
-        account_id: &AccountId,
-        region: &Region,
-        target: ResourceName,
-        dry_run: bool,
-        options: DeployOptions,
-        reason: SnapshotReason,
-        taken_by: String,
-        progress: &Progress,
-    ) -> AwsResult<DeployOutcome> {
-        let ttl = self.hub.config.change_lease;
-        let lease = if dry_run {
+    async fn change(&self, change: Change, progress: &Progress) -> AwsResult<DeployOutcome> {
+        let held = if change.dry_run {
             None
         } else {
             let key = format!(
-                "{} {target} in account {account_id} region {region}",
-                source.service
+                "{} {} in account {} region {}",
+                change.source.service, change.target, change.account_id, change.region
             );
-            Some(self.locks.acquire(&key, &taken_by, ttl).await?)
-        };
-        // Renewed while the change runs, however long it takes (the `large` promotion takes
-        // nine minutes); a lease whose process died lapses within `change_lease`.
-        let renewal = lease.clone().map(|mut lease| {
-            let locks = self.locks.clone();
-            AbortOnDrop(tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(ttl / 3).await;
-                    match locks.renew(&lease, ttl).await {
-                        Ok(renewed) => lease = renewed,
-                        Err(e @ StoreError::Conflict(_)) => {
-                            tracing::error!(lock = %lease.key, "{e}");
-                            break;
-                        }
-                        // The registry did not answer: tried again at the next turn.
-                        Err(e) => {
-                            tracing::warn!(lock = %lease.key, "renewing the change lease: {e}")
-                        }
-                    }
-                }
-            }))
-        });
-        let outcome = self
-            .change_held(
-                source, account_id, region, target, dry_run, options, reason, taken_by, progress,
+            Some(
+                HeldLease::take(
+                    &self.locks,
+                    &key,
+                    &change.taken_by,
+                    self.hub.config.change_lease,
+                )
+                .await?,
             )
-            .await;
-        drop(renewal);
-        if let Some(lease) = lease {
-            if let Err(e) = self.locks.release(&lease).await {
-                // The change itself is done; the lease lapses on its own.
-                tracing::warn!(lock = %lease.key, "releasing the change lease: {e}");
-            }
+        };
+        let outcome = self.change_held(change, progress).await;
+        if let Some(held) = held {
+            held.release().await;
         }
         outcome
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn change_held(
-        &self,
-        source: SnapshotEnvelope,
-        account_id: &AccountId,
-        region: &Region,
-        target: ResourceName,
-        dry_run: bool,
-        options: DeployOptions,
-        reason: SnapshotReason,
-        taken_by: String,
-        progress: &Progress,
-    ) -> AwsResult<DeployOutcome> {
+    async fn change_held(&self, change: Change, progress: &Progress) -> AwsResult<DeployOutcome> {
+        let Change {
+            source,
+            account_id,
+            region,
+            target,
+            dry_run,
+            options,
+            reason,
+            taken_by,
+        } = change;
+        let (account_id, region) = (&account_id, &region);
         let provider = self.provider(source.service)?;
         if source.service != ServiceKind::Connect
             && (options.flows.is_some() || options.remove_extra)
