@@ -115,6 +115,47 @@ async fn edit_flow(connect: &aws_sdk_connect::Client, instance: &str, flow: &Val
         .unwrap();
 }
 
+/// The instance id of a captured instance's configuration.
+fn instance_id(config: &Value) -> &str {
+    config["InstanceArn"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+}
+
+/// What happens to an instance after its snapshot, in the console: Survey edited, the
+/// Billing queue renamed "Billing (old)", and `new_queues` added.
+async fn drift(connect: &aws_sdk_connect::Client, config: &Value, new_queues: &[&str]) {
+    let instance = instance_id(config);
+    edit_flow(
+        connect,
+        instance,
+        &config["Flows"]["Survey"],
+        "edited in the console",
+    )
+    .await;
+    connect
+        .update_queue_name()
+        .instance_id(instance)
+        .queue_id(config["Queues"]["Billing"]["Id"].as_str().unwrap())
+        .name("Billing (old)")
+        .send()
+        .await
+        .unwrap();
+    for name in new_queues {
+        connect
+            .create_queue()
+            .instance_id(instance)
+            .name(*name)
+            .hours_of_operation_id(config["HoursOfOperations"]["24x7"]["Id"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
 fn deploy_body(key: &Value, dry_run: bool) -> Value {
     json!({"source": {"snapshot_key": key}, "target": {"account_id": "222222222222", "region": "us-east-1", "resource_name": "acme-prod"}, "dry_run": dry_run})
 }
@@ -334,37 +375,10 @@ async fn rollback_restores_the_snapshot_and_reports_what_was_created_after_it() 
     let (meta, doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
     let dev = &doc["config"];
     let connect = app.connect_as(&DEV);
-    let instance = dev["InstanceArn"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap();
+    let instance = instance_id(dev);
 
     // Someone edits a flow, renames a queue and adds one.
-    edit_flow(
-        &connect,
-        instance,
-        &dev["Flows"]["Survey"],
-        "edited in the console",
-    )
-    .await;
-    connect
-        .update_queue_name()
-        .instance_id(instance)
-        .queue_id(dev["Queues"]["Billing"]["Id"].as_str().unwrap())
-        .name("Billing (old)")
-        .send()
-        .await
-        .unwrap();
-    connect
-        .create_queue()
-        .instance_id(instance)
-        .name("Escalations")
-        .hours_of_operation_id(dev["HoursOfOperations"]["24x7"]["Id"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    drift(&connect, dev, &["Escalations"]).await;
 
     let rollback = json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev", "snapshot_key": meta["key"], "dry_run": true});
     let (s, plan) = app.post("/rollback", &rollback).await;
@@ -494,12 +508,7 @@ async fn a_fault_at_any_deploy_step_leaves_the_target_as_it_was() {
     let connect = app.connect_as(&DEV);
     let (_, dev) = connect_snapshot(&app, &DEV, "acme-dev").await;
     let dev = &dev["config"];
-    let instance = dev["InstanceArn"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap();
+    let instance = instance_id(dev);
     for flow in ["Survey", "Billing Menu", "VIP Routing"] {
         edit_flow(
             &connect,
@@ -546,32 +555,8 @@ async fn a_fault_at_any_rollback_step_leaves_the_instance_as_it_was() {
     let (meta, doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
     let dev = &doc["config"];
     let connect = app.connect_as(&DEV);
-    let instance = dev["InstanceArn"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap();
     // Since the snapshot: a flow edited, a queue renamed, two queues added.
-    edit_flow(&connect, instance, &dev["Flows"]["Survey"], "edited").await;
-    connect
-        .update_queue_name()
-        .instance_id(instance)
-        .queue_id(dev["Queues"]["Billing"]["Id"].as_str().unwrap())
-        .name("Billing (old)")
-        .send()
-        .await
-        .unwrap();
-    for name in ["Escalations", "Overflow"] {
-        connect
-            .create_queue()
-            .instance_id(instance)
-            .name(name)
-            .hours_of_operation_id(dev["HoursOfOperations"]["24x7"]["Id"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap();
-    }
+    drift(&connect, dev, &["Escalations", "Overflow"]).await;
     let (before, before_doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
     let rollback = json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev", "snapshot_key": meta["key"], "remove_created": true});
 
@@ -659,12 +644,7 @@ async fn calls_are_chunked_to_connects_per_call_limits() {
     promote_bot(&app).await;
     let (_, doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
     let dev = &doc["config"];
-    let instance = dev["InstanceArn"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap();
+    let instance = instance_id(dev);
     let connect = app.connect_as(&DEV);
     let hours = dev["HoursOfOperations"]["24x7"]["Id"].as_str().unwrap();
 
