@@ -86,6 +86,14 @@ impl Cli {
         }
     }
 
+    /// `snapshot <args...>` of a resource in the dev account, us-east-1; its metadata.
+    async fn snapshot_dev(&self, args: &[&str]) -> Value {
+        let mut all = vec!["snapshot"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--account-id", DEV.account_id, "--region", "us-east-1"]);
+        self.json(&all).await
+    }
+
     async fn json(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
@@ -443,17 +451,7 @@ async fn the_external_id_stays_out_of_logs_and_output() {
 async fn a_pipeline_plans_a_selective_connect_promotion() {
     let cli = Cli::new().await;
     cli.add_dev_and_prod().await;
-    let meta = cli
-        .json(&[
-            "snapshot",
-            "connect",
-            "acme-dev",
-            "--account-id",
-            DEV.account_id,
-            "--region",
-            "us-east-1",
-        ])
-        .await;
+    let meta = cli.snapshot_dev(&["connect", "acme-dev"]).await;
     let plan = cli
         .json(&[
             "deploy",
@@ -517,31 +515,15 @@ async fn a_connect_snapshot_reuses_unchanged_reads_unless_told_to_read_everythin
             .unwrap();
         c["connect:GetPromptFile"]["calls"].as_u64().unwrap_or(0)
     };
-    let snap = |extra: &'static [&'static str]| {
-        let cli = &cli;
-        async move {
-            let mut args = vec![
-                "snapshot",
-                "connect",
-                "acme-dev",
-                "--account-id",
-                DEV.account_id,
-                "--region",
-                "us-east-1",
-            ];
-            args.extend_from_slice(extra);
-            cli.json(&args).await
-        }
-    };
-    let first = snap(&[]).await;
+    let first = cli.snapshot_dev(&["connect", "acme-dev"]).await;
     assert_eq!(audio_reads().await, 3);
-    let again = snap(&[]).await;
+    let again = cli.snapshot_dev(&["connect", "acme-dev"]).await;
     assert_eq!(
         audio_reads().await,
         3,
         "unchanged prompts are not read again"
     );
-    let full = snap(&["--full"]).await;
+    let full = cli.snapshot_dev(&["connect", "acme-dev", "--full"]).await;
     assert_eq!(audio_reads().await, 6, "--full reads every prompt");
     assert_eq!(again["digest"], first["digest"]);
     assert_eq!(full["digest"], first["digest"]);
@@ -551,17 +533,7 @@ async fn a_connect_snapshot_reuses_unchanged_reads_unless_told_to_read_everythin
 async fn every_cli_run_adds_to_one_audit_trail() {
     let cli = Cli::new().await;
     cli.add_dev_and_prod().await;
-    let meta = cli
-        .json(&[
-            "snapshot",
-            "lambda",
-            "cc-customer-lookup",
-            "--account-id",
-            DEV.account_id,
-            "--region",
-            "us-east-1",
-        ])
-        .await;
+    let meta = cli.snapshot_dev(&["lambda", "cc-customer-lookup"]).await;
     // Each command is its own process; the trail lives in the registry they share.
     let trail = cli.json(&["audit", "--limit", "5"]).await;
     let rows: Vec<String> = trail
@@ -595,17 +567,7 @@ async fn an_interrupted_deploy_runs_to_its_end_before_the_cli_exits() {
     })
     .await;
     cli.add_dev_and_prod().await;
-    let meta = cli
-        .json(&[
-            "snapshot",
-            "lambda",
-            "cc-customer-lookup",
-            "--account-id",
-            DEV.account_id,
-            "--region",
-            "us-east-1",
-        ])
-        .await;
+    let meta = cli.snapshot_dev(&["lambda", "cc-customer-lookup"]).await;
     let deploy = cli
         .command(&[
             "--json",
