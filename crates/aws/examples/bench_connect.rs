@@ -15,8 +15,8 @@
 mod common;
 
 use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
-use snapdeploy_aws::{DeployOptions, DeployRequest, Engine, Progress, SnapshotRequest};
-use snapdeploy_core::{AccountId, Region, ResourceName, ServiceKind, SnapshotMeta, SnapshotReason};
+use snapdeploy_aws::{DeployOptions, DeployRequest, Engine, Progress};
+use snapdeploy_core::{AccountId, Region, ResourceName, ServiceKind, SnapshotMeta};
 use snapdeploy_sandbox::seed::{DEV, PROD};
 use snapdeploy_sandbox::{Sandbox, SandboxConfig, Seed};
 use std::time::{Duration, Instant};
@@ -40,17 +40,7 @@ async fn snapshot_large(eng: &Engine, sb: &Sandbox) -> (SnapshotMeta, u64, u64, 
     let started = Instant::now();
     let meta = eng
         .snapshot(
-            SnapshotRequest {
-                account_id: AccountId::parse(DEV.account_id).unwrap(),
-                region: Region::parse("us-east-1").unwrap(),
-                service: ServiceKind::Connect,
-                resource_name: ResourceName::parse("acme-large").unwrap(),
-                reason: SnapshotReason::Manual,
-                taken_by: "bench".into(),
-                note: None,
-                version: None,
-                full: false,
-            },
+            common::snapshot_request(DEV.account_id, ServiceKind::Connect, "acme-large"),
             &Progress::none(),
         )
         .await
@@ -214,24 +204,7 @@ async fn main() {
     }
 
     // 3. Promotion of the large instance into the empty prod instance.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let source = eng
-        .snapshot(
-            SnapshotRequest {
-                account_id: AccountId::parse(DEV.account_id).unwrap(),
-                region: region.clone(),
-                service: ServiceKind::Connect,
-                resource_name: ResourceName::parse("acme-large").unwrap(),
-                reason: SnapshotReason::Manual,
-                taken_by: "bench".into(),
-                note: None,
-                version: None,
-                full: false,
-            },
-            &Progress::none(),
-        )
-        .await
-        .unwrap();
+    let (source, ..) = snapshot_large(&eng, &sb).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let before = connect_calls(&sb);
     let started = Instant::now();

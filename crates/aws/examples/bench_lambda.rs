@@ -10,8 +10,8 @@ mod common;
 
 use aws_sdk_lambda::primitives::Blob;
 use rand::RngCore;
-use snapdeploy_aws::{Progress, SnapshotRequest};
-use snapdeploy_core::{AccountId, Region, ResourceName, ServiceKind, SnapshotReason};
+use snapdeploy_aws::Progress;
+use snapdeploy_core::{AccountId, Region, ServiceKind};
 use snapdeploy_sandbox::seed::DEV;
 use snapdeploy_sandbox::{make_zip, Sandbox, SandboxConfig, Seed};
 use std::time::{Duration, Instant};
@@ -83,17 +83,11 @@ async fn main() {
     let started = Instant::now();
     for i in 0..50 {
         eng.snapshot(
-            SnapshotRequest {
-                account_id: account.clone(),
-                region: region.clone(),
-                service: ServiceKind::Lambda,
-                resource_name: ResourceName::parse(&format!("shared-{i:02}")).unwrap(),
-                reason: SnapshotReason::Manual,
-                taken_by: "bench".into(),
-                note: None,
-                version: None,
-                full: false,
-            },
+            common::snapshot_request(
+                DEV.account_id,
+                ServiceKind::Lambda,
+                &format!("shared-{i:02}"),
+            ),
             &Progress::none(),
         )
         .await
@@ -115,17 +109,7 @@ async fn main() {
     let started = Instant::now();
     for _ in 0..20 {
         eng.snapshot(
-            SnapshotRequest {
-                account_id: account.clone(),
-                region: region.clone(),
-                service: ServiceKind::Lambda,
-                resource_name: ResourceName::parse("shared-00").unwrap(),
-                reason: SnapshotReason::Manual,
-                taken_by: "bench".into(),
-                note: None,
-                version: None,
-                full: false,
-            },
+            common::snapshot_request(DEV.account_id, ServiceKind::Lambda, "shared-00"),
             &Progress::none(),
         )
         .await

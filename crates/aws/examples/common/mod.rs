@@ -1,8 +1,8 @@
 //! What the benchmarks share: an engine over the sandbox with accounts registered, and the
 //! sandbox's call counters.
 
-use snapdeploy_aws::{Engine, Hub, HubConfig};
-use snapdeploy_core::NewAccount;
+use snapdeploy_aws::{Engine, Hub, HubConfig, SnapshotRequest};
+use snapdeploy_core::{AccountId, NewAccount, Region, ResourceName, ServiceKind, SnapshotReason};
 use snapdeploy_sandbox::{Sandbox, SeedAccount, HUB_ACCESS_KEY, HUB_SECRET_KEY};
 use snapdeploy_store::{AccountStore, LocalSnapshotStore, SnapshotStore, SqliteAccountStore};
 use std::sync::Arc;
@@ -34,6 +34,21 @@ pub async fn engine(url: &str, dir: &std::path::Path, accounts: &[&SeedAccount])
         store,
         snapshots,
     ))
+}
+
+/// A manual snapshot of `name` in `account`, us-east-1, by "bench".
+pub fn snapshot_request(account: &str, service: ServiceKind, name: &str) -> SnapshotRequest {
+    SnapshotRequest {
+        account_id: AccountId::parse(account).unwrap(),
+        region: Region::parse("us-east-1").unwrap(),
+        service,
+        resource_name: ResourceName::parse(name).unwrap(),
+        reason: SnapshotReason::Manual,
+        taken_by: "bench".into(),
+        note: None,
+        version: None,
+        full: false,
+    }
 }
 
 /// (calls answered, calls throttled) so far of the sandbox operations named `<prefix>...`.
