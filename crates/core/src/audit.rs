@@ -1,6 +1,7 @@
 //! The audit trail: who changed what, where, when, and how it ended.
 
 use crate::ids::{AccountId, Region, ServiceKind};
+use crate::plan::ReportStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +13,50 @@ pub enum AuditAction {
     Snapshot,
     Deploy,
     Rollback,
+}
+
+/// How a recorded action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    Succeeded,
+    Unchanged,
+    FailedRestored,
+    FailedNotRestored,
+    /// Refused before anything was changed (bad input, unmapped references, a held lease).
+    Refused,
+    /// Failed before anything was changed.
+    Failed,
+}
+
+impl From<ReportStatus> for AuditOutcome {
+    fn from(s: ReportStatus) -> Self {
+        match s {
+            ReportStatus::Succeeded => Self::Succeeded,
+            ReportStatus::Unchanged => Self::Unchanged,
+            ReportStatus::FailedRestored => Self::FailedRestored,
+            ReportStatus::FailedNotRestored => Self::FailedNotRestored,
+        }
+    }
+}
+
+impl AuditOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Unchanged => "unchanged",
+            Self::FailedRestored => "failed_restored",
+            Self::FailedNotRestored => "failed_not_restored",
+            Self::Refused => "refused",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for AuditOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One thing done to an account or a resource. Dry runs and reads are not recorded.
@@ -28,9 +73,7 @@ pub struct AuditEntry {
     pub service: Option<ServiceKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
-    /// `succeeded`, `unchanged`, `failed_restored`, `failed_not_restored`, `refused` or
-    /// `failed`.
-    pub outcome: String,
+    pub outcome: AuditOutcome,
     /// The snapshot taken, or deployed or rolled back to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_key: Option<String>,
@@ -42,7 +85,12 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    pub fn new(actor: &str, action: AuditAction, account_id: &AccountId, outcome: &str) -> Self {
+    pub fn new(
+        actor: &str,
+        action: AuditAction,
+        account_id: &AccountId,
+        outcome: AuditOutcome,
+    ) -> Self {
         Self {
             at: Utc::now(),
             actor: actor.into(),
@@ -51,7 +99,7 @@ impl AuditEntry {
             region: None,
             service: None,
             resource_name: None,
-            outcome: outcome.into(),
+            outcome,
             snapshot_key: None,
             safety_snapshot: None,
             error: None,

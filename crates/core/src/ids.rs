@@ -24,11 +24,23 @@ impl ValidationError {
 
 macro_rules! string_newtype {
     ($name:ident, $field:literal, $check:path) => {
-        #[derive(
-            Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema,
-        )]
+        string_newtype!($name, $field, $check, secret = false);
+    };
+    ($name:ident, $field:literal, $check:path, secret = $secret:literal) => {
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
         #[serde(transparent)]
         pub struct $name(String);
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                if $secret {
+                    // Logs and panics must not carry it.
+                    f.write_str(concat!(stringify!($name), "(***)"))
+                } else {
+                    f.debug_tuple(stringify!($name)).field(&self.0).finish()
+                }
+            }
+        }
 
         impl $name {
             pub fn parse(raw: &str) -> Result<Self, ValidationError> {
@@ -50,6 +62,13 @@ macro_rules! string_newtype {
             type Err = ValidationError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::parse(s)
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
             }
         }
 
@@ -188,6 +207,39 @@ fn check_resource_name(raw: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A note on a snapshot or change: shown in listings, so one paragraph of text.
+fn check_note(raw: &str) -> Result<(), String> {
+    if raw.chars().count() > 500 || raw.chars().any(|c| c.is_control() && c != '\n') {
+        Err("at most 500 characters, no control characters".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Lambda and Lex alias names: 1-128 of `[A-Za-z0-9_-]`, not only digits (that would read
+/// as a version).
+fn check_alias_name(raw: &str) -> Result<(), String> {
+    let ok = (1..=128).contains(&raw.len())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !raw.chars().all(|c| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err("1-128 letters, digits, '-' or '_', not only digits".into())
+    }
+}
+
+/// Which version of a resource to read: `DRAFT` or a version number (Lex bot versions).
+fn check_version_selector(raw: &str) -> Result<(), String> {
+    if raw == "DRAFT" || (1..=5).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err("DRAFT or a version number".into())
+    }
+}
+
 fn truncate(raw: &str) -> String {
     raw.chars().take(64).collect()
 }
@@ -195,8 +247,11 @@ fn truncate(raw: &str) -> String {
 string_newtype!(AccountId, "account_id", check_account_id);
 string_newtype!(Region, "region", check_region);
 string_newtype!(RoleArn, "role_arn", check_role_arn);
-string_newtype!(ExternalId, "external_id", check_external_id);
+string_newtype!(ExternalId, "external_id", check_external_id, secret = true);
 string_newtype!(ResourceName, "resource_name", check_resource_name);
+string_newtype!(Note, "note", check_note);
+string_newtype!(AliasName, "alias", check_alias_name);
+string_newtype!(VersionSelector, "version", check_version_selector);
 
 impl RoleArn {
     /// The account that owns the role (the fifth ARN field).
@@ -276,6 +331,35 @@ mod tests {
             " 123456789012",
         ] {
             assert!(AccountId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_external_id_is_never_printed() {
+        let id = ExternalId::parse("very-secret-value").unwrap();
+        assert_eq!(format!("{id:?}"), "ExternalId(***)");
+        assert_eq!(
+            format!("{:?}", AccountId::parse("123456789012").unwrap()),
+            "AccountId(\"123456789012\")"
+        );
+    }
+
+    #[test]
+    fn notes_aliases_and_versions() {
+        assert!(Note::parse("before release 42\nsecond line").is_ok());
+        assert!(Note::parse(&"x".repeat(501)).is_err());
+        assert!(Note::parse("tab\there").is_err());
+        for ok in ["live", "prod_2", "a-b"] {
+            assert!(AliasName::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "12", "has space", &"a".repeat(129)] {
+            assert!(AliasName::parse(bad).is_err(), "{bad:?}");
+        }
+        for ok in ["DRAFT", "1", "99999"] {
+            assert!(VersionSelector::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["latest", "draft", "", "123456", "1.0"] {
+            assert!(VersionSelector::parse(bad).is_err(), "{bad:?}");
         }
     }
 

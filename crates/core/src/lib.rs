@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod canonical;
+pub mod connect;
 pub mod diff;
 pub mod ids;
 pub mod lexjson;
@@ -12,11 +13,15 @@ pub mod remap;
 pub mod snapshot;
 
 pub use account::{Account, AccountView, NewAccount};
-pub use audit::{AuditAction, AuditEntry};
+pub use audit::{AuditAction, AuditEntry, AuditOutcome};
 pub use canonical::{canonical_string, canonicalize, digest_of, sha256_hex};
+pub use connect::ConnectKind;
 pub use diff::{diff, FieldChange, FieldOp};
-pub use ids::{AccountId, ExternalId, Region, ResourceName, RoleArn, ServiceKind, ValidationError};
-pub use plan::{Plan, PlanAction, Report, StepOutcome};
+pub use ids::{
+    AccountId, AliasName, ExternalId, Note, Region, ResourceName, RoleArn, ServiceKind,
+    ValidationError, VersionSelector,
+};
+pub use plan::{Plan, PlanAction, Report, ReportStatus, StepOutcome, StepStatus};
 pub use remap::{remap_arns, ArnRemapper, RemapResult, Remapped, Unmapped};
 pub use snapshot::{
     BlobRef, SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, SourceRef, FORMAT_V1,

@@ -40,21 +40,68 @@ pub struct Plan {
     pub desired: Value,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Ok,
+    Failed,
+}
+
+impl std::fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StepOutcome {
     pub step: String,
-    /// `ok`, `failed` or `skipped`.
-    pub status: String,
+    pub status: StepStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+/// How a deploy or rollback ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Succeeded,
+    /// There was nothing to change.
+    Unchanged,
+    /// A step failed and the resource was put back.
+    FailedRestored,
+    /// A step failed and putting it back failed too.
+    FailedNotRestored,
+}
+
+impl ReportStatus {
+    pub fn failed(self) -> bool {
+        matches!(self, Self::FailedRestored | Self::FailedNotRestored)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Unchanged => "unchanged",
+            Self::FailedRestored => "failed_restored",
+            Self::FailedNotRestored => "failed_not_restored",
+        }
+    }
+}
+
+impl std::fmt::Display for ReportStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What a deploy or rollback did.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
-    /// `succeeded`, `unchanged`, `failed_restored` (a step failed and the resource was put back)
-    /// or `failed_not_restored` (a step failed and putting it back failed too).
-    pub status: String,
+    pub status: ReportStatus,
     pub plan: Plan,
     pub steps: Vec<StepOutcome>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -278,12 +278,12 @@ async fn audit_story(log: &dyn AuditLog) {
     .into_iter()
     .enumerate()
     {
-        let mut e = AuditEntry::new("alice", action, account, "succeeded");
+        let mut e = AuditEntry::new("alice", action, account, AuditOutcome::Succeeded);
         if action == AuditAction::Deploy {
             e.region = Some(Region::parse("us-east-1").unwrap());
             e.service = Some(ServiceKind::Connect);
             e.resource_name = Some("acme-prod".into());
-            e.outcome = "failed_restored".into();
+            e.outcome = AuditOutcome::FailedRestored;
             e.safety_snapshot = Some(format!("safety-{n}"));
             e.error = Some("creating queue Sales: InvalidParameterException: no".into());
         }
