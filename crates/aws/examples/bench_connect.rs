@@ -229,7 +229,12 @@ async fn main() {
     let DeployOutcome::Report(report) = outcome else {
         panic!("a deploy answers a report")
     };
-    assert_eq!(report.status, "succeeded", "{:?}", report.error);
+    assert_eq!(
+        report.status,
+        snapdeploy_core::ReportStatus::Succeeded,
+        "{:?}",
+        report.error
+    );
     let after = connect_calls(&sb);
     let made = after.0 - before.0;
     println!(

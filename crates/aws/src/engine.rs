@@ -2,103 +2,24 @@
 //! every change follows — a verified source, a plan first, a safety snapshot before any
 //! write, and the resource put back when a step fails.
 
+use crate::change::{DeployOptions, Progress};
 use crate::connect::ConnectProvider;
 use crate::error::{AwsError, AwsResult};
 use crate::hub::Hub;
 use crate::lambda::LambdaProvider;
 use crate::lex::LexProvider;
-use crate::provider::{Applied, Captured, Ctx, Provider};
-use serde::{Deserialize, Serialize};
+use crate::provider::{Applied, ApplyInput, Captured, Ctx, Provider, Steps};
+use serde::Serialize;
 use serde_json::Value;
 use snapdeploy_core::{
-    Account, AccountId, AuditAction, AuditEntry, Plan, PlanAction, Region, Report, ResourceName,
-    ServiceKind, SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, StepOutcome,
+    Account, AccountId, AuditAction, AuditEntry, AuditOutcome, Note, Plan, PlanAction, Region,
+    Report, ReportStatus, ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey, SnapshotMeta,
+    SnapshotReason, StepOutcome, StepStatus, VersionSelector,
 };
 use snapdeploy_store::{
     AccountStore, AuditLog, Lease, LockStore, MemoryAudit, MemoryLocks, SnapshotStore, StoreError,
 };
 use std::sync::Arc;
-
-/// A progress event: what is being done, and how far along (`total` 0 = unknown).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ProgressEvent {
-    pub message: String,
-    pub done: u64,
-    pub total: u64,
-}
-
-/// Where progress goes: the job registry, the CLI's progress bar, or nowhere.
-#[derive(Clone)]
-pub struct Progress(Option<Arc<dyn Fn(ProgressEvent) + Send + Sync>>);
-
-impl Progress {
-    pub fn none() -> Self {
-        Self(None)
-    }
-    pub fn new(f: impl Fn(ProgressEvent) + Send + Sync + 'static) -> Self {
-        Self(Some(Arc::new(f)))
-    }
-    pub fn report(&self, message: &str, done: u64, total: u64) {
-        if let Some(f) = &self.0 {
-            f(ProgressEvent {
-                message: message.into(),
-                done,
-                total,
-            });
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DeployOptions {
-    /// Publish a version after the update (Lambda). Default true.
-    #[serde(default = "yes")]
-    pub publish: bool,
-    /// Move (or create) this alias to the published version.
-    #[serde(default)]
-    pub alias: Option<String>,
-    /// Go ahead even though some references could not be mapped to the target.
-    #[serde(default)]
-    pub accept_unmapped: bool,
-    /// Re-point aliases to the versions the snapshot recorded (rollback).
-    #[serde(skip)]
-    pub restore_aliases: bool,
-    /// Lex: before creating a version, delete the oldest ones beyond this many (never one an
-    /// alias points to). Without it, a bot at Lex's 100-version limit is refused.
-    #[serde(default)]
-    pub keep_versions: Option<usize>,
-    /// Recorded on the safety snapshot and the published version.
-    #[serde(default)]
-    pub note: Option<String>,
-    /// Connect: deploy only these flows, plus exactly what they need (the modules, queues,
-    /// prompts, hours, quick connects and flows they refer to, transitively).
-    #[serde(default)]
-    pub flows: Option<Vec<String>>,
-    /// Connect: delete the target's items that the snapshot does not have (a rollback's
-    /// "remove what was created after the snapshot"). Off by default: they are only listed.
-    #[serde(default)]
-    pub remove_extra: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl Default for DeployOptions {
-    fn default() -> Self {
-        Self {
-            publish: true,
-            alias: None,
-            accept_unmapped: false,
-            restore_aliases: false,
-            keep_versions: None,
-            note: None,
-            flows: None,
-            remove_extra: false,
-        }
-    }
-}
 
 pub struct SnapshotRequest {
     pub account_id: AccountId,
@@ -107,9 +28,9 @@ pub struct SnapshotRequest {
     pub resource_name: ResourceName,
     pub reason: SnapshotReason,
     pub taken_by: String,
-    pub note: Option<String>,
+    pub note: Option<Note>,
     /// The version to capture where a service has them (Lex: DRAFT by default).
-    pub version: Option<String>,
+    pub version: Option<VersionSelector>,
     /// Read everything again instead of reusing the previous snapshot's per-item reads of
     /// items AWS reports unchanged (Connect).
     pub full: bool,
@@ -272,7 +193,7 @@ impl Engine {
             actor,
             AuditAction::AccountAdded,
             &account.account_id,
-            "succeeded",
+            AuditOutcome::Succeeded,
         ))
         .await;
         Ok(())
@@ -286,7 +207,7 @@ impl Engine {
             actor,
             AuditAction::AccountRemoved,
             id,
-            "succeeded",
+            AuditOutcome::Succeeded,
         ))
         .await;
         Ok(())
@@ -314,7 +235,7 @@ impl Engine {
         match &outcome {
             Ok(DeployOutcome::Plan(_)) => return outcome,
             Ok(DeployOutcome::Report(r)) => {
-                entry.outcome = r.status.clone();
+                entry.outcome = r.status.into();
                 entry.safety_snapshot = r.safety_snapshot.as_ref().map(|m| m.key.clone());
                 entry.error = r.error.clone();
             }
@@ -332,7 +253,11 @@ impl Engine {
                                 | StoreError::Corrupt(_)
                         )
                 );
-                entry.outcome = if refused { "refused" } else { "failed" }.into();
+                entry.outcome = if refused {
+                    AuditOutcome::Refused
+                } else {
+                    AuditOutcome::Failed
+                };
                 entry.error = Some(e.to_string());
             }
         }
@@ -434,7 +359,7 @@ impl Engine {
             &req.taken_by,
             AuditAction::Snapshot,
             &req.account_id,
-            "succeeded",
+            AuditOutcome::Succeeded,
         );
         entry.region = Some(req.region.clone());
         entry.service = Some(req.service);
@@ -443,7 +368,7 @@ impl Engine {
         match &result {
             Ok(meta) => entry.snapshot_key = Some(meta.key.clone()),
             Err(e) => {
-                entry.outcome = "failed".into();
+                entry.outcome = AuditOutcome::Failed;
                 entry.error = Some(e.to_string());
             }
         }
@@ -493,7 +418,7 @@ impl Engine {
                 req.region,
                 req.taken_by,
                 req.reason,
-                req.note,
+                req.note.as_deref().map(String::from),
             )
             .await?;
         progress.report("stored", 1, 1);
@@ -630,7 +555,12 @@ impl Engine {
                 DeploySource::Key(k) => (Some(k.to_string()), k.service, &k.resource_name),
                 DeploySource::Inline(env) => (None, env.service, &env.resource_name),
             };
-            let mut e = AuditEntry::new(&req.taken_by, AuditAction::Deploy, &req.account_id, "");
+            let mut e = AuditEntry::new(
+                &req.taken_by,
+                AuditAction::Deploy,
+                &req.account_id,
+                AuditOutcome::Failed,
+            );
             e.region = Some(req.region.clone());
             e.service = Some(service);
             e.resource_name = Some(req.resource_name.as_ref().unwrap_or(name).to_string());
@@ -669,7 +599,12 @@ impl Engine {
         progress: &Progress,
     ) -> AwsResult<DeployOutcome> {
         let entry = (!req.dry_run).then(|| {
-            let mut e = AuditEntry::new(&req.taken_by, AuditAction::Rollback, &req.account_id, "");
+            let mut e = AuditEntry::new(
+                &req.taken_by,
+                AuditAction::Rollback,
+                &req.account_id,
+                AuditOutcome::Failed,
+            );
             e.region = Some(req.region.clone());
             e.service = Some(req.service);
             e.resource_name = Some(req.resource_name.to_string());
@@ -709,7 +644,7 @@ impl Engine {
             restore_aliases: true,
             accept_unmapped: true,
             remove_extra: req.remove_created,
-            note: Some(format!("rollback to {k}")),
+            note: Note::parse(&format!("rollback to {k}")).ok(),
             ..DeployOptions::default()
         };
         let change = Change {
@@ -803,7 +738,7 @@ impl Engine {
         let publishes = options.publish && provider.publishes_versions();
         if plan.action == PlanAction::Unchanged && options.alias.is_none() && !publishes {
             return Ok(DeployOutcome::Report(Box::new(Report {
-                status: "unchanged".into(),
+                status: ReportStatus::Unchanged,
                 plan,
                 steps: vec![],
                 safety_snapshot: None,
@@ -828,7 +763,7 @@ impl Engine {
                         region.clone(),
                         taken_by.clone(),
                         reason,
-                        options.note.clone(),
+                        options.note.as_deref().map(String::from),
                     )
                     .await?;
                 Some((meta, env))
@@ -843,21 +778,20 @@ impl Engine {
 
         let mut steps: Vec<StepOutcome> = Vec::new();
         let mut applied = Applied::default();
-        let result = provider
-            .apply(
-                &ctx,
-                &plan,
-                &source,
-                current.as_ref(),
-                self.snapshots.as_ref(),
-                &options,
-                progress,
-                &mut steps,
-                &mut applied,
-            )
-            .await;
+        let input = ApplyInput {
+            plan: &plan,
+            source: &source,
+            live: current.as_ref(),
+            store: self.snapshots.as_ref(),
+            options: &options,
+        };
+        let mut run = Steps {
+            steps: &mut steps,
+            progress,
+        };
+        let result = provider.apply(&ctx, &input, &mut run, &mut applied).await;
         let mut report = Report {
-            status: "succeeded".into(),
+            status: ReportStatus::Succeeded,
             plan,
             steps,
             safety_snapshot: safety.as_ref().map(|(m, _)| m.clone()),
@@ -881,7 +815,7 @@ impl Engine {
                 .await
             {
                 Ok(partly) => {
-                    report.status = "failed_restored".into();
+                    report.status = ReportStatus::FailedRestored;
                     let mut message = match &safety {
                         Some((m, _)) => format!("restored from safety snapshot {}", m.key),
                         None => "removed the resource this deploy had created".into(),
@@ -892,22 +826,22 @@ impl Engine {
                     }
                     report.steps.push(StepOutcome {
                         step: "restore".into(),
-                        status: "ok".into(),
+                        status: StepStatus::Ok,
                         message: Some(message),
                     });
                 }
                 Err(re) => {
-                    report.status = "failed_not_restored".into();
+                    report.status = ReportStatus::FailedNotRestored;
                     report.restore_error = Some(re.to_string());
                     report.steps.push(StepOutcome {
                         step: "restore".into(),
-                        status: "failed".into(),
+                        status: StepStatus::Failed,
                         message: Some(re.to_string()),
                     });
                 }
             }
         }
-        progress.report(&report.status, 1, 1);
+        progress.report(report.status.as_str(), 1, 1);
         Ok(DeployOutcome::Report(Box::new(report)))
     }
 }

@@ -2,12 +2,13 @@
 //! registered account is reached through STS AssumeRole with its ExternalId.
 
 use crate::error::{AwsError, AwsResult};
-use crate::limiter::RateLimiter;
+use crate::limiter::{Quota, RateLimiter};
 use aws_config::SdkConfig;
 use aws_credential_types::provider::{self, error::CredentialsError, ProvideCredentials};
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use snapdeploy_core::{Account, Region};
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -70,22 +71,64 @@ struct Cached {
     fingerprint: String,
 }
 
-/// (account, region, quota bucket)
-type LimiterKey = (String, String, &'static str);
+/// (account, region, quota)
+type LimiterKey = (String, String, Quota);
 
-#[derive(Default)]
-struct Clients {
-    lambda: HashMap<(String, String), aws_sdk_lambda::Client>,
-    lex: HashMap<(String, String), aws_sdk_lexmodelsv2::Client>,
-    connect: HashMap<(String, String), aws_sdk_connect::Client>,
+/// An SDK client the hub builds per (account, region) and caches.
+pub trait ServiceClient: Clone + Send + Sync + 'static {
+    /// Built from the hub's base configuration (endpoints, timeouts) for one region, with
+    /// the account's credentials.
+    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self;
 }
+
+/// Connect (2 requests/s per account and region, shared with every other caller) and Lex
+/// model building throttle often, and our own pacing cannot see other callers' load: give
+/// throttled calls more attempts than the SDK's default three.
+fn throttled_service_retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(8)
+}
+
+impl ServiceClient for aws_sdk_lambda::Client {
+    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
+        let conf = aws_sdk_lambda::config::Builder::from(base)
+            .region(region)
+            .credentials_provider(creds)
+            .build();
+        Self::from_conf(conf)
+    }
+}
+
+impl ServiceClient for aws_sdk_lexmodelsv2::Client {
+    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
+        let conf = aws_sdk_lexmodelsv2::config::Builder::from(base)
+            .retry_config(throttled_service_retries())
+            .region(region)
+            .credentials_provider(creds)
+            .build();
+        Self::from_conf(conf)
+    }
+}
+
+impl ServiceClient for aws_sdk_connect::Client {
+    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
+        let conf = aws_sdk_connect::config::Builder::from(base)
+            .retry_config(throttled_service_retries())
+            .region(region)
+            .credentials_provider(creds)
+            .build();
+        Self::from_conf(conf)
+    }
+}
+
+/// (account, region, client type) -> client
+type ClientKey = (String, String, TypeId);
 
 pub struct Hub {
     base: SdkConfig,
     sts: aws_sdk_sts::Client,
     pub config: HubConfig,
     creds: Mutex<HashMap<String, Cached>>,
-    clients: std::sync::Mutex<Clients>,
+    clients: std::sync::Mutex<HashMap<ClientKey, Box<dyn Any + Send + Sync>>>,
     limiters: std::sync::Mutex<HashMap<LimiterKey, Arc<RateLimiter>>>,
     pub http: reqwest::Client,
 }
@@ -111,7 +154,7 @@ impl Hub {
             base,
             config,
             creds: Mutex::new(HashMap::new()),
-            clients: std::sync::Mutex::new(Clients::default()),
+            clients: std::sync::Mutex::new(HashMap::new()),
             limiters: std::sync::Mutex::new(HashMap::new()),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(300))
@@ -185,9 +228,7 @@ impl Hub {
     pub async fn forget(&self, account_id: &str) {
         self.creds.lock().await.remove(account_id);
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        clients.lambda.retain(|(a, _), _| a != account_id);
-        clients.lex.retain(|(a, _), _| a != account_id);
-        clients.connect.retain(|(a, _), _| a != account_id);
+        clients.retain(|(a, _, _), _| a != account_id);
     }
 
     fn provider(self: &Arc<Self>, account: &Account) -> AccountCredentials {
@@ -197,109 +238,63 @@ impl Hub {
         }
     }
 
-    /// The Lambda client for (account, region), built once and reused. Credentials are
-    /// checked first so that a refused AssumeRole surfaces as a clear error naming the account.
+    /// The `C` client for (account, region), built once and reused. Credentials are checked
+    /// first so that a refused AssumeRole surfaces as a clear error naming the account.
+    pub async fn client<C: ServiceClient>(
+        self: &Arc<Self>,
+        account: &Account,
+        region: &Region,
+    ) -> AwsResult<C> {
+        self.credentials(account).await?;
+        let key = (
+            account.account_id.to_string(),
+            region.to_string(),
+            TypeId::of::<C>(),
+        );
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = clients.get(&key).and_then(|c| c.downcast_ref::<C>()) {
+            return Ok(c.clone());
+        }
+        let region = aws_config::Region::new(region.to_string());
+        let client = C::build(&self.base, region, self.provider(account));
+        clients.insert(key, Box::new(client.clone()));
+        Ok(client)
+    }
+
     pub async fn lambda(
         self: &Arc<Self>,
         account: &Account,
         region: &Region,
     ) -> AwsResult<aws_sdk_lambda::Client> {
-        self.credentials(account).await?;
-        let key = (account.account_id.to_string(), region.to_string());
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = clients.lambda.get(&key) {
-            return Ok(c.clone());
-        }
-        let conf = aws_sdk_lambda::config::Builder::from(&self.base)
-            .region(aws_config::Region::new(region.to_string()))
-            .credentials_provider(self.provider(account))
-            .build();
-        let client = aws_sdk_lambda::Client::from_conf(conf);
-        clients.lambda.insert(key, client.clone());
-        Ok(client)
-    }
-
-    /// The Lex V2 model-building client for (account, region), built once and reused.
-    pub async fn lex(
-        self: &Arc<Self>,
-        account: &Account,
-        region: &Region,
-    ) -> AwsResult<aws_sdk_lexmodelsv2::Client> {
-        self.credentials(account).await?;
-        let key = (account.account_id.to_string(), region.to_string());
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = clients.lex.get(&key) {
-            return Ok(c.clone());
-        }
-        let conf = aws_sdk_lexmodelsv2::config::Builder::from(&self.base)
-            .retry_config(throttled_service_retries())
-            .region(aws_config::Region::new(region.to_string()))
-            .credentials_provider(self.provider(account))
-            .build();
-        let client = aws_sdk_lexmodelsv2::Client::from_conf(conf);
-        clients.lex.insert(key, client.clone());
-        Ok(client)
-    }
-
-    /// The Connect client for (account, region), built once and reused.
-    pub async fn connect(
-        self: &Arc<Self>,
-        account: &Account,
-        region: &Region,
-    ) -> AwsResult<aws_sdk_connect::Client> {
-        self.credentials(account).await?;
-        let key = (account.account_id.to_string(), region.to_string());
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = clients.connect.get(&key) {
-            return Ok(c.clone());
-        }
-        let conf = aws_sdk_connect::config::Builder::from(&self.base)
-            .retry_config(throttled_service_retries())
-            .region(aws_config::Region::new(region.to_string()))
-            .credentials_provider(self.provider(account))
-            .build();
-        let client = aws_sdk_connect::Client::from_conf(conf);
-        clients.connect.insert(key, client.clone());
-        Ok(client)
+        self.client(account, region).await
     }
 
     /// How many SDK clients are cached (one per account, region and service).
     pub fn cached_clients(&self) -> usize {
-        self.clients
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .lambda
-            .len()
+        self.clients.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
-    /// The limiter of one quota bucket of (account, region).
+    /// The limiter of one quota of (account, region).
     pub fn limiter(
         &self,
         account: &str,
         region: &str,
-        bucket: &'static str,
+        quota: Quota,
         rate: f64,
         burst: f64,
     ) -> Arc<RateLimiter> {
         let mut l = self.limiters.lock().unwrap_or_else(|p| p.into_inner());
-        l.entry((account.into(), region.into(), bucket))
+        l.entry((account.into(), region.into(), quota))
             .or_insert_with(|| Arc::new(RateLimiter::new(rate, burst.max(1.0))))
             .clone()
     }
-}
-
-/// Connect (2 requests/s per account and region, shared with every other caller) and Lex
-/// model building throttle often, and our own pacing cannot see other callers' load: give
-/// throttled calls more attempts than the SDK's default three.
-fn throttled_service_retries() -> aws_config::retry::RetryConfig {
-    aws_config::retry::RetryConfig::standard().with_max_attempts(8)
 }
 
 /// The SDK's view of an account's credentials: served from the hub's cache. The expiry the
 /// SDK sees is moved five minutes earlier so that its own identity cache comes back to the
 /// hub exactly when the hub wants to renew.
 #[derive(Debug)]
-struct AccountCredentials {
+pub struct AccountCredentials {
     hub: std::sync::Weak<Hub>,
     account: Account,
 }

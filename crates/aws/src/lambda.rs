@@ -1,11 +1,13 @@
 //! Lambda: extract, capture (configuration + code zip as a blob), plan, apply, restore.
 
-use crate::engine::{DeployOptions, Progress};
+use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
+use crate::limiter::Quota;
 use crate::provider::{
-    download, is_not_found, paged, reapply, str_of, string_list, string_map, svc, tag_changes,
-    Applied, Captured, Ctx, Provider, Steps,
+    download, is_not_found, paged, reapply, str_of, string_list, string_map, svc, Applied,
+    ApplyInput, Captured, Ctx, Provider, Steps,
 };
+use crate::tags::retag;
 use async_trait::async_trait;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
@@ -19,7 +21,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use snapdeploy_core::{
     diff, remap_arns, ArnRemapper, Plan, PlanAction, ResourceName, ServiceKind, SnapshotEnvelope,
-    SourceRef, StepOutcome,
+    SourceRef,
 };
 use snapdeploy_store::SnapshotStore;
 use std::collections::{BTreeMap, HashMap};
@@ -147,7 +149,7 @@ async fn wait_until_ready(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<(
     let deadline = Instant::now() + Duration::from_secs(300);
     let mut delay = Duration::from_millis(50);
     loop {
-        ctx.pace("control").await;
+        ctx.pace(Quota::LambdaControl).await;
         let c = client
             .get_function_configuration()
             .function_name(name)
@@ -208,7 +210,7 @@ impl Provider for LambdaProvider {
         let client = ctx.lambda().await?;
         // FunctionVersion=ALL returns the published versions in the same pages as the
         // functions, which saves one ListVersionsByFunction call per function.
-        let all = paged(ctx, "control", |marker| {
+        let all = paged(ctx, Quota::LambdaControl, |marker| {
             let client = &client;
             async move {
                 let page = client
@@ -287,7 +289,7 @@ impl Provider for LambdaProvider {
         _for_change: bool,
     ) -> AwsResult<Option<Captured>> {
         let client = ctx.lambda().await?;
-        ctx.pace("GetFunction").await;
+        ctx.pace(Quota::LambdaGetFunction).await;
         let got = match client
             .get_function()
             .function_name(name.as_str())
@@ -501,20 +503,21 @@ impl Provider for LambdaProvider {
     async fn apply(
         &self,
         ctx: &Ctx,
-        plan: &Plan,
-        source: &SnapshotEnvelope,
-        live: Option<&Captured>,
-        store: &dyn SnapshotStore,
-        options: &DeployOptions,
-        progress: &Progress,
-        steps: &mut Vec<StepOutcome>,
+        input: &ApplyInput<'_>,
+        run: &mut Steps<'_>,
         applied: &mut Applied,
     ) -> AwsResult<()> {
+        let ApplyInput {
+            plan,
+            source,
+            live,
+            store,
+            options,
+        } = *input;
         let client = ctx.lambda().await?;
         let name = plan.resource_name.as_str();
         let desired = &plan.desired;
         let code = load_code(desired, source, store).await?;
-        let mut run = Steps { steps, progress };
 
         let live = if plan.action == PlanAction::Create {
             run.step("create_function", async {
@@ -535,7 +538,7 @@ impl Provider for LambdaProvider {
                 || current.get("ImageUri") != desired.get("ImageUri");
             if code_differs {
                 run.step("update_code", async {
-                    ctx.pace("control").await;
+                    ctx.pace(Quota::LambdaControl).await;
                     let mut req = client.update_function_code().function_name(name);
                     req = match (str_of(desired, "ImageUri"), &code) {
                         (Some(uri), _) => req.image_uri(uri),
@@ -571,7 +574,7 @@ impl Provider for LambdaProvider {
                 .any(|k| current.get(*k) != desired.get(*k))
             {
                 run.step("update_configuration", async {
-                    ctx.pace("control").await;
+                    ctx.pace(Quota::LambdaControl).await;
                     update_configuration(&client, name, desired)
                         .send()
                         .await
@@ -586,41 +589,15 @@ impl Provider for LambdaProvider {
             "arn:aws:lambda:{}:{}:function:{name}",
             ctx.region, ctx.account.account_id
         );
-        let (add, remove) = tag_changes(&desired["Tags"], &live["Tags"]);
-        if !add.is_empty() && plan.action != PlanAction::Create {
-            run.step("tag", async {
-                ctx.pace("control").await;
-                client
-                    .tag_resource()
-                    .resource(&arn)
-                    .set_tags(Some(add))
-                    .send()
-                    .await
-                    .map_err(svc("tagging"))?;
-                Ok(())
-            })
-            .await?;
-        }
-        if !remove.is_empty() {
-            run.step("untag", async {
-                ctx.pace("control").await;
-                client
-                    .untag_resource()
-                    .resource(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(svc("untagging"))?;
-                Ok(())
-            })
-            .await?;
-        }
+        let tags = (&desired["Tags"], &live["Tags"]);
+        let created = plan.action == PlanAction::Create;
+        retag(ctx, &client, run, &arn, tags, created).await?;
 
         let want_rc = desired["ReservedConcurrentExecutions"].as_i64();
         let have_rc = live["ReservedConcurrentExecutions"].as_i64();
         if want_rc != have_rc {
             run.step("concurrency", async {
-                ctx.pace("control").await;
+                ctx.pace(Quota::LambdaControl).await;
                 match want_rc {
                     Some(n) => {
                         client
@@ -658,7 +635,7 @@ impl Provider for LambdaProvider {
         if !stale.is_empty() || !missing.is_empty() {
             run.step("resource_policy", async {
                 for st in stale {
-                    ctx.pace("control").await;
+                    ctx.pace(Quota::LambdaControl).await;
                     client
                         .remove_permission()
                         .function_name(name)
@@ -668,7 +645,7 @@ impl Provider for LambdaProvider {
                         .map_err(svc("removing a permission"))?;
                 }
                 for st in missing {
-                    ctx.pace("control").await;
+                    ctx.pace(Quota::LambdaControl).await;
                     client
                         .add_permission()
                         .function_name(name)
@@ -702,11 +679,11 @@ impl Provider for LambdaProvider {
                 })
                 .unwrap_or_default();
             run.step("publish_version", async {
-                ctx.pace("control").await;
+                ctx.pace(Quota::LambdaControl).await;
                 let out = client
                     .publish_version()
                     .function_name(name)
-                    .set_description(options.note.clone())
+                    .set_description(options.note.as_deref().map(String::from))
                     .send()
                     .await
                     .map_err(svc("publishing a version"))?;
@@ -776,7 +753,7 @@ impl Provider for LambdaProvider {
     ) -> AwsResult<Vec<String>> {
         let client = ctx.lambda().await?;
         if applied.created || safety.is_none() {
-            ctx.pace("control").await;
+            ctx.pace(Quota::LambdaControl).await;
             return match client
                 .delete_function()
                 .function_name(name.as_str())
@@ -793,7 +770,7 @@ impl Provider for LambdaProvider {
         wait_until_ready(ctx, &client, name.as_str()).await?;
         reapply(self, ctx, name, safety, store).await?;
         for v in &applied.new_versions {
-            ctx.pace("control").await;
+            ctx.pace(Quota::LambdaControl).await;
             let res = client
                 .delete_function()
                 .function_name(name.as_str())
@@ -860,7 +837,7 @@ async fn point_alias(
                 .set_additional_version_weights(Some(weights))
                 .build()
         });
-    ctx.pace("control").await;
+    ctx.pace(Quota::LambdaControl).await;
     let exists = match client
         .get_alias()
         .function_name(name)
@@ -872,7 +849,7 @@ async fn point_alias(
         Err(e) if e.as_service_error().is_some_and(is_not_found) => false,
         Err(e) => return Err(AwsError::service("reading the alias", e)),
     };
-    ctx.pace("control").await;
+    ctx.pace(Quota::LambdaControl).await;
     if exists {
         client
             .update_alias()
@@ -1016,13 +993,13 @@ async fn create_function(
             .set_runtime(str_of(d, "Runtime").map(Runtime::from))
             .set_handler(str_of(d, "Handler").map(String::from));
     }
-    ctx.pace("control").await;
+    ctx.pace(Quota::LambdaControl).await;
     req.send().await.map_err(svc("creating the function"))?;
     Ok(())
 }
 
 async fn list_versions(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Vec<Value>> {
-    paged(ctx, "control", |marker| async move {
+    paged(ctx, Quota::LambdaControl, |marker| async move {
         let page = client
             .list_versions_by_function()
             .function_name(name)
@@ -1048,7 +1025,7 @@ async fn list_versions(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Vec<
 }
 
 async fn list_aliases(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Vec<Value>> {
-    paged(ctx, "control", |marker| async move {
+    paged(ctx, Quota::LambdaControl, |marker| async move {
         let page = client
             .list_aliases()
             .function_name(name)
@@ -1081,7 +1058,7 @@ async fn list_aliases(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Vec<V
 }
 
 async fn get_policy(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Vec<Value>> {
-    ctx.pace("GetPolicy").await;
+    ctx.pace(Quota::LambdaControl).await;
     let out = match client.get_policy().function_name(name).send().await {
         Ok(o) => o,
         Err(e) if e.as_service_error().is_some_and(is_not_found) => return Ok(Vec::new()),

@@ -2,12 +2,14 @@
 //! plus what the export leaves out: aliases with their locale settings and code hooks, the
 //! bot role, tags), plan, apply (import, build, version, alias) and restore.
 
-use crate::engine::{DeployOptions, Progress};
+use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
+use crate::limiter::Quota;
 use crate::provider::{
-    is_not_found, paged, reapply, str_of, string_map, svc, tag_changes, Applied, Captured, Ctx,
+    is_not_found, paged, reapply, str_of, string_map, svc, Applied, ApplyInput, Captured, Ctx,
     Provider, Steps,
 };
+use crate::tags::retag;
 use async_trait::async_trait;
 use aws_sdk_lexmodelsv2::types::{
     BotAliasLocaleSettings, BotAliasSummary, BotExportSpecification, BotImportSpecification,
@@ -20,7 +22,7 @@ use futures::StreamExt;
 use serde_json::{json, Map, Value};
 use snapdeploy_core::{
     diff, lexjson, remap_arns, ArnRemapper, Plan, PlanAction, ResourceName, ServiceKind,
-    SnapshotEnvelope, SourceRef, StepOutcome,
+    SnapshotEnvelope, SourceRef,
 };
 use snapdeploy_store::SnapshotStore;
 use std::collections::{BTreeMap, HashMap};
@@ -66,7 +68,7 @@ struct LiveBot {
 
 /// Every bot of the account and region, 100 a page.
 async fn list_bots(ctx: &Ctx, client: &Client) -> AwsResult<Vec<BotSummary>> {
-    paged(ctx, "lex", |token| async move {
+    paged(ctx, Quota::Lex, |token| async move {
         let page = client
             .list_bots()
             .set_next_token(token)
@@ -88,7 +90,7 @@ async fn alias_summaries(
     client: &Client,
     bot_id: &str,
 ) -> AwsResult<Vec<BotAliasSummary>> {
-    paged(ctx, "lex", |token| async move {
+    paged(ctx, Quota::Lex, |token| async move {
         let page = client
             .list_bot_aliases()
             .bot_id(bot_id)
@@ -121,13 +123,13 @@ pub(crate) async fn alias_names(
     bot_id: &str,
     alias_id: &str,
 ) -> AwsResult<Option<(String, String)>> {
-    ctx.pace("lex").await;
+    ctx.pace(Quota::Lex).await;
     let bot = match client.describe_bot().bot_id(bot_id).send().await {
         Ok(b) => b,
         Err(e) if e.as_service_error().is_some_and(is_not_found) => return Ok(None),
         Err(e) => return Err(AwsError::service("reading a bot", e)),
     };
-    ctx.pace("lex").await;
+    ctx.pace(Quota::Lex).await;
     let alias = match client
         .describe_bot_alias()
         .bot_id(bot_id)
@@ -169,7 +171,7 @@ pub(crate) async fn alias_arn(
 }
 
 async fn list_versions(ctx: &Ctx, client: &Client, bot_id: &str) -> AwsResult<Vec<Value>> {
-    let mut out = paged(ctx, "lex", |token| async move {
+    let mut out = paged(ctx, Quota::Lex, |token| async move {
         let page = client
             .list_bot_versions()
             .bot_id(bot_id)
@@ -207,7 +209,7 @@ async fn list_aliases(ctx: &Ctx, client: &Client, bot_id: &str) -> AwsResult<Vec
         .collect();
     let mut out = Vec::new();
     for id in ids {
-        ctx.pace("lex").await;
+        ctx.pace(Quota::Lex).await;
         let a = client
             .describe_bot_alias()
             .bot_id(bot_id)
@@ -233,7 +235,7 @@ async fn list_aliases(ctx: &Ctx, client: &Client, bot_id: &str) -> AwsResult<Vec
 }
 
 async fn export(ctx: &Ctx, client: &Client, bot_id: &str, version: &str) -> AwsResult<Vec<u8>> {
-    ctx.pace("lex").await;
+    ctx.pace(Quota::Lex).await;
     let spec = ExportResourceSpecification::builder()
         .bot_export_specification(
             BotExportSpecification::builder()
@@ -252,7 +254,7 @@ async fn export(ctx: &Ctx, client: &Client, bot_id: &str, version: &str) -> AwsR
         .map_err(svc("starting the export"))?;
     let export_id = started.export_id().unwrap_or_default().to_owned();
     let url: String = wait_for("the export", || async {
-        ctx.pace("lex").await;
+        ctx.pace(Quota::Lex).await;
         let d = client
             .describe_export()
             .export_id(&export_id)
@@ -413,7 +415,7 @@ impl Provider for LexProvider {
         let mut out = Vec::new();
         for (n, b) in bots.iter().enumerate() {
             let id = b.bot_id().unwrap_or_default();
-            ctx.pace("lex").await;
+            ctx.pace(Quota::Lex).await;
             let locales = client
                 .list_bot_locales()
                 .bot_id(id)
@@ -459,7 +461,7 @@ impl Provider for LexProvider {
         let Some(bot) = find_bot(ctx, &client, name.as_str()).await? else {
             return Ok(None);
         };
-        ctx.pace("lex").await;
+        ctx.pace(Quota::Lex).await;
         let d = client
             .describe_bot()
             .bot_id(&bot.id)
@@ -470,7 +472,7 @@ impl Provider for LexProvider {
             "arn:aws:lex:{}:{}:bot/{}",
             ctx.region, ctx.account.account_id, bot.id
         );
-        ctx.pace("lex").await;
+        ctx.pace(Quota::Lex).await;
         let tags = client
             .list_tags_for_resource()
             .resource_arn(&arn)
@@ -625,19 +627,20 @@ impl Provider for LexProvider {
     async fn apply(
         &self,
         ctx: &Ctx,
-        plan: &Plan,
-        source: &SnapshotEnvelope,
-        live: Option<&Captured>,
-        store: &dyn SnapshotStore,
-        options: &DeployOptions,
-        progress: &Progress,
-        steps: &mut Vec<StepOutcome>,
+        input: &ApplyInput<'_>,
+        run: &mut Steps<'_>,
         applied: &mut Applied,
     ) -> AwsResult<()> {
+        let ApplyInput {
+            plan,
+            source,
+            live,
+            store,
+            options,
+        } = *input;
         let client = ctx.lex().await?;
         let name = plan.resource_name.as_str();
         let d = &plan.desired;
-        let mut run = Steps { steps, progress };
         // The bot's id is the captured source id.
         let live = live.map(|c| (c.source.id.clone(), c.config.clone()));
         let (bot_id, live_config) = match live {
@@ -645,7 +648,7 @@ impl Provider for LexProvider {
             None => {
                 let mut id = String::new();
                 run.step("create_bot", async {
-                    ctx.pace("lex").await;
+                    ctx.pace(Quota::Lex).await;
                     let out = client
                         .create_bot()
                         .bot_name(name)
@@ -664,7 +667,7 @@ impl Provider for LexProvider {
                     let client = &client;
                     let id = &id;
                     wait_for("the bot creation", || async move {
-                        ctx.pace("lex").await;
+                        ctx.pace(Quota::Lex).await;
                         let b = client
                             .describe_bot()
                             .bot_id(id)
@@ -692,7 +695,7 @@ impl Provider for LexProvider {
                 .any(|k| live_config.get(*k) != d.get(*k))
         {
             run.step("update_bot", async {
-                ctx.pace("lex").await;
+                ctx.pace(Quota::Lex).await;
                 client
                     .update_bot()
                     .bot_id(&bot_id)
@@ -710,39 +713,12 @@ impl Provider for LexProvider {
             })
             .await?;
         }
-        let (add, remove) = tag_changes(&d["Tags"], &live_config["Tags"]);
         let bot_arn = format!(
             "arn:aws:lex:{}:{}:bot/{bot_id}",
             ctx.region, ctx.account.account_id
         );
-        if !add.is_empty() && !applied.created {
-            run.step("tag", async {
-                ctx.pace("lex").await;
-                client
-                    .tag_resource()
-                    .resource_arn(&bot_arn)
-                    .set_tags(Some(add))
-                    .send()
-                    .await
-                    .map_err(svc("tagging the bot"))?;
-                Ok(())
-            })
-            .await?;
-        }
-        if !remove.is_empty() {
-            run.step("untag", async {
-                ctx.pace("lex").await;
-                client
-                    .untag_resource()
-                    .resource_arn(&bot_arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(svc("untagging the bot"))?;
-                Ok(())
-            })
-            .await?;
-        }
+        let tags = (&d["Tags"], &live_config["Tags"]);
+        retag(ctx, &client, run, &bot_arn, tags, applied.created).await?;
 
         let definition_changed = live_config.get("Definition") != d.get("Definition");
         if definition_changed {
@@ -867,7 +843,7 @@ impl Provider for LexProvider {
             return Ok(vec![]);
         };
         let Some(safety) = safety.filter(|_| !applied.created) else {
-            ctx.pace("lex").await;
+            ctx.pace(Quota::Lex).await;
             client
                 .delete_bot()
                 .bot_id(&bot.id)
@@ -879,7 +855,7 @@ impl Provider for LexProvider {
         };
         reapply(self, ctx, name, safety, store).await?;
         for v in &applied.new_versions {
-            ctx.pace("lex").await;
+            ctx.pace(Quota::Lex).await;
             if let Err(e) = client
                 .delete_bot_version()
                 .bot_id(&bot.id)
@@ -901,7 +877,7 @@ impl Provider for LexProvider {
 }
 
 async fn import(ctx: &Ctx, client: &Client, name: &str, d: &Value, zip: Vec<u8>) -> AwsResult<()> {
-    ctx.pace("lex").await;
+    ctx.pace(Quota::Lex).await;
     let upload = client
         .create_upload_url()
         .send()
@@ -932,7 +908,7 @@ async fn import(ctx: &Ctx, client: &Client, name: &str, d: &Value, zip: Vec<u8>)
         .idle_session_ttl_in_seconds(d["IdleSessionTTLInSeconds"].as_i64().unwrap_or(300) as i32)
         .build()
         .map_err(invalid("import specification"))?;
-    ctx.pace("lex").await;
+    ctx.pace(Quota::Lex).await;
     client
         .start_import()
         .import_id(&import_id)
@@ -946,7 +922,7 @@ async fn import(ctx: &Ctx, client: &Client, name: &str, d: &Value, zip: Vec<u8>)
         .await
         .map_err(svc("starting the import"))?;
     wait_for("the import", || async {
-        ctx.pace("lex").await;
+        ctx.pace(Quota::Lex).await;
         let i = client
             .describe_import()
             .import_id(&import_id)
@@ -986,7 +962,7 @@ async fn build_locales(
 }
 
 async fn build_locale(ctx: &Ctx, client: &Client, bot_id: &str, locale: &str) -> AwsResult<()> {
-    ctx.pace("lex").await;
+    ctx.pace(Quota::Lex).await;
     client
         .build_bot_locale()
         .bot_id(bot_id)
@@ -996,7 +972,7 @@ async fn build_locale(ctx: &Ctx, client: &Client, bot_id: &str, locale: &str) ->
         .await
         .map_err(svc("starting a locale build"))?;
     wait_for("the locale build", || async {
-        ctx.pace("lex").await;
+        ctx.pace(Quota::Lex).await;
         let l = client
             .describe_bot_locale()
             .bot_id(bot_id)
@@ -1038,7 +1014,7 @@ async fn prune_versions(
             if in_use.contains(v) {
                 continue;
             }
-            ctx.pace("lex").await;
+            ctx.pace(Quota::Lex).await;
             client
                 .delete_bot_version()
                 .bot_id(bot_id)
@@ -1072,7 +1048,7 @@ async fn create_version(
                 .map_err(invalid("version specification"))?,
         );
     }
-    ctx.pace("lex").await;
+    ctx.pace(Quota::Lex).await;
     let out = client
         .create_bot_version()
         .bot_id(bot_id)
@@ -1083,7 +1059,7 @@ async fn create_version(
         .map_err(svc("creating a bot version"))?;
     let version = out.bot_version().unwrap_or_default().to_owned();
     wait_for("the bot version", || async {
-        ctx.pace("lex").await;
+        ctx.pace(Quota::Lex).await;
         let v = client
             .describe_bot_version()
             .bot_id(bot_id)
@@ -1118,7 +1094,7 @@ async fn point_alias(
     } else {
         None
     };
-    ctx.pace("lex").await;
+    ctx.pace(Quota::Lex).await;
     match live.iter().find(|(_, a)| str_of(a, "Name") == Some(name)) {
         Some((id, current)) => {
             let settings = match settings {

@@ -2,8 +2,8 @@
 //! one provider per service behind the same trait, and the engine that runs extract,
 //! snapshot, deploy and rollback with safety snapshots.
 
+mod change;
 pub mod connect;
-mod connect_deploy;
 pub mod engine;
 pub mod error;
 pub mod hub;
@@ -11,10 +11,10 @@ pub mod lambda;
 pub mod lex;
 pub mod limiter;
 pub mod provider;
+mod tags;
 
-pub use engine::{
-    DeployOptions, DeployRequest, Engine, Progress, RollbackRequest, SnapshotRequest,
-};
+pub use change::{DeployOptions, Progress, ProgressEvent};
+pub use engine::{DeployRequest, Engine, RollbackRequest, SnapshotRequest};
 pub use error::AwsError;
 pub use hub::{Hub, HubConfig};
 pub use provider::{Captured, Ctx, Provider};

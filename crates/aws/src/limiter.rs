@@ -2,6 +2,19 @@
 //! instead of spending its time in throttling retries.
 
 use std::time::{Duration, Instant};
+
+/// The quota a call is paced in, per (account, region): one bucket per quota AWS publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Quota {
+    /// Lambda control-plane calls other than GetFunction (AWS: 15/s).
+    LambdaControl,
+    /// Lambda GetFunction (AWS: 100/s).
+    LambdaGetFunction,
+    /// Lex V2 model building.
+    Lex,
+    /// Amazon Connect.
+    Connect,
+}
 use tokio::sync::Mutex;
 
 #[derive(Debug)]

@@ -1,14 +1,15 @@
 //! The seam every service plugs into: list, capture, plan, apply and restore.
 
-use crate::engine::{DeployOptions, Progress};
+use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::hub::Hub;
+use crate::limiter::Quota;
 use async_trait::async_trait;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use serde_json::Value;
 use snapdeploy_core::{
-    Account, BlobRef, Plan, Region, ResourceName, ServiceKind, SnapshotEnvelope, SourceRef,
-    StepOutcome,
+    Account, BlobRef, ConnectKind, Plan, Region, ResourceName, ServiceKind, SnapshotEnvelope,
+    SourceRef, StepOutcome, StepStatus,
 };
 use snapdeploy_store::SnapshotStore;
 use std::collections::HashMap;
@@ -39,12 +40,18 @@ pub struct Applied {
     pub published_version: Option<String>,
     /// Versions created by this apply (deleted again when it is undone).
     pub new_versions: Vec<String>,
-    /// Sub-resources created by this apply as (kind, id), removed again when it is undone
-    /// (Connect: queues, flows, ...).
-    pub created_items: Vec<(String, String)>,
-    /// Associations made by this apply as (kind, ARN), dropped again when it is undone
-    /// (Connect: Lambda functions and Lex bot aliases).
-    pub associated: Vec<(String, String)>,
+    /// Items created inside a Connect instance by this apply, as (kind, id), removed again
+    /// when it is undone.
+    pub created_items: Vec<(ConnectKind, String)>,
+    /// Associations made by this apply, dropped again when it is undone.
+    pub associated: Vec<Association>,
+}
+
+/// A Connect instance's association with a resource outside it (by ARN).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Association {
+    LambdaFunction(String),
+    LexBotAlias(String),
 }
 
 #[async_trait]
@@ -134,20 +141,13 @@ pub trait Provider: Send + Sync {
         options: &DeployOptions,
     ) -> AwsResult<Plan>;
 
-    /// Carries out `plan`, recording each step in `steps`. `live` is the target as just
-    /// captured (`None` when it does not exist), so apply need not read it again. `applied`
-    /// is filled as it goes, so a failed apply still tells the restore what to undo.
-    #[allow(clippy::too_many_arguments)]
+    /// Carries out `input.plan`, recording each step in `run`. `applied` is filled as it
+    /// goes, so a failed apply still tells the restore what to undo.
     async fn apply(
         &self,
         ctx: &Ctx,
-        plan: &Plan,
-        source: &SnapshotEnvelope,
-        live: Option<&Captured>,
-        store: &dyn SnapshotStore,
-        options: &DeployOptions,
-        progress: &Progress,
-        steps: &mut Vec<StepOutcome>,
+        input: &ApplyInput<'_>,
+        run: &mut Steps<'_>,
         applied: &mut Applied,
     ) -> AwsResult<()>;
 
@@ -165,20 +165,20 @@ pub trait Provider: Send + Sync {
 }
 
 impl Ctx {
-    /// Waits for the quota bucket `bucket` of this (account, region).
-    pub async fn pace(&self, bucket: &'static str) {
+    /// Waits for the `quota` bucket of this (account, region).
+    pub async fn pace(&self, quota: Quota) {
         let c = &self.hub.config;
-        let (rate, burst) = match bucket {
-            "GetFunction" => (c.lambda_get_function_rate, c.lambda_get_function_rate),
-            "lex" => (c.lex_rate, c.lex_rate),
-            "connect" => (c.connect_rate, c.connect_burst),
-            _ => (c.lambda_rate, c.lambda_rate),
+        let (rate, burst) = match quota {
+            Quota::LambdaGetFunction => (c.lambda_get_function_rate, c.lambda_get_function_rate),
+            Quota::Lex => (c.lex_rate, c.lex_rate),
+            Quota::Connect => (c.connect_rate, c.connect_burst),
+            Quota::LambdaControl => (c.lambda_rate, c.lambda_rate),
         };
         self.hub
             .limiter(
                 self.account.account_id.as_str(),
                 self.region.as_str(),
-                bucket,
+                quota,
                 rate,
                 burst,
             )
@@ -187,15 +187,15 @@ impl Ctx {
     }
 
     pub async fn lambda(&self) -> AwsResult<aws_sdk_lambda::Client> {
-        self.hub.lambda(&self.account, &self.region).await
+        self.hub.client(&self.account, &self.region).await
     }
 
     pub async fn connect(&self) -> AwsResult<aws_sdk_connect::Client> {
-        self.hub.connect(&self.account, &self.region).await
+        self.hub.client(&self.account, &self.region).await
     }
 
     pub async fn lex(&self) -> AwsResult<aws_sdk_lexmodelsv2::Client> {
-        self.hub.lex(&self.account, &self.region).await
+        self.hub.client(&self.account, &self.region).await
     }
 }
 
@@ -235,8 +235,21 @@ pub(crate) fn string_list(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What an apply works from.
+#[derive(Clone, Copy)]
+pub struct ApplyInput<'a> {
+    pub plan: &'a Plan,
+    pub source: &'a SnapshotEnvelope,
+    /// The target as just captured (`None` when it does not exist), so apply need not read
+    /// it again.
+    pub live: Option<&'a Captured>,
+    /// Where the source's blobs are read from.
+    pub store: &'a dyn SnapshotStore,
+    pub options: &'a DeployOptions,
+}
+
 /// Runs named steps, recording each outcome and reporting progress.
-pub(crate) struct Steps<'a> {
+pub struct Steps<'a> {
     pub steps: &'a mut Vec<StepOutcome>,
     pub progress: &'a Progress,
 }
@@ -251,7 +264,7 @@ impl Steps<'_> {
             Ok(()) => {
                 self.steps.push(StepOutcome {
                     step: name.into(),
-                    status: "ok".into(),
+                    status: StepStatus::Ok,
                     message: None,
                 });
                 Ok(())
@@ -259,7 +272,7 @@ impl Steps<'_> {
             Err(e) => {
                 self.steps.push(StepOutcome {
                     step: name.into(),
-                    status: "failed".into(),
+                    status: StepStatus::Failed,
                     message: Some(e.to_string()),
                 });
                 Err(e)
@@ -286,20 +299,20 @@ pub(crate) async fn reapply<P: Provider + ?Sized>(
     let plan = provider
         .plan(ctx, safety, name, live.as_ref(), &options)
         .await?;
+    let input = ApplyInput {
+        plan: &plan,
+        source: safety,
+        live: live.as_ref(),
+        store,
+        options: &options,
+    };
     let mut steps = Vec::new();
-    let mut undo = Applied::default();
+    let mut run = Steps {
+        steps: &mut steps,
+        progress: &Progress::none(),
+    };
     provider
-        .apply(
-            ctx,
-            &plan,
-            safety,
-            live.as_ref(),
-            store,
-            &options,
-            &Progress::none(),
-            &mut steps,
-            &mut undo,
-        )
+        .apply(ctx, &input, &mut run, &mut Applied::default())
         .await?;
     Ok(plan)
 }
@@ -316,12 +329,8 @@ pub(crate) async fn download(ctx: &Ctx, url: &str, what: &str) -> AwsResult<Vec<
 }
 
 /// Every item of a paginated call. `page` sends one request with the given token and
-/// returns that page's items and the next token; each request is paced in `bucket` first.
-pub(crate) async fn paged<T, F, Fut>(
-    ctx: &Ctx,
-    bucket: &'static str,
-    mut page: F,
-) -> AwsResult<Vec<T>>
+/// returns that page's items and the next token; each request is paced in `quota` first.
+pub(crate) async fn paged<T, F, Fut>(ctx: &Ctx, quota: Quota, mut page: F) -> AwsResult<Vec<T>>
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: std::future::Future<Output = AwsResult<(Vec<T>, Option<String>)>>,
@@ -329,7 +338,7 @@ where
     let mut out = Vec::new();
     let mut token = None;
     loop {
-        ctx.pace(bucket).await;
+        ctx.pace(quota).await;
         let (items, next) = page(token.take()).await?;
         out.extend(items);
         match next {

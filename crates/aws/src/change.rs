@@ -1,0 +1,89 @@
+//! What a change is given and reports as it goes: its options and its progress. Providers
+//! and the engine both use these, so they live apart from either.
+
+use serde::{Deserialize, Serialize};
+use snapdeploy_core::{AliasName, Note};
+use std::sync::Arc;
+
+/// A progress event: what is being done, and how far along (`total` 0 = unknown).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProgressEvent {
+    pub message: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Where progress goes: the job registry, the CLI's progress bar, or nowhere.
+#[derive(Clone)]
+pub struct Progress(Option<Arc<dyn Fn(ProgressEvent) + Send + Sync>>);
+
+impl Progress {
+    pub fn none() -> Self {
+        Self(None)
+    }
+    pub fn new(f: impl Fn(ProgressEvent) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(f)))
+    }
+    pub fn report(&self, message: &str, done: u64, total: u64) {
+        if let Some(f) = &self.0 {
+            f(ProgressEvent {
+                message: message.into(),
+                done,
+                total,
+            });
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeployOptions {
+    /// Publish a version after the update (Lambda). Default true.
+    #[serde(default = "yes")]
+    pub publish: bool,
+    /// Move (or create) this alias to the published version.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub alias: Option<AliasName>,
+    /// Go ahead even though some references could not be mapped to the target.
+    #[serde(default)]
+    pub accept_unmapped: bool,
+    /// Re-point aliases to the versions the snapshot recorded (rollback).
+    #[serde(skip)]
+    pub restore_aliases: bool,
+    /// Lex: before creating a version, delete the oldest ones beyond this many (never one an
+    /// alias points to). Without it, a bot at Lex's 100-version limit is refused.
+    #[serde(default)]
+    pub keep_versions: Option<usize>,
+    /// Recorded on the safety snapshot and the published version.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub note: Option<Note>,
+    /// Connect: deploy only these flows, plus exactly what they need (the modules, queues,
+    /// prompts, hours, quick connects and flows they refer to, transitively).
+    #[serde(default)]
+    pub flows: Option<Vec<String>>,
+    /// Connect: delete the target's items that the snapshot does not have (a rollback's
+    /// "remove what was created after the snapshot"). Off by default: they are only listed.
+    #[serde(default)]
+    pub remove_extra: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        Self {
+            publish: true,
+            alias: None,
+            accept_unmapped: false,
+            restore_aliases: false,
+            keep_versions: None,
+            note: None,
+            flows: None,
+            remove_extra: false,
+        }
+    }
+}

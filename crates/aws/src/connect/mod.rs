@@ -1,0 +1,218 @@
+//! Amazon Connect: an instance's contents (resource name = instance alias): extract and
+//! capture (`capture`), deploy and rollback (`prepare`, `plan`, `apply`, `routing`) and
+//! restore (`undo`).
+//!
+//! The target instance must exist: SnapDeploy copies what is inside an instance, not the
+//! instance itself (creating one involves identity, telephony and storage choices that a
+//! snapshot does not carry). Items are matched by name — by id first when the snapshot is
+//! of the target instance itself, so a rename is undone rather than duplicated — missing
+//! ones are created, changed ones updated, unchanged ones left alone.
+//!
+//! Order: hours, prompts, Lambda and Lex associations, then every missing module and flow
+//! as a stub (flows SAVED, never published), so that queues, quick connects and all content
+//! can name them whatever the cycles between flows; then queues, routing profiles (queue
+//! configs 10 per call), quick connects, queue quick connects (50 per call), module content,
+//! flow content (published once everything it references exists: that is, now), metadata
+//! and tags. Every ARN and id inside content is remapped to the target: queues, prompts,
+//! hours, flows and modules through the items matched or created, Lambda functions by
+//! name in the target account and region (checked to exist), Lex V2 bot aliases by bot
+//! and alias name (recorded in the snapshot, looked up in the target).
+
+mod apply;
+mod capture;
+mod items;
+mod plan;
+mod prepare;
+mod routing;
+mod undo;
+
+use crate::change::{DeployOptions, Progress};
+use crate::error::{AwsError, AwsResult};
+use crate::provider::{reapply, Applied, ApplyInput, Captured, Ctx, Provider, Steps};
+use async_trait::async_trait;
+use serde_json::{json, Value};
+use snapdeploy_core::{Plan, ResourceName, ServiceKind, SnapshotEnvelope, SourceRef};
+use snapdeploy_store::SnapshotStore;
+
+use apply::Run;
+pub(crate) use capture::instance_aliases;
+use capture::{find_instance, instances, read_instance, Depth, Reuse};
+use items::Kind;
+use plan::not_found_instance;
+use prepare::prepare;
+
+pub struct ConnectProvider;
+
+#[async_trait]
+impl Provider for ConnectProvider {
+    fn service(&self) -> ServiceKind {
+        ServiceKind::Connect
+    }
+
+    fn publishes_versions(&self) -> bool {
+        false
+    }
+
+    async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
+        let client = ctx.connect().await?;
+        let all = instances(ctx, &client).await?;
+        let mut out = Vec::new();
+        for inst in &all {
+            let (config, ..) =
+                read_instance(ctx, &client, inst, Depth::Summary, None, progress).await?;
+            let names = |k: &str| {
+                json!(config[k]
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default())
+            };
+            let flows: Vec<Value> = config["Flows"].as_object().into_iter().flatten().map(|(n, f)| json!({"Name": n, "Type": f["Type"], "Status": f["Status"], "State": f["State"]})).collect();
+            out.push(json!({
+                "InstanceAlias": inst.alias, "InstanceId": inst.id, "Arn": inst.arn,
+                "Flows": flows, "Modules": names("Modules"), "Queues": names("Queues"), "HoursOfOperations": names("HoursOfOperations"),
+                "Prompts": names("Prompts"), "RoutingProfiles": names("RoutingProfiles"), "QuickConnects": names("QuickConnects"),
+                "LambdaFunctions": config["LambdaFunctions"], "LexBots": config["LexBots"],
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Everything but prompt audio and Lex names: one Search page per 100 items.
+    async fn describe(&self, ctx: &Ctx, name: &ResourceName) -> AwsResult<Option<Value>> {
+        let client = ctx.connect().await?;
+        let Some(inst) = find_instance(ctx, &client, name.as_str()).await? else {
+            return Ok(None);
+        };
+        let (config, ..) =
+            read_instance(ctx, &client, &inst, Depth::Summary, None, &Progress::none()).await?;
+        Ok(Some(config))
+    }
+
+    fn reuses_reads(&self) -> bool {
+        true
+    }
+
+    async fn capture_since(
+        &self,
+        ctx: &Ctx,
+        name: &ResourceName,
+        store: Option<&dyn SnapshotStore>,
+        previous: Option<&SnapshotEnvelope>,
+        for_change: bool,
+    ) -> AwsResult<Option<Captured>> {
+        let client = ctx.connect().await?;
+        let Some(inst) = find_instance(ctx, &client, name.as_str()).await? else {
+            return Ok(None);
+        };
+        let depth = match store {
+            Some(s) => Depth::Store(s),
+            None => Depth::Compare,
+        };
+        let reuse = Reuse::from(previous, &inst.id, ctx.hub.config.reuse_max_age, for_change);
+        let (config, blobs, observed) = read_instance(
+            ctx,
+            &client,
+            &inst,
+            depth,
+            reuse.as_ref(),
+            &Progress::none(),
+        )
+        .await?;
+        Ok(Some(Captured {
+            config,
+            blobs,
+            source: SourceRef {
+                arn: inst.arn.clone(),
+                id: inst.id.clone(),
+            },
+            observed,
+        }))
+    }
+
+    async fn plan(
+        &self,
+        ctx: &Ctx,
+        source: &SnapshotEnvelope,
+        target: &ResourceName,
+        live: Option<&Captured>,
+        options: &DeployOptions,
+    ) -> AwsResult<Plan> {
+        plan::plan(ctx, source, target, live.map(|c| &c.config), options).await
+    }
+
+    /// Hours, prompts, associations, stubs for every missing module and flow, then the
+    /// items that refer to them, content, tags, and (when asked) removal of extra items.
+    async fn apply(
+        &self,
+        ctx: &Ctx,
+        input: &ApplyInput<'_>,
+        run: &mut Steps<'_>,
+        applied: &mut Applied,
+    ) -> AwsResult<()> {
+        let target = ResourceName::parse(&input.plan.resource_name)
+            .map_err(|e| AwsError::Invalid(e.to_string()))?;
+        let live = input.live.ok_or_else(|| not_found_instance(ctx, &target))?;
+        let mut p = prepare(ctx, input.source, &live.config, input.options).await?;
+        let r = Run {
+            ctx,
+            client: ctx.connect().await?,
+            store: input.store,
+            source: input.source,
+            options: input.options,
+        };
+        run.step("hours of operation", r.hours(&mut p, applied))
+            .await?;
+        run.step("prompts", r.prompts(&mut p, applied)).await?;
+        run.step("Lambda and Lex associations", r.associations(&p, applied))
+            .await?;
+        run.step("flow and module stubs", r.stubs(&mut p, applied))
+            .await?;
+        run.step("queues", r.queues(&mut p, applied)).await?;
+        run.step("routing profiles", r.routing_profiles(&mut p, applied))
+            .await?;
+        run.step("quick connects", r.quick_connects(&mut p, applied))
+            .await?;
+        run.step("queue quick connects", r.queue_quick_connects(&p))
+            .await?;
+        run.step("flow module content", r.content(&p, Kind::Module))
+            .await?;
+        run.step("flow content", r.content(&p, Kind::Flow)).await?;
+        run.step("tags", r.tags(&p)).await?;
+        if r.options.remove_extra && !p.extra.is_empty() {
+            run.step("remove items not in the snapshot", r.remove_extra(&p))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Puts back what the failed change updated (by re-applying the safety snapshot, which
+    /// matches items by id), then deletes what it created and drops the associations it made.
+    /// Items the change had deleted are created again, with new ids: AWS cannot undelete.
+    async fn restore(
+        &self,
+        ctx: &Ctx,
+        name: &ResourceName,
+        safety: Option<&SnapshotEnvelope>,
+        store: &dyn SnapshotStore,
+        applied: &Applied,
+    ) -> AwsResult<Vec<String>> {
+        let safety = safety.ok_or_else(|| {
+            AwsError::Invalid("a Connect change always has a safety snapshot to restore".into())
+        })?;
+        let plan = reapply(self, ctx, name, safety, store).await?;
+        undo::undo_created(ctx, &safety.source.id, applied).await?;
+        Ok(plan.summary["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|i| i["action"] == "create")
+            .map(|i| {
+                format!(
+                    "{} {} had been deleted and was created again with a new id",
+                    i["kind"].as_str().unwrap_or_default(),
+                    i["name"].as_str().unwrap_or_default()
+                )
+            })
+            .collect())
+    }
+}
