@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use snapdeploy_aws::engine::ProgressEvent;
 use snapdeploy_aws::Progress;
+use snapdeploy_aws::ProgressEvent;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;

@@ -1,5 +1,5 @@
-//! The SnapDeploy HTTP API (shared/design/api.md): the seed routes with their exact paths,
-//! jobs with progress events, the OpenAPI document, and the built web app.
+//! The SnapDeploy HTTP API: the routes, jobs with progress events, the OpenAPI document,
+//! and the built web app.
 
 pub mod error;
 pub mod jobs;
@@ -22,6 +22,8 @@ pub struct ServerConfig {
     pub web_dir: Option<PathBuf>,
     /// `demo` when running against the sandbox; shown by /healthz and the UI.
     pub mode: String,
+    /// Who the API acts as: recorded on snapshots, leases and the audit trail.
+    pub actor: String,
 }
 
 impl Default for ServerConfig {
@@ -30,6 +32,7 @@ impl Default for ServerConfig {
             body_limit: 16 * 1024 * 1024,
             web_dir: None,
             mode: "aws".into(),
+            actor: "snapdeploy-api".into(),
         }
     }
 }

@@ -1,0 +1,121 @@
+//! The HTTP routes, one module per group; this one wires them up and documents them.
+
+mod accounts;
+mod audit;
+mod changes;
+mod common;
+mod extract;
+mod health;
+mod jobs;
+mod snapshots;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::jobs::JobView;
+use crate::AppState;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use snapdeploy_aws::DeployOptions;
+use snapdeploy_core::{AccountView, NewAccount, SnapshotEnvelope, SnapshotMeta};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "CloudOps SnapDeploy API",
+        description = "Snapshot, promote and roll back Amazon Connect, Lex V2 and Lambda across AWS accounts."
+    ),
+    paths(
+        health::health,
+        health::ready,
+        accounts::list_accounts,
+        accounts::add_account,
+        accounts::remove_account,
+        extract::extract,
+        extract::extract_many,
+        extract::describe,
+        snapshots::take_snapshot,
+        snapshots::list_snapshots,
+        snapshots::get_snapshot,
+        snapshots::diff,
+        changes::deploy,
+        changes::rollback,
+        jobs::get_job,
+        jobs::job_events,
+        audit::audit
+    ),
+    components(schemas(
+        extract::ExtractManyBody,
+        extract::ExtractTarget,
+        snapshots::DiffResponse,
+        ErrorBody,
+        AccountView,
+        NewAccount,
+        SnapshotMeta,
+        SnapshotEnvelope,
+        snapshots::SnapshotBody,
+        changes::DeployBody,
+        changes::DeploySourceBody,
+        changes::DeployTarget,
+        DeployOptions,
+        changes::RollbackBody,
+        JobView,
+        common::JobAccepted,
+        extract::ExtractResponse,
+        extract::DescribeResponse,
+        snapdeploy_core::Plan,
+        snapdeploy_core::Report,
+        snapdeploy_core::AuditEntry,
+        snapdeploy_core::AuditAction
+    ))
+)]
+pub struct ApiDoc;
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.body_limit;
+    let web_dir = state.config.web_dir.clone();
+    let api = Router::new()
+        .route("/healthz", get(health::health))
+        .route("/readyz", get(health::ready))
+        .route("/openapi.json", get(openapi))
+        .route(
+            "/accounts",
+            get(accounts::list_accounts).post(accounts::add_account),
+        )
+        .route("/accounts/{id}", delete(accounts::remove_account))
+        .route(
+            "/extract/{service}",
+            get(extract::extract).post(extract::extract_many),
+        )
+        .route("/extract/{service}/{name}", get(extract::describe))
+        .route("/snapshot", post(snapshots::take_snapshot))
+        .route("/snapshots", get(snapshots::list_snapshots))
+        .route("/snapshots/{*key}", get(snapshots::get_snapshot))
+        .route("/diff", get(snapshots::diff))
+        .route("/deploy", post(changes::deploy))
+        .route("/rollback", post(changes::rollback))
+        .route("/jobs/{id}", get(jobs::get_job))
+        .route("/jobs/{id}/events", get(jobs::job_events))
+        .route("/audit", get(audit::audit))
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not accept that method",
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state);
+    match web_dir.filter(|d| d.join("index.html").is_file()) {
+        Some(dir) => api.fallback_service(
+            tower_http::services::ServeDir::new(&dir)
+                .fallback(tower_http::services::ServeFile::new(dir.join("index.html"))),
+        ),
+        None => api.fallback(|| async { ApiError::not_found("no such route") }),
+    }
+}
+
+async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}

@@ -1,0 +1,141 @@
+//! Taking, listing and reading snapshots, and what changed between two.
+
+use super::common::{check_limit, run, to_value, ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use snapdeploy_aws::SnapshotRequest;
+use snapdeploy_core::{
+    AccountId, Note, Region, ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey,
+    SnapshotMeta, SnapshotReason, VersionSelector,
+};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SnapshotBody {
+    account_id: String,
+    region: String,
+    service: String,
+    resource_name: String,
+    /// Why the snapshot is taken; shown in listings.
+    note: Option<String>,
+    /// Lex: the bot version to export (`DRAFT` by default).
+    version: Option<String>,
+    /// Connect: read every item again instead of reusing the previous snapshot's reads of
+    /// prompts and routing-profile queues whose `LastModifiedTime` has not moved.
+    #[serde(default)]
+    full: bool,
+}
+
+#[utoipa::path(post, path = "/snapshot", request_body = SnapshotBody, params(("background" = Option<bool>, Query)),
+    responses((status = 201, body = SnapshotMeta), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn take_snapshot(
+    State(s): State<AppState>,
+    ApiQuery(mode): ApiQuery<RunMode>,
+    ApiJson(b): ApiJson<SnapshotBody>,
+) -> ApiResult<Response> {
+    let req = SnapshotRequest {
+        account_id: AccountId::parse(&b.account_id)?,
+        region: Region::parse(&b.region)?,
+        service: ServiceKind::parse(&b.service)?,
+        resource_name: ResourceName::parse(&b.resource_name)?,
+        reason: SnapshotReason::Manual,
+        taken_by: s.config.actor.clone(),
+        note: b.note.as_deref().map(Note::parse).transpose()?,
+        version: b
+            .version
+            .as_deref()
+            .map(VersionSelector::parse)
+            .transpose()?,
+        full: b.full,
+    };
+    let engine = s.engine.clone();
+    run(&s, "snapshot", mode, move |progress| async move {
+        let meta = engine.snapshot(req, &progress).await?;
+        Ok((StatusCode::CREATED, to_value(&meta)))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SnapshotsQuery {
+    account_id: String,
+    service: Option<String>,
+    resource_name: Option<String>,
+    limit: Option<String>,
+}
+
+#[utoipa::path(get, path = "/snapshots", params(("account_id" = String, Query), ("service" = Option<String>, Query), ("resource_name" = Option<String>, Query), ("limit" = Option<usize>, Query, description = "only the newest this many, 1 to 1000 (all by default)")),
+    responses((status = 200, body = [SnapshotMeta]), (status = 400, body = ErrorBody)))]
+pub(super) async fn list_snapshots(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<SnapshotsQuery>,
+) -> ApiResult<Json<Vec<SnapshotMeta>>> {
+    let account = AccountId::parse(&q.account_id)?;
+    let service = q.service.as_deref().map(ServiceKind::parse).transpose()?;
+    let resource = q
+        .resource_name
+        .as_deref()
+        .map(ResourceName::parse)
+        .transpose()?;
+    if resource.is_some() && service.is_none() {
+        return Err(ApiError::bad_request("resource_name needs service as well"));
+    }
+    let limit = check_limit(q.limit.as_deref())?;
+    Ok(Json(
+        s.engine
+            .snapshots
+            .list_newest(&account, service, resource.as_ref(), limit)
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/snapshots/{key}", params(("key" = String, Path, description = "the snapshot key, slashes included")),
+    responses((status = 200, body = SnapshotEnvelope), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn get_snapshot(
+    State(s): State<AppState>,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<Json<SnapshotEnvelope>> {
+    let key = SnapshotKey::parse(&key)?;
+    Ok(Json(s.engine.snapshots.get_verified(&key).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DiffQuery {
+    from: String,
+    /// Another snapshot key, or `live` for the resource as it is now.
+    to: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct DiffResponse {
+    from: SnapshotMeta,
+    /// The other snapshot's key, or `live`.
+    to: String,
+    changes: Vec<snapdeploy_core::FieldChange>,
+}
+
+#[utoipa::path(get, path = "/diff", params(("from" = String, Query, description = "a snapshot key"), ("to" = String, Query, description = "another snapshot key, or `live`")),
+    responses((status = 200, body = DiffResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn diff(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<DiffQuery>,
+) -> ApiResult<Json<DiffResponse>> {
+    let from = SnapshotKey::parse(&q.from)?;
+    let to = match q.to.as_str() {
+        "live" => None,
+        other => Some(SnapshotKey::parse(other)?),
+    };
+    let (env, changes) = s.engine.diff(&from, to.as_ref()).await?;
+    Ok(Json(DiffResponse {
+        from: env.meta(&from),
+        to: q.to,
+        changes,
+    }))
+}
