@@ -24,6 +24,8 @@ pub struct Config {
     pub connect_rate: f64,
     pub connect_burst: f64,
     pub reuse_max_age: std::time::Duration,
+    /// `SNAPDEPLOY_USER`: who snapshots, changes and audit entries name as their actor.
+    pub user: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -44,6 +46,19 @@ where
 }
 
 impl Config {
+    /// The actor of a CLI run: `SNAPDEPLOY_USER`, else the OS user.
+    pub fn cli_actor(&self) -> String {
+        self.user
+            .clone()
+            .or_else(|| var("USER"))
+            .unwrap_or_else(|| "snapdeploy-cli".into())
+    }
+
+    /// The actor of the API server: `SNAPDEPLOY_USER`, else `snapdeploy-api`.
+    pub fn api_actor(&self) -> String {
+        self.user.clone().unwrap_or_else(|| "snapdeploy-api".into())
+    }
+
     pub fn from_env() -> Result<Self> {
         let store = match var("SNAPDEPLOY_STORE").as_deref().unwrap_or("embedded") {
             "embedded" => StoreKind::Embedded,
@@ -87,6 +102,7 @@ impl Config {
             connect_rate,
             connect_burst,
             reuse_max_age: std::time::Duration::from_secs_f64(reuse_hours * 3600.0),
+            user: var("SNAPDEPLOY_USER"),
         })
         .and_then(|c: Config| {
             if c.bucket_prefix.len() > 40

@@ -1,0 +1,197 @@
+//! The command line: every verb and its arguments.
+
+use clap::{Args, Parser, Subcommand};
+use snapdeploy_sandbox::Seed;
+
+#[derive(Parser)]
+#[command(
+    name = "snapdeploy",
+    version,
+    about = "Snapshot, promote and roll back Amazon Connect, Lex V2 and Lambda across AWS accounts"
+)]
+pub(crate) struct Cli {
+    /// Print machine-readable JSON instead of human output.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    #[command(subcommand)]
+    pub(crate) cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Cmd {
+    /// Run the HTTP API (and the built web app).
+    Serve {
+        #[arg(long, env = "SNAPDEPLOY_ADDR", default_value = "0.0.0.0:5050")]
+        addr: String,
+    },
+    /// Run the local AWS-compatible sandbox endpoint (STS, Lambda).
+    Sandbox {
+        #[arg(
+            long,
+            env = "SNAPDEPLOY_SANDBOX_ADDR",
+            default_value = "127.0.0.1:4566"
+        )]
+        addr: String,
+        /// Seed data: accounts, demo or large.
+        #[arg(long, default_value = "demo")]
+        seed: Seed,
+        /// Switch AWS-like request quotas off.
+        #[arg(long)]
+        no_quotas: bool,
+    },
+    /// The whole product offline: the sandbox with demo data, the API with the embedded store,
+    /// the sandbox accounts registered.
+    Demo {
+        #[arg(long, env = "SNAPDEPLOY_ADDR", default_value = "0.0.0.0:5050")]
+        addr: String,
+        #[arg(
+            long,
+            env = "SNAPDEPLOY_SANDBOX_ADDR",
+            default_value = "127.0.0.1:4566"
+        )]
+        sandbox_addr: String,
+        /// Where the demo keeps its registry and snapshots.
+        #[arg(long, env = "SNAPDEPLOY_DEMO_DATA_DIR", default_value = "data/demo")]
+        data_dir: std::path::PathBuf,
+    },
+    /// Manage registered accounts.
+    Accounts {
+        #[command(subcommand)]
+        cmd: AccountsCmd,
+    },
+    /// List a service's resources in an account and region.
+    Extract {
+        service: String,
+        #[command(flatten)]
+        at: At,
+    },
+    /// Capture one resource as a snapshot.
+    Snapshot(SnapshotArgs),
+    /// List snapshots, newest first.
+    Snapshots(SnapshotsArgs),
+    /// Who changed what, newest first: accounts added and removed, snapshots, deploys and
+    /// rollbacks, with how each ended.
+    Audit(AuditArgs),
+    /// Apply a snapshot to an account and region (dry run with --dry-run).
+    Deploy(DeployArgs),
+    /// Bring a resource back to an earlier snapshot (a safety snapshot is taken first).
+    Rollback(RollbackArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct At {
+    #[arg(long)]
+    pub(crate) account_id: String,
+    #[arg(long)]
+    pub(crate) region: String,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AccountsCmd {
+    Add {
+        #[arg(long)]
+        account_id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role_arn: String,
+        /// Read from the environment rather than the command line, so it stays out of shell history.
+        #[arg(long, env = "SNAPDEPLOY_EXTERNAL_ID", hide_env_values = true)]
+        external_id: Option<String>,
+        /// Comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        regions: Vec<String>,
+        #[arg(long)]
+        protected: bool,
+    },
+    List,
+    Remove {
+        account_id: String,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct SnapshotArgs {
+    pub(crate) service: String,
+    pub(crate) resource_name: String,
+    #[command(flatten)]
+    pub(crate) at: At,
+    #[arg(long)]
+    pub(crate) note: Option<String>,
+    /// Lex: the bot version to export (DRAFT by default).
+    #[arg(long)]
+    pub(crate) version: Option<String>,
+    /// Connect: read every item again, reusing nothing from the previous snapshot.
+    #[arg(long)]
+    pub(crate) full: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct SnapshotsArgs {
+    #[arg(long)]
+    pub(crate) account_id: String,
+    #[arg(long)]
+    pub(crate) service: Option<String>,
+    #[arg(long)]
+    pub(crate) resource_name: Option<String>,
+    /// Only the newest this many.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub(crate) limit: Option<u16>,
+}
+
+#[derive(Args)]
+pub(crate) struct AuditArgs {
+    #[arg(long)]
+    pub(crate) account_id: Option<String>,
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub(crate) limit: u16,
+}
+
+#[derive(Args)]
+pub(crate) struct DeployArgs {
+    #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+    pub(crate) snapshot_key: Option<String>,
+    /// A snapshot document (possibly edited) to apply instead of a stored one.
+    #[arg(long)]
+    pub(crate) file: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub(crate) at: At,
+    #[arg(long)]
+    pub(crate) resource_name: Option<String>,
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Move this alias to the published version.
+    #[arg(long)]
+    pub(crate) alias: Option<String>,
+    #[arg(long)]
+    pub(crate) no_publish: bool,
+    #[arg(long)]
+    pub(crate) accept_unmapped: bool,
+    /// Lex: delete the oldest versions beyond this many before creating one.
+    #[arg(long)]
+    pub(crate) keep_versions: Option<usize>,
+    /// Recorded on the safety snapshot and the published version.
+    #[arg(long)]
+    pub(crate) note: Option<String>,
+    /// Connect: deploy only these flows (comma-separated) and what they need.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) flows: Option<Vec<String>>,
+    /// Connect: delete the target's items that the snapshot does not have.
+    #[arg(long)]
+    pub(crate) remove_extra: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct RollbackArgs {
+    pub(crate) service: String,
+    pub(crate) resource_name: String,
+    #[command(flatten)]
+    pub(crate) at: At,
+    #[arg(long)]
+    pub(crate) snapshot_key: String,
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Connect: delete items created after the snapshot (otherwise only listed).
+    #[arg(long)]
+    pub(crate) remove_created: bool,
+}

@@ -1,0 +1,204 @@
+//! Changing commands: deploy and rollback, which run to their end even when interrupted.
+
+use crate::args::{DeployArgs, RollbackArgs};
+use crate::setup::engine_from_env;
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
+use snapdeploy_aws::{DeployOptions, DeployRequest, Progress, RollbackRequest};
+use snapdeploy_core::{AccountId, AliasName, Note, Region, ResourceName, ServiceKind, SnapshotKey};
+use std::time::Duration;
+
+pub(crate) async fn deploy(args: DeployArgs, json_out: bool) -> Result<i32> {
+    let DeployArgs {
+        snapshot_key,
+        file,
+        at,
+        resource_name,
+        dry_run,
+        alias,
+        no_publish,
+        accept_unmapped,
+        keep_versions,
+        note,
+        flows,
+        remove_extra,
+    } = args;
+    let (config, engine) = engine_from_env().await?;
+    let source = match (snapshot_key, file) {
+        (Some(k), _) => DeploySource::Key(SnapshotKey::parse(&k)?),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            DeploySource::Inline(Box::new(
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a snapshot document", path.display()))?,
+            ))
+        }
+        (None, None) => bail!("give --snapshot-key or --file"),
+    };
+    let req = DeployRequest {
+        source,
+        account_id: AccountId::parse(&at.account_id)?,
+        region: Region::parse(&at.region)?,
+        resource_name: resource_name
+            .as_deref()
+            .map(ResourceName::parse)
+            .transpose()?,
+        dry_run,
+        options: DeployOptions {
+            publish: !no_publish,
+            alias: alias.as_deref().map(AliasName::parse).transpose()?,
+            accept_unmapped,
+            keep_versions,
+            note: note.as_deref().map(Note::parse).transpose()?,
+            flows: flows.map(|f| {
+                f.into_iter()
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            }),
+            remove_extra,
+            ..DeployOptions::default()
+        },
+        taken_by: config.cli_actor(),
+    };
+    let bar = progress_bar(json_out);
+    let outcome = through_interrupts(engine.deploy(req, &bar.1)).await;
+    bar.0.finish_and_clear();
+    print_outcome(outcome?, json_out)
+}
+
+pub(crate) async fn rollback(args: RollbackArgs, json_out: bool) -> Result<i32> {
+    let RollbackArgs {
+        service,
+        resource_name,
+        at,
+        snapshot_key,
+        dry_run,
+        remove_created,
+    } = args;
+    let (config, engine) = engine_from_env().await?;
+    let req = RollbackRequest {
+        account_id: AccountId::parse(&at.account_id)?,
+        region: Region::parse(&at.region)?,
+        service: ServiceKind::parse(&service)?,
+        resource_name: ResourceName::parse(&resource_name)?,
+        snapshot_key: SnapshotKey::parse(&snapshot_key)?,
+        dry_run,
+        taken_by: config.cli_actor(),
+        remove_created,
+    };
+    let bar = progress_bar(json_out);
+    let outcome = through_interrupts(engine.rollback(req, &bar.1)).await;
+    bar.0.finish_and_clear();
+    print_outcome(outcome?, json_out)
+}
+
+/// Runs a deploy or rollback to its end even when interrupted: Ctrl-C (or a pipeline's
+/// SIGINT/SIGTERM) half-way through would leave the resource half-changed, with no restore.
+/// The change finishes (or fails and is put back), then its outcome is printed as usual.
+async fn through_interrupts<T>(change: impl std::future::Future<Output = T>) -> T {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::pin!(change);
+    loop {
+        #[cfg(unix)]
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminated = std::future::pending::<()>();
+        tokio::select! {
+            out = &mut change => return out,
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminated => {}
+        }
+        eprintln!(
+            "snapdeploy: a change is under way; it runs to its end (a failed step is put back) before snapdeploy exits"
+        );
+    }
+}
+
+/// A progress bar on stderr (hidden with --json or when stderr is not a terminal).
+pub(crate) fn progress_bar(json_out: bool) -> (ProgressBar, Progress) {
+    let bar = if json_out {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let b = bar.clone();
+    let progress = Progress::new(move |e| {
+        if e.total > 0 {
+            b.set_length(e.total);
+            b.set_position(e.done);
+        }
+        b.set_message(e.message);
+    });
+    (bar, progress)
+}
+
+fn print_outcome(outcome: DeployOutcome, json_out: bool) -> Result<i32> {
+    let failed = matches!(&outcome, DeployOutcome::Report(r) if r.status.failed());
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
+        return Ok(if failed { 2 } else { 0 });
+    }
+    let plan = match &outcome {
+        DeployOutcome::Plan(p) => p.as_ref(),
+        DeployOutcome::Report(r) => &r.plan,
+    };
+    println!(
+        "{} {} in {} {}: {:?}",
+        plan.service, plan.resource_name, plan.target_account_id, plan.target_region, plan.action
+    );
+    for c in &plan.changes {
+        println!(
+            "  {:?} {} {} -> {}",
+            c.op,
+            c.path,
+            c.from.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+            c.to.as_ref().map(|v| v.to_string()).unwrap_or_default()
+        );
+    }
+    for r in &plan.remapped {
+        println!("  remapped {}: {} -> {}", r.path, r.from, r.to);
+    }
+    for u in &plan.unmapped {
+        println!("  UNMAPPED {}: {} ({})", u.path, u.value, u.reason);
+    }
+    for w in &plan.warnings {
+        println!("  warning: {w}");
+    }
+    if let DeployOutcome::Report(r) = &outcome {
+        if let Some(s) = &r.safety_snapshot {
+            println!("safety snapshot: {}", s.key);
+        }
+        for s in &r.steps {
+            println!(
+                "  step {:<22} {} {}",
+                s.step,
+                s.status,
+                s.message.clone().unwrap_or_default()
+            );
+        }
+        if let Some(v) = &r.published_version {
+            println!("published version {v}");
+        }
+        println!("status: {}", r.status);
+        if let Some(e) = &r.error {
+            eprintln!("error: {e}");
+        }
+    }
+    Ok(if failed { 2 } else { 0 })
+}

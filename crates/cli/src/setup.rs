@@ -1,0 +1,105 @@
+//! What every command starts from: the configuration, the engine over the configured
+//! stores, listening sockets and the shutdown signal.
+
+use crate::config::{Config, StoreKind};
+use anyhow::{Context, Result};
+use snapdeploy_aws::{Engine, Hub, HubConfig};
+use snapdeploy_store::{
+    AccountStore, AuditLog, DynamoAccountStore, LocalSnapshotStore, LockStore, S3SnapshotStore,
+    SnapshotStore, SqliteAccountStore,
+};
+use std::sync::Arc;
+
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+pub(crate) async fn build_engine(
+    config: &Config,
+    sdk: aws_config::SdkConfig,
+) -> Result<Arc<Engine>> {
+    // The registry also holds the change leases and the audit trail, so every process using
+    // it (servers, CLI runs in pipelines) sees the others' changes.
+    type Stores = (
+        Arc<dyn AccountStore>,
+        Arc<dyn SnapshotStore>,
+        Arc<dyn LockStore>,
+        Arc<dyn AuditLog>,
+    );
+    let (accounts, snapshots, locks, audit): Stores = match config.store {
+        StoreKind::Embedded => {
+            let registry = Arc::new(
+                SqliteAccountStore::open(&config.data_dir.join("registry.db"))
+                    .context("opening the account registry")?,
+            );
+            (
+                registry.clone(),
+                Arc::new(LocalSnapshotStore::with_prefix(
+                    &config.data_dir,
+                    &config.bucket_prefix,
+                )),
+                registry.clone(),
+                registry,
+            )
+        }
+        StoreKind::Aws => {
+            let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+            let s3 = aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&sdk)
+                    .force_path_style(config.s3_force_path_style)
+                    .build(),
+            );
+            let registry = Arc::new(
+                DynamoAccountStore::connect(ddb, &config.accounts_table)
+                    .await
+                    .context("connecting to the DynamoDB account registry")?,
+            );
+            (
+                registry.clone(),
+                Arc::new(S3SnapshotStore::new(s3, &config.bucket_prefix)),
+                registry.clone(),
+                registry,
+            )
+        }
+    };
+    let hub = Hub::new(
+        sdk,
+        HubConfig {
+            lambda_rate: config.lambda_rate,
+            connect_rate: config.connect_rate,
+            connect_burst: config.connect_burst,
+            reuse_max_age: config.reuse_max_age,
+            ..HubConfig::default()
+        },
+    );
+    Ok(Arc::new(
+        Engine::new(hub, accounts, snapshots)
+            .with_locks(locks)
+            .with_audit(audit),
+    ))
+}
+
+pub(crate) async fn engine_from_env() -> Result<(Config, Arc<Engine>)> {
+    let config = Config::from_env()?;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let engine = build_engine(&config, sdk).await?;
+    Ok((config, engine))
+}
+
+pub(crate) async fn listen(addr: &str) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))
+}
