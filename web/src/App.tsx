@@ -1,12 +1,12 @@
 import { Navigate, NavLink, Route, Routes } from 'react-router';
-import { useHealth } from './api/hooks';
+import { useHealth } from './api/queries';
 import { ErrorBoundary } from './components/ErrorBoundary';
-import Accounts from './pages/Accounts';
-import Explorer from './pages/Explorer';
-import Snapshots from './pages/Snapshots';
-import Deploy from './pages/Deploy';
-import Rollback from './pages/Rollback';
-import Audit from './pages/Audit';
+import Accounts from './features/accounts/components/AccountsPage';
+import Audit from './features/audit/components/AuditPage';
+import Deploy from './features/change/components/DeployPage';
+import Rollback from './features/change/components/RollbackPage';
+import Explorer from './features/explorer/components/ExplorerPage';
+import Snapshots from './features/snapshots/components/SnapshotsPage';
 
 const nav = [
   ['/app/accounts', 'Accounts'],

@@ -2,9 +2,23 @@ import { useQuery } from '@tanstack/react-query';
 import { get } from './client';
 import type { AccountView, Health, Json, SnapshotMeta } from './types';
 
-export const useHealth = () => useQuery({ queryKey: ['healthz'], queryFn: () => get<Health>('/healthz'), staleTime: Infinity });
+/**
+ * Query keys of the data several features read (the features' own keys extend these), so a
+ * mutation anywhere invalidates exactly what it changed.
+ */
+export const queryKeys = {
+  health: ['healthz'] as const,
+  accounts: ['accounts'] as const,
+  extract: (service: string, account: string, region: string) => ['extract', service, account, region] as const,
+  snapshots: {
+    all: ['snapshots'] as const,
+    of: (account: string, service: string, resource: string) => ['snapshots', account, service, resource] as const,
+  },
+};
 
-export const useAccounts = () => useQuery({ queryKey: ['accounts'], queryFn: () => get<AccountView[]>('/accounts') });
+export const useHealth = () => useQuery({ queryKey: queryKeys.health, queryFn: () => get<Health>('/healthz'), staleTime: Infinity });
+
+export const useAccounts = () => useQuery({ queryKey: queryKeys.accounts, queryFn: () => get<AccountView[]>('/accounts') });
 
 export interface Extracted {
   resources: Json[];
@@ -12,18 +26,9 @@ export interface Extracted {
 
 export const useExtract = (service: string, account: string, region: string) =>
   useQuery({
-    queryKey: ['extract', service, account, region],
+    queryKey: queryKeys.extract(service, account, region),
     queryFn: () => get<Extracted>(`/extract/${service}`, { account_id: account, region }),
     enabled: Boolean(account && region),
-    staleTime: 60_000,
-  });
-
-export const useDescribe = (service: string, account: string, region: string, name: string) =>
-  useQuery({
-    queryKey: ['describe', service, account, region, name],
-    queryFn: () =>
-      get<{ config: Json }>(`/extract/${service}/${encodeURIComponent(name)}`, { account_id: account, region }),
-    enabled: Boolean(account && region && name),
     staleTime: 60_000,
   });
 
@@ -32,7 +37,7 @@ export const SNAPSHOT_PAGE = 100;
 
 export const useSnapshots = (account: string, service: string, resource: string) =>
   useQuery({
-    queryKey: ['snapshots', account, service, resource],
+    queryKey: queryKeys.snapshots.of(account, service, resource),
     queryFn: () =>
       get<SnapshotMeta[]>('/snapshots', {
         account_id: account,

@@ -276,11 +276,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             error?: string | null;
-            /**
-             * @description `succeeded`, `unchanged`, `failed_restored`, `failed_not_restored`, `refused` or
-             *     `failed`.
-             */
-            outcome: string;
+            outcome: components["schemas"]["AuditOutcome"];
             region?: null | components["schemas"]["Region"];
             resource_name?: string | null;
             /** @description The safety snapshot a change took first. */
@@ -289,6 +285,11 @@ export interface components {
             /** @description The snapshot taken, or deployed or rolled back to. */
             snapshot_key?: string | null;
         };
+        /**
+         * @description How a recorded action ended.
+         * @enum {string}
+         */
+        AuditOutcome: "succeeded" | "unchanged" | "failed_restored" | "failed_not_restored" | "refused" | "failed";
         /** @description A binary part stored once, content-addressed, beside the snapshots of an account. */
         BlobRef: {
             media_type: string;
@@ -470,13 +471,14 @@ export interface components {
             published_version?: string | null;
             restore_error?: string | null;
             safety_snapshot?: null | components["schemas"]["SnapshotMeta"];
-            /**
-             * @description `succeeded`, `unchanged`, `failed_restored` (a step failed and the resource was put back)
-             *     or `failed_not_restored` (a step failed and putting it back failed too).
-             */
-            status: string;
+            status: components["schemas"]["ReportStatus"];
             steps: components["schemas"]["StepOutcome"][];
         };
+        /**
+         * @description How a deploy or rollback ended.
+         * @enum {string}
+         */
+        ReportStatus: "succeeded" | "unchanged" | "failed_restored" | "failed_not_restored";
         ResourceName: string;
         RoleArn: string;
         RollbackBody: {
@@ -559,10 +561,11 @@ export interface components {
         };
         StepOutcome: {
             message?: string | null;
-            /** @description `ok`, `failed` or `skipped`. */
-            status: string;
+            status: components["schemas"]["StepStatus"];
             step: string;
         };
+        /** @enum {string} */
+        StepStatus: "ok" | "failed";
         Unmapped: {
             path: string;
             reason: string;

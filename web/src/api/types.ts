@@ -17,6 +17,9 @@ export type Health = S['Health'];
 export type DiffResponse = S['DiffResponse'];
 export type ServiceKind = S['ServiceKind'];
 export type AuditEntry = S['AuditEntry'];
+export type AuditOutcome = S['AuditOutcome'];
+export type SnapshotBody = S['SnapshotBody'];
+export type DeployOptions = S['DeployOptions'];
 
 /** Free-form JSON the schema types as an open object. */
 export type Json = Record<string, unknown>;

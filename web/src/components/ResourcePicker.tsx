@@ -1,5 +1,5 @@
-import { useExtract } from '../api/hooks';
-import { inputCls } from '../components/common';
+import { useExtract } from '../api/queries';
+import { inputCls } from './common';
 
 export const serviceOptions = [
   ['lambda', 'Lambda function'],

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/client';
-import { useAccounts } from '../api/hooks';
+import { useAccounts } from '../api/queries';
 import type { ProgressEvent } from '../api/types';
 
 export function ErrorBox({ error }: { error: unknown }) {

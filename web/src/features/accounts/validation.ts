@@ -1,3 +1,4 @@
+import type { NewAccount } from '../../api/types';
 // Mirrors the API's checks (snapdeploy-core ids.rs, account.rs) so mistakes show while typing;
 // the API still decides, and its own message is shown when it refuses.
 export const KNOWN_REGIONS = [
@@ -46,3 +47,13 @@ export function splitRegions(s: string): string[] {
     .map((r) => r.trim())
     .filter(Boolean);
 }
+
+/** The API request for a valid form. */
+export const toNewAccount = (f: AccountForm): NewAccount => ({
+  account_id: f.account_id.trim(),
+  name: f.name.trim(),
+  role_arn: f.role_arn.trim(),
+  external_id: f.external_id.trim() || null,
+  regions: splitRegions(f.regions),
+  protected: f.protected,
+});

@@ -1,9 +1,56 @@
 import { useState } from 'react';
-import { ApiError, post, runJob } from '../api/client';
-import type { Json, Plan, ProgressEvent, Report } from '../api/types';
+import { ApiError, post, runJob } from '../../api/client';
+import type { DeployBody, DeployOptions, Plan, ProgressEvent, Report, RollbackBody } from '../../api/types';
+
+export { useAccounts } from '../../api/queries';
+export { useSnapshots } from '../../api/queries';
+
+/** What the deploy page collects. */
+export interface DeployForm {
+  source: { service: string; key: string };
+  target: { account: string; region: string; resource: string };
+  options: { alias: string; flows: string; acceptUnmapped: boolean };
+}
+
+/** The `/deploy` request for the form: the alias for Lambda and Lex, chosen flows for Connect. */
+export function deployRequest({ source, target, options }: DeployForm): DeployBody {
+  const opts: DeployOptions = { accept_unmapped: options.acceptUnmapped };
+  const alias = options.alias.trim();
+  if (alias && source.service !== 'connect') opts.alias = alias;
+  const flows = options.flows
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  if (flows.length && source.service === 'connect') opts.flows = flows;
+  return {
+    source: { snapshot_key: source.key },
+    target: { account_id: target.account, region: target.region, ...(target.resource ? { resource_name: target.resource } : {}) },
+    options: opts,
+  };
+}
+
+/** What the rollback page collects. */
+export interface RollbackForm {
+  account: string;
+  region: string;
+  service: string;
+  resource: string;
+  key: string;
+  removeCreated: boolean;
+}
+
+/** The `/rollback` request for the form; only Connect knows `remove_created`. */
+export const rollbackRequest = (f: RollbackForm): RollbackBody => ({
+  account_id: f.account,
+  region: f.region,
+  service: f.service,
+  resource_name: f.resource,
+  snapshot_key: f.key,
+  ...(f.service === 'connect' ? { remove_created: f.removeCreated } : {}),
+});
 
 /** Plan (dry run) then apply as a background job with live progress; shared by deploy and rollback. */
-export function useChange(url: string) {
+export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | '/rollback') {
   const [plan, setPlan] = useState<Plan | null>(null);
   const [planning, setPlanning] = useState(false);
   const [running, setRunning] = useState(false);
@@ -18,7 +65,7 @@ export function useChange(url: string) {
     setEvents([]);
   };
 
-  const dryRun = async (body: Json) => {
+  const dryRun = async (body: B) => {
     reset();
     setPlanning(true);
     try {
@@ -30,7 +77,7 @@ export function useChange(url: string) {
     }
   };
 
-  const apply = async (body: Json) => {
+  const apply = async (body: B) => {
     setRunning(true);
     setError(null);
     setReport(null);
@@ -49,3 +96,6 @@ export function useChange(url: string) {
 
   return { plan, planning, running, events, report, error, dryRun, apply, reset };
 }
+
+/** What the plan-and-progress view reads of a change. */
+export type Change = Omit<ReturnType<typeof useChange>, 'dryRun' | 'apply'>;

@@ -1,14 +1,12 @@
 import { useState } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { http } from '../api/client';
-import { useAccounts } from '../api/hooks';
-import type { AccountView } from '../api/types';
-import { ErrorBox, Loading, Section, buttonCls, inputCls, secondaryCls } from '../components/common';
-import { type AccountForm, type FormErrors, splitRegions, validateAccount } from './validation';
+import type { AccountView } from '../../../api/types';
+import { ErrorBox, Loading, Section, buttonCls, inputCls, secondaryCls } from '../../../components/common';
+import { useAccounts, useAddAccount, useRemoveAccount } from '../api';
+import { type AccountForm, type FormErrors, toNewAccount, validateAccount } from '../validation';
 
 const empty: AccountForm = { account_id: '', name: '', role_arn: '', external_id: '', regions: 'us-east-1', protected: false };
 
-export default function Accounts() {
+export default function AccountsPage() {
   const accounts = useAccounts();
   return (
     <>
@@ -26,15 +24,8 @@ export default function Accounts() {
 }
 
 function AccountTable({ accounts }: { accounts: AccountView[] }) {
-  const qc = useQueryClient();
   const [confirming, setConfirming] = useState<string | null>(null);
-  const remove = useMutation({
-    mutationFn: (id: string) => http.delete(`/accounts/${id}`),
-    onSuccess: () => {
-      setConfirming(null);
-      qc.invalidateQueries({ queryKey: ['accounts'] });
-    },
-  });
+  const remove = useRemoveAccount(() => setConfirming(null));
   if (accounts.length === 0) return <p>No account yet: add one below.</p>;
   return (
     <>
@@ -93,26 +84,14 @@ function AccountTable({ accounts }: { accounts: AccountView[] }) {
 }
 
 export function AddAccount() {
-  const qc = useQueryClient();
   const [form, setForm] = useState<AccountForm>(empty);
   const [touched, setTouched] = useState<Partial<Record<keyof AccountForm, boolean>>>({});
   const errors: FormErrors = validateAccount(form);
-  const add = useMutation({
-    mutationFn: (f: AccountForm) =>
-      http.post('/accounts', {
-        account_id: f.account_id.trim(),
-        name: f.name.trim(),
-        role_arn: f.role_arn.trim(),
-        external_id: f.external_id.trim() || null,
-        regions: splitRegions(f.regions),
-        protected: f.protected,
-      }),
-    onSuccess: () => {
-      setForm(empty);
-      setTouched({});
-      qc.invalidateQueries({ queryKey: ['accounts'] });
-    },
-  });
+  const added = () => {
+    setForm(empty);
+    setTouched({});
+  };
+  const add = useAddAccount(added);
   const field = (key: Exclude<keyof AccountForm, 'protected'>, label: string, placeholder: string) => (
     <div className="flex flex-col text-sm">
       <label htmlFor={`new-${key}`}>{label}</label>
@@ -138,7 +117,7 @@ export function AddAccount() {
       onSubmit={(e) => {
         e.preventDefault();
         setTouched({ account_id: true, name: true, role_arn: true, external_id: true, regions: true });
-        if (valid) add.mutate(form);
+        if (valid) add.mutate(toNewAccount(form));
       }}
     >
       {field('account_id', 'Account id', '123456789012')}

@@ -3,8 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
-import { http } from '../api/client';
-import Audit from './Audit';
+import { http } from '../../../api/client';
+import Audit from './AuditPage';
 
 const entries = [
   {

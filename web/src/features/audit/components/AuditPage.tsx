@@ -1,11 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { get } from '../api/client';
-import { useAccounts } from '../api/hooks';
-import type { AuditEntry } from '../api/types';
-import { ErrorBox, Loading, Section, inputCls } from '../components/common';
+import type { AuditOutcome } from '../../../api/types';
+import { ErrorBox, Loading, Section, inputCls } from '../../../components/common';
+import { useAccounts, useAudit } from '../api';
 
-const outcomeCls: Record<string, string> = {
+const outcomeCls: Record<AuditOutcome, string> = {
   succeeded: 'text-green-800',
   unchanged: 'text-slate-600',
   refused: 'text-amber-800',
@@ -15,14 +13,11 @@ const outcomeCls: Record<string, string> = {
 };
 
 /** Who changed what, newest first: the audit trail the API keeps with the account registry. */
-export default function Audit() {
+export default function AuditPage() {
   const [params, setParams] = useSearchParams();
   const account = params.get('account') ?? '';
   const accounts = useAccounts();
-  const trail = useQuery({
-    queryKey: ['audit', account],
-    queryFn: () => get<AuditEntry[]>('/audit', { limit: '200', ...(account ? { account_id: account } : {}) }),
-  });
+  const trail = useAudit(account);
   return (
     <>
       <h1 className="mb-4 text-2xl font-bold">Audit trail</h1>
@@ -65,7 +60,7 @@ export default function Audit() {
                     {e.region ? ` ${e.region}` : ''}
                   </td>
                   <td>{e.service && e.resource_name ? `${e.service} ${e.resource_name}` : '—'}</td>
-                  <td className={outcomeCls[e.outcome] ?? ''}>{e.outcome.replace(/_/g, ' ')}</td>
+                  <td className={outcomeCls[e.outcome]}>{e.outcome.replace(/_/g, ' ')}</td>
                   <td className="text-xs break-all">
                     {e.snapshot_key && <div>snapshot: {e.snapshot_key}</div>}
                     {e.safety_snapshot && <div>safety snapshot: {e.safety_snapshot}</div>}

@@ -1,7 +1,7 @@
-import type { useChange } from '../pages/useChange';
-import { Confirm } from './Confirm';
+import { Confirm } from '../../../components/Confirm';
+import { ErrorBox, ProgressLog, Section } from '../../../components/common';
+import type { Change } from '../api';
 import { PlanView, ReportView } from './PlanView';
-import { ErrorBox, ProgressLog, Section } from './common';
 
 /** The plan of a change, its confirmation, live progress and report (deploy and rollback). */
 export function ChangeSection({
@@ -14,7 +14,7 @@ export function ChangeSection({
   onConfirm,
 }: {
   title: string;
-  change: ReturnType<typeof useChange>;
+  change: Change;
   protectedTarget: boolean;
   resource: string;
   label: string;

@@ -1,32 +1,22 @@
 import { useState } from 'react';
-import { useAccounts, useSnapshots } from '../api/hooks';
-import type { Json } from '../api/types';
-import { ChangeSection } from '../components/ChangeSection';
-import { SnapshotSelect } from '../components/SnapshotSelect';
-import { AccountRegion, ErrorBox, Section, buttonCls, inputCls } from '../components/common';
-import { ResourcePicker } from './resource';
-import { useChange } from './useChange';
+import type { DeployBody } from '../../../api/types';
+import { ResourcePicker } from '../../../components/ResourcePicker';
+import { SnapshotSelect } from '../../../components/SnapshotSelect';
+import { AccountRegion, ErrorBox, Section, buttonCls, inputCls } from '../../../components/common';
+import { deployRequest, useAccounts, useChange, useSnapshots } from '../api';
+import { ChangeSection } from './ChangeSection';
 
-export default function Deploy() {
+export default function DeployPage() {
   const accounts = useAccounts();
   const [src, setSrc] = useState({ account: '', region: '', service: 'lambda', resource: '', key: '' });
   const [dst, setDst] = useState({ account: '', region: '', resource: '' });
-  const [opts, setOpts] = useState({ alias: '', flows: '', accept_unmapped: false });
+  const [opts, setOpts] = useState({ alias: '', flows: '', acceptUnmapped: false });
   const snaps = useSnapshots(src.account, src.service, src.resource);
-  const change = useChange('/deploy');
+  const change = useChange<DeployBody>('/deploy');
   const target = dst.resource || src.resource;
   const protectedTarget = Boolean(accounts.data?.find((a) => a.account_id === dst.account)?.protected);
 
-  const body = (): Json => {
-    const options: Json = { accept_unmapped: opts.accept_unmapped };
-    if (opts.alias && src.service !== 'connect') options.alias = opts.alias;
-    if (opts.flows.trim() && src.service === 'connect') options.flows = opts.flows.split(',').map((f) => f.trim()).filter(Boolean);
-    return {
-      source: { snapshot_key: src.key },
-      target: { account_id: dst.account, region: dst.region, ...(dst.resource ? { resource_name: dst.resource } : {}) },
-      options,
-    };
-  };
+  const body = () => deployRequest({ source: src, target: dst, options: opts });
   const ready = Boolean(src.key && dst.account && dst.region);
 
   return (
@@ -63,7 +53,7 @@ export default function Deploy() {
             </label>
           )}
           <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" checked={opts.accept_unmapped} onChange={(e) => setOpts({ ...opts, accept_unmapped: e.target.checked })} />
+            <input type="checkbox" checked={opts.acceptUnmapped} onChange={(e) => setOpts({ ...opts, acceptUnmapped: e.target.checked })} />
             Deploy even with unmappable references
           </label>
         </div>

@@ -1,4 +1,4 @@
-import type { Json, Plan, Report } from '../api/types';
+import type { Json, Plan, Report } from '../../../api/types';
 
 type Item = { kind: string; name: string; action: string };
 

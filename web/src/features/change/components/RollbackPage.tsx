@@ -1,26 +1,18 @@
 import { useState } from 'react';
-import { useAccounts, useSnapshots } from '../api/hooks';
-import type { Json } from '../api/types';
-import { ChangeSection } from '../components/ChangeSection';
-import { SnapshotSelect } from '../components/SnapshotSelect';
-import { AccountRegion, ErrorBox, Section, buttonCls } from '../components/common';
-import { ResourcePicker } from './resource';
-import { useChange } from './useChange';
+import type { RollbackBody } from '../../../api/types';
+import { ResourcePicker } from '../../../components/ResourcePicker';
+import { SnapshotSelect } from '../../../components/SnapshotSelect';
+import { AccountRegion, ErrorBox, Section, buttonCls } from '../../../components/common';
+import { type RollbackForm, rollbackRequest, useAccounts, useChange, useSnapshots } from '../api';
+import { ChangeSection } from './ChangeSection';
 
-export default function Rollback() {
+export default function RollbackPage() {
   const accounts = useAccounts();
-  const [s, setS] = useState({ account: '', region: '', service: 'lambda', resource: '', key: '', removeCreated: false });
+  const [s, setS] = useState<RollbackForm>({ account: '', region: '', service: 'lambda', resource: '', key: '', removeCreated: false });
   const snaps = useSnapshots(s.account, s.service, s.resource);
-  const change = useChange('/rollback');
+  const change = useChange<RollbackBody>('/rollback');
   const protectedTarget = Boolean(accounts.data?.find((a) => a.account_id === s.account)?.protected);
-  const body = (): Json => ({
-    account_id: s.account,
-    region: s.region,
-    service: s.service,
-    resource_name: s.resource,
-    snapshot_key: s.key,
-    ...(s.service === 'connect' ? { remove_created: s.removeCreated } : {}),
-  });
+  const body = () => rollbackRequest(s);
   return (
     <>
       <h1 className="mb-4 text-2xl font-bold">Roll back</h1>

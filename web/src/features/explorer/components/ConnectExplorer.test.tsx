@@ -2,8 +2,8 @@ import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { describe, expect, it, vi } from 'vitest';
-import { http } from '../api/client';
-import { ConnectInstance } from './Explorer';
+import { http } from '../../../api/client';
+import { ConnectInstance } from './ConnectExplorer';
 
 describe('the Connect explorer', () => {
   it('keeps hundreds of flows responsive: a page of 50 at a time, filterable', async () => {

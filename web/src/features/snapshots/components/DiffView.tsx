@@ -1,4 +1,4 @@
-import type { FieldChange } from '../api/types';
+import type { FieldChange } from '../../../api/types';
 
 const fmt = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 1));
 

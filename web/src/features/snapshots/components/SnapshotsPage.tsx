@@ -1,34 +1,26 @@
 import { Suspense, lazy, useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { get, post } from '../api/client';
-import { SNAPSHOT_PAGE, useSnapshots } from '../api/hooks';
-import type { DiffResponse, SnapshotMeta } from '../api/types';
-import { AccountRegion, ErrorBox, Json, Loading, Section, buttonCls, inputCls, secondaryCls } from '../components/common';
-import { ResourcePicker } from './resource';
+import { ResourcePicker } from '../../../components/ResourcePicker';
+import { AccountRegion, ErrorBox, Json, Loading, Section, buttonCls, inputCls, secondaryCls } from '../../../components/common';
+import { SNAPSHOT_PAGE, useDiff, useSnapshotDocument, useSnapshots, useTakeSnapshot } from '../api';
 
-const DiffView = lazy(() => import('../components/DiffView'));
+const DiffView = lazy(() => import('./DiffView'));
 
-export default function Snapshots() {
+export default function SnapshotsPage() {
   const [params, setParams] = useSearchParams();
   const p = (k: string, d = '') => params.get(k) ?? d;
   const [account, region, service, resource] = [p('account'), p('region'), p('service', 'lambda'), p('resource')];
   const set = (patch: Record<string, string>) => setParams({ account, region, service, resource, ...patch });
   const list = useSnapshots(account, service, resource);
-  const qc = useQueryClient();
   const [note, setNote] = useState('');
   const [full, setFull] = useState(false);
   const [viewing, setViewing] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [diff, setDiff] = useState<{ from: string; to: string } | null>(null);
-  const take = useMutation({
-    mutationFn: () => post<SnapshotMeta>('/snapshot', { account_id: account, region, service, resource_name: resource, ...(note ? { note } : {}), ...(full ? { full } : {}) }),
-    onSuccess: () => {
-      setNote('');
-      setFull(false);
-      qc.invalidateQueries({ queryKey: ['snapshots'] });
-    },
+  const take = useTakeSnapshot(() => {
+    setNote('');
+    setFull(false);
   });
   return (
     <>
@@ -52,7 +44,7 @@ export default function Snapshots() {
                 Read everything again
               </label>
             )}
-            <button className={buttonCls} onClick={() => take.mutate()} disabled={take.isPending}>
+            <button className={buttonCls} onClick={() => take.mutate({ account_id: account, region, service, resource_name: resource, ...(note ? { note } : {}), ...(full ? { full } : {}) })} disabled={take.isPending}>
               {take.isPending ? 'Taking snapshot…' : 'Take snapshot'}
             </button>
           </div>
@@ -128,7 +120,7 @@ export default function Snapshots() {
 }
 
 function DiffSection({ from, to }: { from: string; to: string }) {
-  const d = useQuery({ queryKey: ['diff', from, to], queryFn: () => get<DiffResponse>('/diff', { from, to }) });
+  const d = useDiff(from, to);
   return (
     <Section title="Differences">
       {d.isPending && <Loading what="the differences" />}
@@ -143,7 +135,7 @@ function DiffSection({ from, to }: { from: string; to: string }) {
 }
 
 function DocSection({ snapshotKey }: { snapshotKey: string }) {
-  const d = useQuery({ queryKey: ['snapshot', snapshotKey], queryFn: () => get<Record<string, unknown>>(`/snapshots/${snapshotKey}`) });
+  const d = useSnapshotDocument(snapshotKey);
   return (
     <Section title={`Document ${snapshotKey}`}>
       {d.isPending && <Loading what="the document" />}

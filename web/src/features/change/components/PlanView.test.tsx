@@ -1,0 +1,27 @@
+import { render, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../../../api/types';
+import { PlanView } from './PlanView';
+
+const plan: Plan = {
+  service: 'connect',
+  resource_name: 'acme-prod',
+  target_account_id: '222222222222',
+  target_region: 'us-east-1',
+  action: 'update',
+  changes: [],
+  remapped: [{ path: '/Flows/Main/Content', from: 'arn:a', to: 'arn:b' }],
+  unmapped: [{ path: '/Flows/Orders/Content/Actions/0', value: 'arn:aws:lex:us-east-1:111111111111:bot-alias/B/A', reason: 'bot OrdersBot has no alias live' }],
+  warnings: [],
+  summary: { items: [{ kind: 'flow', name: 'Main', action: 'create' }, { kind: 'queue', name: 'Sales', action: 'unchanged' }] } as never,
+  desired: {} as never,
+};
+
+describe('the plan view', () => {
+  it('the plan highlights what cannot be mapped and counts items', () => {
+    render(<PlanView plan={plan} />);
+    expect(screen.getByTestId('unmapped')).toHaveTextContent('1 reference(s) cannot be mapped');
+    expect(screen.getByTestId('unmapped')).toHaveTextContent('bot OrdersBot has no alias live');
+    expect(screen.getByTestId('plan-counts')).toHaveTextContent('1 create · 0 update · 1 unchanged');
+  });
+});
