@@ -55,7 +55,7 @@ pub fn scope(headers: &HeaderMap) -> Result<Scope, Response> {
 /// The error each protocol uses for an unknown or expired key.
 pub fn refused(service: &str, code: &str, message: &str) -> Response {
     if service == "sts" {
-        crate::sts::error_xml(403, code, message)
+        crate::http::error_xml(403, code, message)
     } else {
         json_error(403, code, message)
     }

@@ -2,8 +2,8 @@
 //! URLs, fault injection, call counters, quotas, accounts and roles.
 
 use crate::http::{empty, json, json_error, Req};
+use crate::state::Shared;
 use crate::state::{Fault, RoleDef};
-use crate::Sandbox;
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
@@ -33,35 +33,35 @@ fn parse<T: for<'de> Deserialize<'de>>(req: &Req) -> Result<T, Response> {
     })
 }
 
-pub async fn handle(sb: &Sandbox, req: Req) -> Response {
+pub async fn handle(sh: &Shared, req: Req) -> Response {
     let path = req.uri.path().trim_start_matches("/_sandbox").to_owned();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (&req.method, segments.as_slice()) {
         (&Method::GET, ["health"]) => json(200, &json!({"sandbox": true, "status": "ok"})),
-        (&Method::GET, ["download", token]) => download(sb, token),
-        (&Method::PUT, ["upload", id]) => upload(sb, id, &req),
-        (&Method::GET, ["counters"]) => json(200, &sb.counters()),
+        (&Method::GET, ["download", token]) => download(sh, token),
+        (&Method::PUT, ["upload", id]) => upload(sh, id, &req),
+        (&Method::GET, ["counters"]) => json(200, &sh.counters_json()),
         (&Method::DELETE, ["counters"]) => {
-            sb.inner.reset_counters();
+            sh.reset_counters();
             empty(204)
         }
-        (&Method::GET, ["faults"]) => json(200, &json!(sb.inner.world().faults)),
+        (&Method::GET, ["faults"]) => json(200, &json!(sh.world().faults)),
         (&Method::POST, ["faults"]) => match parse::<Fault>(&req) {
             Ok(mut f) => {
                 f.seen = 0;
                 f.fired = 0;
-                sb.inner.world().faults.push(f.clone());
+                sh.world().faults.push(f.clone());
                 json(201, &json!(f))
             }
             Err(e) => e,
         },
         (&Method::DELETE, ["faults"]) => {
-            sb.inner.world().faults.clear();
+            sh.world().faults.clear();
             empty(204)
         }
         (&Method::PUT, ["quotas"]) => match parse::<QuotaSwitch>(&req) {
             Ok(q) => {
-                let mut w = sb.inner.world();
+                let mut w = sh.world();
                 w.config.quotas_enabled = q.enabled;
                 w.quotas.clear();
                 json(200, &json!({"enabled": q.enabled}))
@@ -70,14 +70,14 @@ pub async fn handle(sb: &Sandbox, req: Req) -> Response {
         },
         (&Method::POST, ["accounts"]) => match parse::<NewAccount>(&req) {
             Ok(a) => {
-                sb.add_account(&a.account_id, &a.access_key_id, &a.secret_access_key);
+                sh.add_account(&a.account_id, &a.access_key_id, &a.secret_access_key);
                 empty(204)
             }
             Err(e) => e,
         },
         (&Method::POST, ["roles"]) => match parse::<RoleDef>(&req) {
             Ok(r) => {
-                sb.add_role(r);
+                sh.add_role(r);
                 empty(204)
             }
             Err(e) => e,
@@ -88,10 +88,10 @@ pub async fn handle(sb: &Sandbox, req: Req) -> Response {
 
 /// Serves bytes registered behind an expiring URL, refusing it after expiry as S3 refuses
 /// an expired pre-signed URL.
-fn download(sb: &Sandbox, token: &str) -> Response {
+fn download(sh: &Shared, token: &str) -> Response {
     // Counted like an API call, so tests can see which reads a client skipped.
-    sb.inner.count("sandbox:download", |c| c.calls += 1);
-    let world = sb.inner.world();
+    sh.count("sandbox:download", |c| c.calls += 1);
+    let world = sh.world();
     let Some(d) = world
         .downloads
         .get(token)
@@ -115,8 +115,8 @@ fn download(sb: &Sandbox, token: &str) -> Response {
 }
 
 /// Takes the bytes PUT to an upload URL (CreateUploadUrl), as S3 takes a pre-signed PUT.
-fn upload(sb: &Sandbox, id: &str, req: &Req) -> Response {
-    let mut world = sb.inner.world();
+fn upload(sh: &Shared, id: &str, req: &Req) -> Response {
+    let mut world = sh.world();
     let live = world
         .upload_slots
         .get(id)

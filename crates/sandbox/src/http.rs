@@ -135,3 +135,20 @@ pub fn dropped_connection() -> Response {
     *r.status_mut() = StatusCode::OK;
     r
 }
+
+/// The XML namespace of STS (the AWS Query protocol) responses.
+pub const STS_NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+/// An error in the AWS Query protocol's `ErrorResponse` shape (STS).
+pub fn error_xml(status: u16, code: &str, message: &str) -> Response {
+    let kind = if status >= 500 { "Receiver" } else { "Sender" };
+    xml(
+        status,
+        format!(
+            "<ErrorResponse xmlns=\"{STS_NS}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+            xml_escape(code),
+            xml_escape(message),
+            request_id()
+        ),
+    )
+}

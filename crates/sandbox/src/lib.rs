@@ -14,6 +14,7 @@ mod control;
 mod http;
 mod lambda;
 mod lex;
+mod ops;
 mod quota;
 pub mod seed;
 mod state;
@@ -49,7 +50,7 @@ impl Sandbox {
     /// A sandbox with `seed` loaded.
     pub fn seeded(config: SandboxConfig, seed: Seed) -> Self {
         let sb = Self::new(config);
-        seed::load(&sb, seed);
+        seed::load(&sb.inner, seed);
         sb
     }
 
@@ -90,14 +91,12 @@ impl Sandbox {
 
     /// Registers an account and its long-term access key.
     pub fn add_account(&self, account_id: &str, access_key: &str, secret: &str) {
-        self.inner
-            .world()
-            .add_account(account_id, access_key, secret);
+        self.inner.add_account(account_id, access_key, secret);
     }
 
     /// Registers a role that principals of `trusted_accounts` may assume.
     pub fn add_role(&self, role: RoleDef) {
-        self.inner.world().roles.insert(role.arn.clone(), role);
+        self.inner.add_role(role);
     }
 
     /// Calls counted per `service:Operation`, throttled ones included.
@@ -124,7 +123,7 @@ async fn entry(
         body,
     };
     if req.uri.path().starts_with("/_sandbox/") || req.uri.path() == "/_sandbox" {
-        return control::handle(&sb, req).await;
+        return control::handle(&sb.inner, req).await;
     }
     dispatch(&sb, req).await
 }
@@ -139,48 +138,14 @@ async fn dispatch(sb: &Sandbox, req: http::Req) -> Response {
         Err(e) => return e,
     };
     match scope.service.as_str() {
-        "sts" => sts::handle(sb, &principal, &scope, req).await,
-        "lambda" => lambda::handle(sb, &principal, &scope, req).await,
-        "lex" => lex::handle(sb, &principal, &scope, req).await,
-        "connect" => connect::handle(sb, &principal, &scope, req).await,
+        "sts" => sts::handle(&sb.inner, &principal, &scope, req).await,
+        "lambda" => lambda::handle(&sb.inner, &principal, &scope, req).await,
+        "lex" => lex::handle(&sb.inner, &principal, &scope, req).await,
+        "connect" => connect::handle(&sb.inner, &principal, &scope, req).await,
         other => http::json_error(
             400,
             "UnknownServiceException",
             &format!("The SnapDeploy sandbox does not implement the '{other}' service"),
         ),
-    }
-}
-
-/// Applies an injected fault for `service:operation`, if one is due; `error` renders it in
-/// the service's own error format.
-pub(crate) async fn apply_fault(
-    sb: &Sandbox,
-    service: &str,
-    operation: &str,
-    error: impl Fn(u16, &str, &str) -> Response,
-) -> Option<Response> {
-    let action = sb.inner.world().fault_for(service, operation);
-    let op = format!("{service}:{operation}");
-    match action {
-        state::FaultAction::None => None,
-        state::FaultAction::Delay(d) => {
-            tokio::time::sleep(d).await;
-            None
-        }
-        state::FaultAction::Fail {
-            delay,
-            status,
-            code,
-            message,
-        } => {
-            tokio::time::sleep(delay).await;
-            sb.inner.count(&op, |c| c.faulted += 1);
-            Some(error(status, &code, &message))
-        }
-        state::FaultAction::Drop(delay) => {
-            tokio::time::sleep(delay).await;
-            sb.inner.count(&op, |c| c.faulted += 1);
-            Some(crate::http::dropped_connection())
-        }
     }
 }

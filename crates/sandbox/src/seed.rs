@@ -2,12 +2,14 @@
 //! set of contact-centre Lambda functions) and `large` (demo plus 500 functions in dev, for
 //! benchmarks).
 
-use crate::connect::{seed_associate, seed_create, seed_instance, set_prompt_audio, Kind};
-use crate::lambda::{seed_function, seed_permission, seed_publish, seed_update};
-use crate::lex::{seed_alias, seed_bot, seed_version, Locale};
+use crate::connect::model::Kind;
+use crate::connect::seed::{seed_associate, seed_create, seed_instance, set_prompt_audio};
+use crate::lambda::seed::{seed_function, seed_permission, seed_publish, seed_update};
+use crate::lex::model::Locale;
+use crate::lex::seed::{seed_alias, seed_bot, seed_version};
 use crate::state::RoleDef;
+use crate::state::Shared;
 use crate::zipfile::make_zip;
-use crate::Sandbox;
 use base64::Engine;
 use serde_json::{json, Value};
 use snapdeploy_core::lexjson::LexLocale;
@@ -71,27 +73,27 @@ pub const PROD: SeedAccount = SeedAccount {
 
 pub const ACCOUNTS: [SeedAccount; 2] = [DEV, PROD];
 
-pub fn load(sb: &Sandbox, seed: Seed) {
-    sb.add_account(HUB_ACCOUNT, HUB_ACCESS_KEY, HUB_SECRET_KEY);
+pub fn load(sh: &Shared, seed: Seed) {
+    sh.add_account(HUB_ACCOUNT, HUB_ACCESS_KEY, HUB_SECRET_KEY);
     for a in ACCOUNTS {
-        sb.add_account(a.account_id, a.access_key, a.secret_key);
-        sb.add_role(RoleDef {
+        sh.add_account(a.account_id, a.access_key, a.secret_key);
+        sh.add_role(RoleDef {
             arn: a.role_arn.into(),
             trusted_accounts: vec![HUB_ACCOUNT.into()],
             external_id: Some(a.external_id.into()),
             max_session_seconds: 3600,
         });
     }
-    connect_instances(sb);
+    connect_instances(sh);
     if seed == Seed::Accounts {
         return;
     }
-    demo_lambda(sb);
-    demo_lex(sb);
-    demo_connect(sb);
+    demo_lambda(sh);
+    demo_lex(sh);
+    demo_connect(sh);
     if seed == Seed::Large {
-        large_lambda(sb, 500);
-        large_connect(sb);
+        large_lambda(sh, 500);
+        large_connect(sh);
     }
 }
 
@@ -103,8 +105,8 @@ fn code(name: &str, body: &str) -> Value {
 const LOOKUP_V1: &str = "import os\n\ndef handler(event, context):\n    phone = event['Details']['ContactData']['CustomerEndpoint']['Address']\n    return {'customerName': 'Unknown', 'phone': phone}\n";
 const LOOKUP_V2: &str = "import os\nimport boto3\n\nTABLE = boto3.resource('dynamodb').Table(os.environ['TABLE'])\n\ndef handler(event, context):\n    phone = event['Details']['ContactData']['CustomerEndpoint']['Address']\n    item = TABLE.get_item(Key={'phone': phone}).get('Item') or {}\n    return {'customerName': item.get('name', 'Unknown'), 'tier': item.get('tier', 'standard')}\n";
 
-fn demo_lambda(sb: &Sandbox) {
-    let mut w = sb.inner.world();
+fn demo_lambda(sh: &Shared) {
+    let mut w = sh.world();
     let w = &mut *w;
     let r = SEED_REGION;
     for (acct, stage) in [(DEV.account_id, "dev"), (PROD.account_id, "prod")] {
@@ -217,8 +219,8 @@ fn demo_lambda(sb: &Sandbox) {
     }
 }
 
-fn large_lambda(sb: &Sandbox, count: usize) {
-    let mut w = sb.inner.world();
+fn large_lambda(sh: &Shared, count: usize) {
+    let mut w = sh.world();
     let role = format!("arn:aws:iam::{}:role/bench-lambda", DEV.account_id);
     let zip = code(
         "main.py",
@@ -324,8 +326,8 @@ fn orders_locale(lang: &str) -> LexLocale {
     l
 }
 
-fn demo_lex(sb: &Sandbox) {
-    let mut w = sb.inner.world();
+fn demo_lex(sh: &Shared) {
+    let mut w = sh.world();
     let w = &mut *w;
     let (acct, r) = (DEV.account_id, SEED_REGION);
     let mut locales = std::collections::BTreeMap::new();
@@ -389,8 +391,8 @@ fn weekdays(start: u32, end: u32) -> Value {
     json!(["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"].iter().map(|d| json!({"Day": d, "StartTime": {"Hours": start, "Minutes": 0}, "EndTime": {"Hours": end, "Minutes": 0}})).collect::<Vec<_>>())
 }
 
-fn connect_instances(sb: &Sandbox) {
-    let mut w = sb.inner.world();
+fn connect_instances(sh: &Shared) {
+    let mut w = sh.world();
     seed_instance(
         &mut w,
         DEV.account_id,
@@ -423,8 +425,8 @@ pub fn flow_content(steps: &[(&str, Value)]) -> String {
     json!({"Version": "2019-10-30", "StartAction": "step-0", "Metadata": {"entryPointPosition": {"x": 40, "y": 40}}, "Actions": actions}).to_string()
 }
 
-fn demo_connect(sb: &Sandbox) {
-    let mut guard = sb.inner.world();
+fn demo_connect(sh: &Shared) {
+    let mut guard = sh.world();
     let w = &mut *guard;
     let (acct, r, inst) = (DEV.account_id, SEED_REGION, DEV_INSTANCE);
     let arn =
@@ -632,15 +634,15 @@ fn demo_connect(sb: &Sandbox) {
 
 /// The `large` instance: 300+ flows, 50 modules, 50 queues, 20 hours, 50 prompts,
 /// 30 routing profiles, 100 quick connects.
-fn large_connect(sb: &Sandbox) {
+fn large_connect(sh: &Shared) {
     // In both accounts: two throttle domains with the same work, for the parallelism
     // benchmark.
-    large_connect_in(sb, DEV.account_id);
-    large_connect_in(sb, PROD.account_id);
+    large_connect_in(sh, DEV.account_id);
+    large_connect_in(sh, PROD.account_id);
 }
 
-fn large_connect_in(sb: &Sandbox, acct: &str) {
-    let mut guard = sb.inner.world();
+fn large_connect_in(sh: &Shared, acct: &str) {
+    let mut guard = sh.world();
     let w = &mut *guard;
     let (r, inst) = (SEED_REGION, LARGE_INSTANCE);
     seed_instance(w, acct, r, inst, "acme-large");

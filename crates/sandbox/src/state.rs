@@ -1,9 +1,9 @@
 //! The sandbox's world: accounts, keys, roles, per-service state, faults and counters.
 
 use crate::auth::{refused, Scope};
-use crate::connect::ConnectRegion;
-use crate::lambda::LambdaRegion;
-use crate::lex::{Export, Import, LexRegion};
+use crate::connect::model::ConnectRegion;
+use crate::lambda::model::LambdaRegion;
+use crate::lex::model::{Export, Import, LexRegion};
 use crate::quota::Quotas;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -264,6 +264,16 @@ impl Shared {
     }
 
     /// The world, locked. Handlers hold it only while they compute, never across an await.
+    /// Registers an account and its long-term access key.
+    pub fn add_account(&self, account_id: &str, access_key: &str, secret: &str) {
+        self.world().add_account(account_id, access_key, secret);
+    }
+
+    /// Registers a role that principals of its trusted accounts may assume.
+    pub fn add_role(&self, role: RoleDef) {
+        self.world().roles.insert(role.arn.clone(), role);
+    }
+
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -1,43 +1,33 @@
 //! STS in the AWS Query protocol: form-encoded requests, XML responses and `ErrorResponse`.
 
 use crate::auth::Scope;
-use crate::http::{request_id, xml, xml_escape, Req};
-use crate::state::Principal;
-use crate::Sandbox;
+use crate::http::{error_xml, request_id, xml, xml_escape, Req};
+use crate::ops::Op;
+use crate::state::{Principal, Shared};
 use axum::response::Response;
 use chrono::{SecondsFormat, Utc};
 use rand::Rng;
 use std::collections::HashMap;
 
-const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
-
-pub fn error_xml(status: u16, code: &str, message: &str) -> Response {
-    let kind = if status >= 500 { "Receiver" } else { "Sender" };
-    xml(
-        status,
-        format!(
-            "<ErrorResponse xmlns=\"{NS}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-            xml_escape(code),
-            xml_escape(message),
-            request_id()
-        ),
-    )
-}
+use crate::http::STS_NS as NS;
 
 fn validation(message: &str) -> Response {
     error_xml(400, "ValidationError", message)
 }
 
-pub async fn handle(sb: &Sandbox, principal: &Principal, _scope: &Scope, req: Req) -> Response {
+pub async fn handle(sh: &Shared, principal: &Principal, _scope: &Scope, req: Req) -> Response {
     let mut params: HashMap<String, String> =
         serde_urlencoded::from_bytes(&req.body).unwrap_or_default();
     for (k, v) in req.query() {
         params.entry(k).or_insert(v);
     }
     let action = params.get("Action").cloned().unwrap_or_default();
-    let op = format!("sts:{action}");
-    sb.inner.count(&op, |c| c.calls += 1);
-    if let Some(r) = crate::apply_fault(sb, "sts", &action, error_xml).await {
+    let op = Op {
+        service: "sts",
+        name: &action,
+        error: error_xml,
+    };
+    if let Err(r) = op.begin(sh).await {
         return r;
     }
     match action.as_str() {
@@ -51,13 +41,13 @@ pub async fn handle(sb: &Sandbox, principal: &Principal, _scope: &Scope, req: Re
                 request_id()
             ),
         ),
-        "AssumeRole" => assume_role(sb, principal, &params),
+        "AssumeRole" => assume_role(sh, principal, &params),
         "" => error_xml(400, "MissingAction", "Missing Action"),
         other => error_xml(400, "InvalidAction", &format!("Could not find operation {other} for version 2011-06-15 (the sandbox implements AssumeRole and GetCallerIdentity)")),
     }
 }
 
-fn assume_role(sb: &Sandbox, principal: &Principal, p: &HashMap<String, String>) -> Response {
+fn assume_role(sh: &Shared, principal: &Principal, p: &HashMap<String, String>) -> Response {
     let Some(role_arn) = p.get("RoleArn") else {
         return validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null");
     };
@@ -86,7 +76,7 @@ fn assume_role(sb: &Sandbox, principal: &Principal, p: &HashMap<String, String>)
         Some(_) => return validation("1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"),
     };
 
-    let mut world = sb.inner.world();
+    let mut world = sh.world();
     let denied = || {
         error_xml(
             403,

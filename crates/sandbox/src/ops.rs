@@ -1,0 +1,100 @@
+//! What every service's operation goes through before it runs: it is counted, an injected
+//! fault due for it is applied, and it takes a token from its quota (or is throttled).
+
+use crate::auth::Scope;
+use crate::http::dropped_connection;
+use crate::state::{FaultAction, Principal, Shared, World};
+use axum::response::Response;
+use std::sync::MutexGuard;
+
+/// One call of an operation, as the prologue sees it.
+pub(crate) struct Op<'a> {
+    /// `lambda`, `lex`, `connect`, `sts`: the counters' and faults' service name.
+    pub service: &'static str,
+    pub name: &'a str,
+    /// An error in the service's own format (status, code, message).
+    pub error: fn(u16, &str, &str) -> Response,
+}
+
+/// A quota: its bucket per (account, region), refill rate and burst, and the service's own
+/// throttling answer.
+pub(crate) struct Quota {
+    pub bucket: &'static str,
+    pub rate: f64,
+    pub burst: f64,
+    pub throttled: fn() -> Response,
+}
+
+impl Op<'_> {
+    fn counter(&self) -> String {
+        format!("{}:{}", self.service, self.name)
+    }
+
+    /// Counts the call and applies an injected fault if one is due: `Err` is the faulted
+    /// answer.
+    pub(crate) async fn begin(&self, sh: &Shared) -> Result<(), Response> {
+        let counter = self.counter();
+        sh.count(&counter, |c| c.calls += 1);
+        let action = sh.world().fault_for(self.service, self.name);
+        match action {
+            FaultAction::None => Ok(()),
+            FaultAction::Delay(d) => {
+                tokio::time::sleep(d).await;
+                Ok(())
+            }
+            FaultAction::Fail {
+                delay,
+                status,
+                code,
+                message,
+            } => {
+                tokio::time::sleep(delay).await;
+                sh.count(&counter, |c| c.faulted += 1);
+                Err((self.error)(status, &code, &message))
+            }
+            FaultAction::Drop(delay) => {
+                tokio::time::sleep(delay).await;
+                sh.count(&counter, |c| c.faulted += 1);
+                Err(dropped_connection())
+            }
+        }
+    }
+
+    /// Locks the world for the call once `quota` has a token for the caller's account and
+    /// region (when quotas are on); `Err` is the throttling answer.
+    pub(crate) fn admit<'s>(
+        &self,
+        sh: &'s Shared,
+        principal: &Principal,
+        scope: &Scope,
+        quota: &Quota,
+    ) -> Result<MutexGuard<'s, World>, Response> {
+        let mut world = sh.world();
+        if world.config.quotas_enabled
+            && !world.quotas.take(
+                &principal.account_id,
+                &scope.region,
+                quota.bucket,
+                quota.rate,
+                quota.burst,
+            )
+        {
+            drop(world);
+            sh.count(&self.counter(), |c| c.throttled += 1);
+            return Err((quota.throttled)());
+        }
+        Ok(world)
+    }
+
+    /// `begin`, then `admit`: the whole prologue, for services with nothing to do between.
+    pub(crate) async fn serve<'s>(
+        &self,
+        sh: &'s Shared,
+        principal: &Principal,
+        scope: &Scope,
+        quota: &Quota,
+    ) -> Result<MutexGuard<'s, World>, Response> {
+        self.begin(sh).await?;
+        self.admit(sh, principal, scope, quota)
+    }
+}
