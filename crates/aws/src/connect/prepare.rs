@@ -217,7 +217,7 @@ pub(crate) async fn prepare(
             let found = match cache.get(&key) {
                 Some(f) => f.clone(),
                 None => {
-                    let f = crate::lex::alias_arn(ctx, &client, bot, alias).await?;
+                    let f = crate::lex::read::alias_arn(ctx, &client, bot, alias).await?;
                     cache.insert(key, f.clone());
                     f
                 }

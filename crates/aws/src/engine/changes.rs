@@ -1,0 +1,455 @@
+//! Deploy and rollback: one change per resource at a time (a lease), a plan first, a safety
+//! snapshot before any write, and the resource put back when a step fails.
+
+use super::{DeployOutcome, DeployRequest, DeploySource, Engine, RollbackRequest};
+use crate::change::{DeployOptions, Progress};
+use crate::error::{AwsError, AwsResult};
+use crate::provider::{Applied, ApplyInput, Captured, Ctx, Provider, Steps};
+use snapdeploy_core::{
+    AccountId, AuditAction, AuditEntry, AuditOutcome, Note, PlanAction, Region, Report,
+    ReportStatus, ResourceName, ServiceKind, SnapshotEnvelope, SnapshotMeta, SnapshotReason,
+    StepOutcome, StepStatus,
+};
+use snapdeploy_store::{Lease, LockStore, StoreError};
+use std::sync::Arc;
+
+/// A deploy or rollback, as `Engine::change` carries it out.
+struct Change {
+    source: SnapshotEnvelope,
+    account_id: AccountId,
+    region: Region,
+    target: ResourceName,
+    dry_run: bool,
+    options: DeployOptions,
+    reason: SnapshotReason,
+    taken_by: String,
+}
+
+/// A change's lease on its resource, renewed in the background every third of its length
+/// for as long as it is held, however long the change takes (the `large` promotion takes
+/// nine minutes); a lease whose process died lapses within that length.
+struct HeldLease {
+    lease: Lease,
+    locks: Arc<dyn LockStore>,
+    /// Dropped with the lease, so a change that is itself dropped half-way (a CLI run
+    /// interrupted) does not leave its lease renewed for ever.
+    _renewal: AbortOnDrop,
+}
+
+impl HeldLease {
+    async fn take(
+        locks: &Arc<dyn LockStore>,
+        key: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> AwsResult<Self> {
+        let lease = locks.acquire(key, holder, ttl).await?;
+        let renewal = {
+            let (locks, mut lease) = (locks.clone(), lease.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(ttl / 3).await;
+                    match locks.renew(&lease, ttl).await {
+                        Ok(renewed) => lease = renewed,
+                        Err(e @ StoreError::Conflict(_)) => {
+                            tracing::error!(lock = %lease.key, "{e}");
+                            break;
+                        }
+                        // The registry did not answer: tried again at the next turn.
+                        Err(e) => {
+                            tracing::warn!(lock = %lease.key, "renewing the change lease: {e}")
+                        }
+                    }
+                }
+            })
+        };
+        Ok(Self {
+            lease,
+            locks: locks.clone(),
+            _renewal: AbortOnDrop(renewal),
+        })
+    }
+
+    async fn release(self) {
+        if let Err(e) = self.locks.release(&self.lease).await {
+            // The change itself is done; the lease lapses on its own.
+            tracing::warn!(lock = %self.lease.key, "releasing the change lease: {e}");
+        }
+    }
+}
+
+/// Stops a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Engine {
+    /// Records how a real deploy or rollback ended (`entry` is `None` for a dry run), and
+    /// passes the outcome on.
+    async fn record_change(
+        &self,
+        entry: Option<AuditEntry>,
+        outcome: AwsResult<DeployOutcome>,
+    ) -> AwsResult<DeployOutcome> {
+        let Some(mut entry) = entry else {
+            return outcome;
+        };
+        match &outcome {
+            Ok(DeployOutcome::Plan(_)) => return outcome,
+            Ok(DeployOutcome::Report(r)) => {
+                entry.outcome = r.status.into();
+                entry.safety_snapshot = r.safety_snapshot.as_ref().map(|m| m.key.clone());
+                entry.error = r.error.clone();
+            }
+            Err(e) => {
+                // Refused: nothing was changed because the request could not be carried out.
+                let refused = matches!(
+                    e,
+                    AwsError::Invalid(_)
+                        | AwsError::Conflict(_)
+                        | AwsError::NotFound(_)
+                        | AwsError::NotSupported(_)
+                        | AwsError::Store(
+                            StoreError::Conflict(_)
+                                | StoreError::NotFound(_)
+                                | StoreError::Corrupt(_)
+                        )
+                );
+                entry.outcome = if refused {
+                    AuditOutcome::Refused
+                } else {
+                    AuditOutcome::Failed
+                };
+                entry.error = Some(e.to_string());
+            }
+        }
+        self.record(entry).await;
+        outcome
+    }
+
+    pub async fn deploy(
+        &self,
+        req: DeployRequest,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let entry = (!req.dry_run).then(|| {
+            let (key, service, name) = match &req.source {
+                DeploySource::Key(k) => (Some(k.to_string()), k.service, &k.resource_name),
+                DeploySource::Inline(env) => (None, env.service, &env.resource_name),
+            };
+            let mut e = AuditEntry::new(
+                &req.taken_by,
+                AuditAction::Deploy,
+                &req.account_id,
+                AuditOutcome::Failed,
+            );
+            e.region = Some(req.region.clone());
+            e.service = Some(service);
+            e.resource_name = Some(req.resource_name.as_ref().unwrap_or(name).to_string());
+            e.snapshot_key = key;
+            e
+        });
+        let outcome = self.deploy_unrecorded(req, progress).await;
+        self.record_change(entry, outcome).await
+    }
+
+    async fn deploy_unrecorded(
+        &self,
+        req: DeployRequest,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let source = self.load_source(req.source).await?;
+        let target = req
+            .resource_name
+            .unwrap_or_else(|| source.resource_name.clone());
+        let change = Change {
+            source,
+            account_id: req.account_id,
+            region: req.region,
+            target,
+            dry_run: req.dry_run,
+            options: req.options,
+            reason: SnapshotReason::PreDeploy,
+            taken_by: req.taken_by,
+        };
+        self.change(change, progress).await
+    }
+
+    pub async fn rollback(
+        &self,
+        req: RollbackRequest,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let entry = (!req.dry_run).then(|| {
+            let mut e = AuditEntry::new(
+                &req.taken_by,
+                AuditAction::Rollback,
+                &req.account_id,
+                AuditOutcome::Failed,
+            );
+            e.region = Some(req.region.clone());
+            e.service = Some(req.service);
+            e.resource_name = Some(req.resource_name.to_string());
+            e.snapshot_key = Some(req.snapshot_key.to_string());
+            e
+        });
+        let outcome = self.rollback_unrecorded(req, progress).await;
+        self.record_change(entry, outcome).await
+    }
+
+    async fn rollback_unrecorded(
+        &self,
+        req: RollbackRequest,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let k = &req.snapshot_key;
+        if k.account_id != req.account_id
+            || k.service != req.service
+            || k.resource_name != req.resource_name
+        {
+            return Err(AwsError::Invalid(format!(
+                "snapshot {k} is not a snapshot of {} {} in account {}",
+                req.service, req.resource_name, req.account_id
+            )));
+        }
+        let source = self
+            .load_source(DeploySource::Key(req.snapshot_key.clone()))
+            .await?;
+        if source.region != req.region {
+            return Err(AwsError::Invalid(format!(
+                "snapshot {k} was taken in {}, not {}",
+                source.region, req.region
+            )));
+        }
+        let options = DeployOptions {
+            publish: false,
+            restore_aliases: true,
+            accept_unmapped: true,
+            remove_extra: req.remove_created,
+            note: Note::parse(&format!("rollback to {k}")).ok(),
+            ..DeployOptions::default()
+        };
+        let change = Change {
+            source,
+            account_id: req.account_id,
+            region: req.region,
+            target: req.resource_name,
+            dry_run: req.dry_run,
+            options,
+            reason: SnapshotReason::PreRollback,
+            taken_by: req.taken_by,
+        };
+        self.change(change, progress).await
+    }
+
+    /// A deploy or rollback: a dry run only reads; a real change holds the resource's lease
+    /// from its read to its report, so a second change of the same resource is refused (409,
+    /// naming who holds it) instead of interleaving with it and undoing it on a restore.
+    async fn change(&self, change: Change, progress: &Progress) -> AwsResult<DeployOutcome> {
+        let held = if change.dry_run {
+            None
+        } else {
+            let key = format!(
+                "{} {} in account {} region {}",
+                change.source.service, change.target, change.account_id, change.region
+            );
+            Some(
+                HeldLease::take(
+                    &self.locks,
+                    &key,
+                    &change.taken_by,
+                    self.hub.config.change_lease,
+                )
+                .await?,
+            )
+        };
+        let outcome = self.change_held(change, progress).await;
+        if let Some(held) = held {
+            held.release().await;
+        }
+        outcome
+    }
+
+    async fn change_held(&self, change: Change, progress: &Progress) -> AwsResult<DeployOutcome> {
+        let Change {
+            source,
+            account_id,
+            region,
+            target,
+            dry_run,
+            options,
+            reason,
+            taken_by,
+        } = change;
+        let (account_id, region) = (&account_id, &region);
+        let provider = self.provider(source.service)?;
+        if source.service != ServiceKind::Connect
+            && (options.flows.is_some() || options.remove_extra)
+        {
+            return Err(AwsError::Invalid(format!(
+                "options.flows and options.remove_extra apply to Connect instances, not to {}",
+                source.service
+            )));
+        }
+        let ctx = self.ctx(account_id, region).await?;
+        provider.validate(&source, self.snapshots.as_ref()).await?;
+        progress.report("planning", 0, 0);
+        // One read of the target serves the plan, the safety snapshot and the apply. A real
+        // change stores its binary parts (content-addressed, so nothing twice) as it reads; a
+        // dry run stores nothing.
+        let store = (!dry_run).then_some(self.snapshots.as_ref());
+        let previous = self.previous(provider, account_id, region, &target).await;
+        let live = provider
+            .capture_since(&ctx, &target, store, previous.as_ref(), true)
+            .await?;
+        let plan = provider
+            .plan(&ctx, &source, &target, live.as_ref(), &options)
+            .await?;
+        if dry_run {
+            return Ok(DeployOutcome::Plan(Box::new(plan)));
+        }
+        if !plan.blockers.is_empty() {
+            return Err(AwsError::Invalid(plan.blockers.join("; ")));
+        }
+        if !plan.unmapped.is_empty() && !options.accept_unmapped {
+            return Err(AwsError::Invalid(format!(
+                "{} reference(s) cannot be mapped to account {account_id} region {region}; review the plan (dry_run) and set options.accept_unmapped to deploy anyway",
+                plan.unmapped.len()
+            )));
+        }
+        let publishes = options.publish && provider.publishes_versions();
+        if plan.action == PlanAction::Unchanged && options.alias.is_none() && !publishes {
+            return Ok(DeployOutcome::Report(Box::new(Report {
+                status: ReportStatus::Unchanged,
+                plan,
+                steps: vec![],
+                safety_snapshot: None,
+                error: None,
+                restore_error: None,
+                published_version: None,
+            })));
+        }
+
+        // The safety snapshot: what this change overwrites (the read the plan was made
+        // from), so it can always be undone; `apply` works from the same view.
+        let safety = match live {
+            None => None,
+            Some(captured) => {
+                progress.report("taking the safety snapshot", 0, 0);
+                let (meta, env) = self
+                    .store_capture(
+                        captured,
+                        source.service,
+                        target.clone(),
+                        account_id.clone(),
+                        region.clone(),
+                        taken_by.clone(),
+                        reason,
+                        options.note.as_deref().map(String::from),
+                    )
+                    .await?;
+                Some((meta, env))
+            }
+        };
+        let current = safety.as_ref().map(|(_, env)| Captured {
+            config: env.config.clone(),
+            blobs: env.blobs.clone(),
+            source: env.source.clone(),
+            observed: env.observed.clone(),
+        });
+
+        let mut steps: Vec<StepOutcome> = Vec::new();
+        let mut applied = Applied::default();
+        let input = ApplyInput {
+            plan: &plan,
+            source: &source,
+            live: current.as_ref(),
+            store: self.snapshots.as_ref(),
+            options: &options,
+        };
+        let mut run = Steps {
+            steps: &mut steps,
+            progress,
+        };
+        let result = provider.apply(&ctx, &input, &mut run, &mut applied).await;
+        let mut report = Report {
+            status: ReportStatus::Succeeded,
+            plan,
+            steps,
+            safety_snapshot: safety.as_ref().map(|(m, _)| m.clone()),
+            error: None,
+            restore_error: None,
+            published_version: applied.published_version.clone(),
+        };
+        if let Err(e) = result {
+            tracing::warn!(resource = %target, "change failed, restoring: {e}");
+            progress.report("a step failed: restoring the safety snapshot", 0, 0);
+            report.error = Some(e.to_string());
+            report.published_version = None;
+            self.put_back(
+                provider,
+                &ctx,
+                &target,
+                safety.as_ref(),
+                &applied,
+                &mut report,
+            )
+            .await;
+        }
+        progress.report(report.status.as_str(), 1, 1);
+        Ok(DeployOutcome::Report(Box::new(report)))
+    }
+
+    /// Restores the resource after a failed step, from the safety snapshot (or by removing
+    /// what the change created), and records how that went in `report`.
+    async fn put_back(
+        &self,
+        provider: &dyn Provider,
+        ctx: &Ctx,
+        target: &ResourceName,
+        safety: Option<&(SnapshotMeta, SnapshotEnvelope)>,
+        applied: &Applied,
+        report: &mut Report,
+    ) {
+        match provider
+            .restore(
+                ctx,
+                target,
+                safety.map(|(_, env)| env),
+                self.snapshots.as_ref(),
+                applied,
+            )
+            .await
+        {
+            Ok(partly) => {
+                report.status = ReportStatus::FailedRestored;
+                let mut message = match safety {
+                    Some((m, _)) => format!("restored from safety snapshot {}", m.key),
+                    None => "removed the resource this deploy had created".into(),
+                };
+                for p in partly {
+                    message.push_str("; ");
+                    message.push_str(&p);
+                }
+                report.steps.push(StepOutcome {
+                    step: "restore".into(),
+                    status: StepStatus::Ok,
+                    message: Some(message),
+                });
+            }
+            Err(re) => {
+                report.status = ReportStatus::FailedNotRestored;
+                report.restore_error = Some(re.to_string());
+                report.steps.push(StepOutcome {
+                    step: "restore".into(),
+                    status: StepStatus::Failed,
+                    message: Some(re.to_string()),
+                });
+            }
+        }
+    }
+}
