@@ -20,26 +20,28 @@
 
 mod apply;
 mod capture;
+mod desired;
 mod items;
 mod plan;
 mod prepare;
+mod read;
 mod routing;
 mod undo;
 
 use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{reapply, Applied, ApplyInput, Captured, Ctx, Provider, Steps};
-use async_trait::async_trait;
-use serde_json::{json, Value};
-use snapdeploy_core::{Plan, ResourceName, ServiceKind, SnapshotEnvelope, SourceRef};
-use snapdeploy_store::SnapshotStore;
-
 use apply::Run;
+use async_trait::async_trait;
 pub(crate) use capture::instance_aliases;
-use capture::{find_instance, instances, read_instance, Depth, Reuse};
+use capture::{find_instance, instances, Depth, Reuse};
 use items::Kind;
 use plan::not_found_instance;
 use prepare::prepare;
+use read::read_instance;
+use serde_json::{json, Value};
+use snapdeploy_core::{Plan, ResourceName, ServiceKind, SnapshotEnvelope, SourceRef};
+use snapdeploy_store::SnapshotStore;
 
 pub struct ConnectProvider;
 

@@ -1,7 +1,7 @@
 //! The dry-run plan of a deploy into an instance.
 
 use super::items::{esc, Kind};
-use super::prepare::prepare;
+use super::prepare::{prepare, Prepared};
 use crate::change::DeployOptions;
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{string_list, string_map, Ctx};
@@ -19,6 +19,151 @@ pub(super) fn not_found_instance(ctx: &Ctx, name: &ResourceName) -> AwsError {
     ))
 }
 
+/// What the plan collects as it goes through the items and associations.
+#[derive(Default)]
+struct Findings {
+    changes: Vec<FieldChange>,
+    remapped: Vec<Remapped>,
+    unmapped: Vec<Unmapped>,
+    blockers: Vec<String>,
+}
+
+impl Findings {
+    /// The action for one item (`create`, `update` or `unchanged`), its field changes, and
+    /// what would keep it from being applied.
+    fn item(
+        &mut self,
+        p: &Prepared,
+        live: &Value,
+        k: Kind,
+        name: &str,
+        want: &Value,
+    ) -> &'static str {
+        let path = format!("/{}/{}", k.key(), esc(name));
+        match p.matched.get(&(k, name.to_owned())) {
+            None => {
+                self.changes.push(FieldChange {
+                    path: path.clone(),
+                    op: FieldOp::Add,
+                    from: None,
+                    to: Some(want.clone()),
+                });
+                "create"
+            }
+            Some(live_name) => {
+                let have = p.live_body(k, live_name);
+                let mut item_changes: Vec<FieldChange> = diff(&have, want)
+                    .into_iter()
+                    .map(|mut c| {
+                        c.path = format!("{path}{}", c.path);
+                        c
+                    })
+                    .collect();
+                if live_name != name {
+                    item_changes.push(FieldChange {
+                        path: format!("{path}/Name"),
+                        op: FieldOp::Change,
+                        from: Some(json!(live_name)),
+                        to: Some(json!(name)),
+                    });
+                    // Renaming back would collide with another item that took the name.
+                    if live[k.key()].get(name).is_some() {
+                        self.blockers.push(format!(
+                                "{} {live_name} would be renamed back to {name}, but another {} is now called {name}: rename or delete that one first",
+                                k.label(),
+                                k.label()
+                            ));
+                    }
+                }
+                if k == Kind::Flow && have["Type"] != want["Type"] {
+                    self.blockers.push(format!(
+                            "flow {name} is {} in the target and {} in the snapshot: Connect cannot change a flow's type",
+                            have["Type"], want["Type"]
+                        ));
+                }
+                let changed = !item_changes.is_empty();
+                self.changes.extend(item_changes);
+                if changed {
+                    "update"
+                } else {
+                    "unchanged"
+                }
+            }
+        }
+    }
+
+    /// The associations the target lacks (Lambda functions, Lex aliases), after recording
+    /// those that cannot be mapped and the Lex aliases that were.
+    fn associations<'p>(
+        &mut self,
+        ctx: &Ctx,
+        p: &'p Prepared,
+        live: &Value,
+    ) -> (Vec<&'p String>, Vec<&'p String>) {
+        let live_lambdas = string_list(&live["LambdaFunctions"]);
+        let live_lex = string_list(&live["LexBots"]);
+        let add_lambdas: Vec<&String> = p
+            .lambdas
+            .iter()
+            .filter(|a| !live_lambdas.contains(a))
+            .collect();
+        let add_lex: Vec<&String> = p
+            .lex_aliases
+            .iter()
+            .filter(|a| !live_lex.contains(a))
+            .collect();
+        for (i, a) in p.lambdas.iter().enumerate() {
+            if p.missing_lambdas.contains(a) {
+                self.unmapped.push(Unmapped {
+                    path: format!("/LambdaFunctions/{i}"),
+                    value: a.clone(),
+                    reason: format!(
+                        "no Lambda function of this name in account {} region {}",
+                        ctx.account.account_id, ctx.region
+                    ),
+                });
+            }
+        }
+        for (i, a) in p.lex_aliases.iter().enumerate() {
+            if let Some(Err(why)) = p.lex.get(a) {
+                self.unmapped.push(Unmapped {
+                    path: format!("/LexBots/{i}"),
+                    value: a.clone(),
+                    reason: why.clone(),
+                });
+            }
+        }
+        for a in &add_lambdas {
+            self.changes.push(FieldChange {
+                path: "/LambdaFunctions".into(),
+                op: FieldOp::Add,
+                from: None,
+                to: Some(json!(a)),
+            });
+        }
+        for a in &add_lex {
+            self.changes.push(FieldChange {
+                path: "/LexBots".into(),
+                op: FieldOp::Add,
+                from: None,
+                to: Some(json!(a)),
+            });
+        }
+        for l in p.lex.iter().filter_map(|(from, to)| {
+            to.as_ref().ok().map(|to| Remapped {
+                path: "/LexAliases".into(),
+                from: from.clone(),
+                to: to.clone(),
+            })
+        }) {
+            if !self.remapped.iter().any(|r| r.from == l.from) {
+                self.remapped.push(l);
+            }
+        }
+        (add_lambdas, add_lex)
+    }
+}
+
 pub(crate) async fn plan(
     ctx: &Ctx,
     source: &SnapshotEnvelope,
@@ -29,135 +174,23 @@ pub(crate) async fn plan(
     let live = live.ok_or_else(|| not_found_instance(ctx, target))?;
     let p = prepare(ctx, source, live, options).await?;
     let mut desired = serde_json::Map::new();
-    let mut changes: Vec<FieldChange> = Vec::new();
-    let mut remapped = Vec::new();
-    let mut unmapped = Vec::new();
+    let mut f = Findings::default();
     let mut listed = Vec::new();
-    let mut blockers = Vec::new();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for k in Kind::ALL {
         let mut kind_items = serde_json::Map::new();
         for (kk, name) in p.selected.iter().filter(|(kk, _)| *kk == k) {
             let (want, r, u) = p.desired(*kk, name);
-            remapped.extend(r);
-            unmapped.extend(u);
-            let path = format!("/{}/{}", k.key(), esc(name));
-            let action = match p.matched.get(&(k, name.clone())) {
-                None => {
-                    changes.push(FieldChange {
-                        path: path.clone(),
-                        op: FieldOp::Add,
-                        from: None,
-                        to: Some(want.clone()),
-                    });
-                    "create"
-                }
-                Some(live_name) => {
-                    let have = p.live_body(k, live_name);
-                    let mut item_changes: Vec<FieldChange> = diff(&have, &want)
-                        .into_iter()
-                        .map(|mut c| {
-                            c.path = format!("{path}{}", c.path);
-                            c
-                        })
-                        .collect();
-                    if live_name != name {
-                        item_changes.push(FieldChange {
-                            path: format!("{path}/Name"),
-                            op: FieldOp::Change,
-                            from: Some(json!(live_name)),
-                            to: Some(json!(name)),
-                        });
-                        // Renaming back would collide with another item that took the name.
-                        if live[k.key()].get(name.as_str()).is_some() {
-                            blockers.push(format!(
-                                "{} {live_name} would be renamed back to {name}, but another {} is now called {name}: rename or delete that one first",
-                                k.label(),
-                                k.label()
-                            ));
-                        }
-                    }
-                    if k == Kind::Flow && have["Type"] != want["Type"] {
-                        blockers.push(format!(
-                            "flow {name} is {} in the target and {} in the snapshot: Connect cannot change a flow's type",
-                            have["Type"], want["Type"]
-                        ));
-                    }
-                    let changed = !item_changes.is_empty();
-                    changes.extend(item_changes);
-                    if changed {
-                        "update"
-                    } else {
-                        "unchanged"
-                    }
-                }
-            };
+            f.remapped.extend(r);
+            f.unmapped.extend(u);
+            let action = f.item(&p, live, k, name, &want);
             *counts.entry(action).or_default() += 1;
             listed.push(json!({"kind": k.label(), "name": name, "action": action}));
             kind_items.insert(name.clone(), want);
         }
         desired.insert(k.key().into(), Value::Object(kind_items));
     }
-    let live_lambdas = string_list(&live["LambdaFunctions"]);
-    let live_lex = string_list(&live["LexBots"]);
-    let add_lambdas: Vec<&String> = p
-        .lambdas
-        .iter()
-        .filter(|a| !live_lambdas.contains(a))
-        .collect();
-    let add_lex: Vec<&String> = p
-        .lex_aliases
-        .iter()
-        .filter(|a| !live_lex.contains(a))
-        .collect();
-    for (i, a) in p.lambdas.iter().enumerate() {
-        if p.missing_lambdas.contains(a) {
-            unmapped.push(Unmapped {
-                path: format!("/LambdaFunctions/{i}"),
-                value: a.clone(),
-                reason: format!(
-                    "no Lambda function of this name in account {} region {}",
-                    ctx.account.account_id, ctx.region
-                ),
-            });
-        }
-    }
-    for (i, a) in p.lex_aliases.iter().enumerate() {
-        if let Some(Err(why)) = p.lex.get(a) {
-            unmapped.push(Unmapped {
-                path: format!("/LexBots/{i}"),
-                value: a.clone(),
-                reason: why.clone(),
-            });
-        }
-    }
-    for a in &add_lambdas {
-        changes.push(FieldChange {
-            path: "/LambdaFunctions".into(),
-            op: FieldOp::Add,
-            from: None,
-            to: Some(json!(a)),
-        });
-    }
-    for a in &add_lex {
-        changes.push(FieldChange {
-            path: "/LexBots".into(),
-            op: FieldOp::Add,
-            from: None,
-            to: Some(json!(a)),
-        });
-    }
-    for l in p.lex.iter().filter_map(|(from, to)| {
-        to.as_ref().ok().map(|to| Remapped {
-            path: "/LexAliases".into(),
-            from: from.clone(),
-            to: to.clone(),
-        })
-    }) {
-        if !remapped.iter().any(|r| r.from == l.from) {
-            remapped.push(l);
-        }
-    }
+    let (add_lambdas, add_lex) = f.associations(ctx, &p, live);
     desired.insert("LambdaFunctions".into(), json!(p.lambdas));
     desired.insert("LexBots".into(), json!(p.lex_aliases));
     let extra: Vec<Value> = p
@@ -194,11 +227,11 @@ pub(crate) async fn plan(
         target_account_id: ctx.account.account_id.to_string(),
         target_region: ctx.region.to_string(),
         action,
-        changes,
-        remapped,
-        unmapped,
+        changes: f.changes,
+        remapped: f.remapped,
+        unmapped: f.unmapped,
         warnings,
-        blockers,
+        blockers: f.blockers,
         summary: json!({
             "target_instance_id": p.tgt_instance_id,
             "selective": p.selective,

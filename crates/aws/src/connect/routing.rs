@@ -15,6 +15,9 @@ use aws_sdk_connect::types::{
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
+/// Connect takes at most 10 routing-profile queue configs per call.
+const PROFILE_QUEUES_PER_CALL: usize = 10;
+
 impl Run<'_> {
     pub(super) async fn queues(&self, p: &mut Prepared, applied: &mut Applied) -> AwsResult<()> {
         for (name, live) in self.todo(p, Kind::Queue) {
@@ -140,14 +143,6 @@ impl Run<'_> {
         p: &mut Prepared,
         applied: &mut Applied,
     ) -> AwsResult<()> {
-        // Connect takes at most 10 queue configs per call.
-        const CHUNK: usize = 10;
-        let key = |c: &Value| {
-            (
-                c["Queue"].as_str().unwrap_or("").to_owned(),
-                c["Channel"].as_str().unwrap_or("").to_owned(),
-            )
-        };
         for (name, live) in self.todo(p, Kind::RoutingProfile) {
             let (want, _, _) = p.desired(Kind::RoutingProfile, &name);
             let want_queues: Vec<Value> = want["Queues"].as_array().cloned().unwrap_or_default();
@@ -160,7 +155,7 @@ impl Run<'_> {
                 None => {
                     let first: Vec<RoutingProfileQueueConfig> = want_queues
                         .iter()
-                        .take(CHUNK)
+                        .take(PROFILE_QUEUES_PER_CALL)
                         .map(|c| self.queue_config(p, c))
                         .collect::<AwsResult<_>>()?;
                     self.pace().await;
@@ -185,114 +180,153 @@ impl Run<'_> {
                         out.routing_profile_id(),
                         out.routing_profile_arn(),
                     );
-                    let done: Vec<Value> = want_queues.iter().take(CHUNK).cloned().collect();
+                    let done: Vec<Value> = want_queues
+                        .iter()
+                        .take(PROFILE_QUEUES_PER_CALL)
+                        .cloned()
+                        .collect();
                     (
                         out.routing_profile_id().unwrap_or_default().to_owned(),
                         done,
                     )
                 }
                 Some(ln) => {
-                    let have = p.live_body(Kind::RoutingProfile, &ln);
-                    let id = self.id_of(p, Kind::RoutingProfile, &name)?;
-                    if ln != name || have["Description"] != want["Description"] {
-                        self.pace().await;
-                        self.client
-                            .update_routing_profile_name()
-                            .instance_id(self.inst(p))
-                            .routing_profile_id(&id)
-                            .name(&name)
-                            .description(want["Description"].as_str().unwrap_or(""))
-                            .send()
-                            .await
-                            .map_err(err(format!("renaming routing profile {name}")))?;
-                    }
-                    if have["MediaConcurrencies"] != want["MediaConcurrencies"] {
-                        self.pace().await;
-                        self.client
-                            .update_routing_profile_concurrency()
-                            .instance_id(self.inst(p))
-                            .routing_profile_id(&id)
-                            .set_media_concurrencies(Some(media(&want["MediaConcurrencies"])?))
-                            .send()
-                            .await
-                            .map_err(err(format!(
-                                "updating concurrency of routing profile {name}"
-                            )))?;
-                    }
-                    if have["DefaultOutboundQueue"] != want["DefaultOutboundQueue"] {
-                        self.pace().await;
-                        self.client
-                            .update_routing_profile_default_outbound_queue()
-                            .instance_id(self.inst(p))
-                            .routing_profile_id(&id)
-                            .default_outbound_queue_id(&default_q)
-                            .send()
-                            .await
-                            .map_err(err(format!(
-                                "updating default queue of routing profile {name}"
-                            )))?;
-                    }
-                    (id, have["Queues"].as_array().cloned().unwrap_or_default())
+                    self.update_profile(p, &ln, &name, &want, &default_q)
+                        .await?
                 }
             };
-            let have_keys: HashMap<_, _> = have_queues.iter().map(|c| (key(c), c)).collect();
-            let want_keys: BTreeSet<_> = want_queues.iter().map(key).collect();
-            let remove: Vec<RoutingProfileQueueReference> = have_queues
-                .iter()
-                .filter(|c| !want_keys.contains(&key(c)))
-                .map(|c| {
-                    // A queue no longer named in the target cannot be in its profile either.
-                    let q = p
-                        .resolve(Kind::Queue, c["Queue"].as_str().unwrap_or(""))
-                        .map(|i| i.id.clone())
-                        .unwrap_or_default();
-                    self.queue_ref(&q, c)
-                })
-                .collect::<AwsResult<_>>()?;
-            for chunk in remove.chunks(CHUNK) {
-                self.pace().await;
-                self.client
-                    .disassociate_routing_profile_queues()
-                    .instance_id(self.inst(p))
-                    .routing_profile_id(&id)
-                    .set_queue_references(Some(chunk.to_vec()))
-                    .send()
-                    .await
-                    .map_err(err(format!("removing queues from routing profile {name}")))?;
-            }
-            let mut add = Vec::new();
-            let mut change = Vec::new();
-            for c in &want_queues {
-                match have_keys.get(&key(c)) {
-                    None => add.push(self.queue_config(p, c)?),
-                    Some(h) if h["Priority"] != c["Priority"] || h["Delay"] != c["Delay"] => {
-                        change.push(self.queue_config(p, c)?)
-                    }
-                    Some(_) => {}
+            self.sync_profile_queues(p, &id, &name, &want_queues, &have_queues)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// An existing profile's name, description, concurrency and default queue, where they
+    /// differ; returns its id and its queue configs as they are.
+    async fn update_profile(
+        &self,
+        p: &Prepared,
+        ln: &str,
+        name: &str,
+        want: &Value,
+        default_q: &str,
+    ) -> AwsResult<(String, Vec<Value>)> {
+        let have = p.live_body(Kind::RoutingProfile, ln);
+        let id = self.id_of(p, Kind::RoutingProfile, name)?;
+        if ln != name || have["Description"] != want["Description"] {
+            self.pace().await;
+            self.client
+                .update_routing_profile_name()
+                .instance_id(self.inst(p))
+                .routing_profile_id(&id)
+                .name(name)
+                .description(want["Description"].as_str().unwrap_or(""))
+                .send()
+                .await
+                .map_err(err(format!("renaming routing profile {name}")))?;
+        }
+        if have["MediaConcurrencies"] != want["MediaConcurrencies"] {
+            self.pace().await;
+            self.client
+                .update_routing_profile_concurrency()
+                .instance_id(self.inst(p))
+                .routing_profile_id(&id)
+                .set_media_concurrencies(Some(media(&want["MediaConcurrencies"])?))
+                .send()
+                .await
+                .map_err(err(format!(
+                    "updating concurrency of routing profile {name}"
+                )))?;
+        }
+        if have["DefaultOutboundQueue"] != want["DefaultOutboundQueue"] {
+            self.pace().await;
+            self.client
+                .update_routing_profile_default_outbound_queue()
+                .instance_id(self.inst(p))
+                .routing_profile_id(&id)
+                .default_outbound_queue_id(default_q)
+                .send()
+                .await
+                .map_err(err(format!(
+                    "updating default queue of routing profile {name}"
+                )))?;
+        }
+        Ok((id, have["Queues"].as_array().cloned().unwrap_or_default()))
+    }
+
+    /// A profile's queue configs from `have` to `want`: removed, added and changed, at most
+    /// ten per call.
+    async fn sync_profile_queues(
+        &self,
+        p: &Prepared,
+        id: &str,
+        name: &str,
+        want_queues: &[Value],
+        have_queues: &[Value],
+    ) -> AwsResult<()> {
+        let key = |c: &Value| {
+            (
+                c["Queue"].as_str().unwrap_or("").to_owned(),
+                c["Channel"].as_str().unwrap_or("").to_owned(),
+            )
+        };
+        let have_keys: HashMap<_, _> = have_queues.iter().map(|c| (key(c), c)).collect();
+        let want_keys: BTreeSet<_> = want_queues.iter().map(key).collect();
+        let remove: Vec<RoutingProfileQueueReference> = have_queues
+            .iter()
+            .filter(|c| !want_keys.contains(&key(c)))
+            .map(|c| {
+                // A queue no longer named in the target cannot be in its profile either.
+                let q = p
+                    .resolve(Kind::Queue, c["Queue"].as_str().unwrap_or(""))
+                    .map(|i| i.id.clone())
+                    .unwrap_or_default();
+                self.queue_ref(&q, c)
+            })
+            .collect::<AwsResult<_>>()?;
+        for chunk in remove.chunks(PROFILE_QUEUES_PER_CALL) {
+            self.pace().await;
+            self.client
+                .disassociate_routing_profile_queues()
+                .instance_id(self.inst(p))
+                .routing_profile_id(id)
+                .set_queue_references(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(err(format!("removing queues from routing profile {name}")))?;
+        }
+        let mut add = Vec::new();
+        let mut change = Vec::new();
+        for c in want_queues {
+            match have_keys.get(&key(c)) {
+                None => add.push(self.queue_config(p, c)?),
+                Some(h) if h["Priority"] != c["Priority"] || h["Delay"] != c["Delay"] => {
+                    change.push(self.queue_config(p, c)?)
                 }
+                Some(_) => {}
             }
-            for chunk in add.chunks(CHUNK) {
-                self.pace().await;
-                self.client
-                    .associate_routing_profile_queues()
-                    .instance_id(self.inst(p))
-                    .routing_profile_id(&id)
-                    .set_queue_configs(Some(chunk.to_vec()))
-                    .send()
-                    .await
-                    .map_err(err(format!("adding queues to routing profile {name}")))?;
-            }
-            for chunk in change.chunks(CHUNK) {
-                self.pace().await;
-                self.client
-                    .update_routing_profile_queues()
-                    .instance_id(self.inst(p))
-                    .routing_profile_id(&id)
-                    .set_queue_configs(Some(chunk.to_vec()))
-                    .send()
-                    .await
-                    .map_err(err(format!("updating queues of routing profile {name}")))?;
-            }
+        }
+        for chunk in add.chunks(PROFILE_QUEUES_PER_CALL) {
+            self.pace().await;
+            self.client
+                .associate_routing_profile_queues()
+                .instance_id(self.inst(p))
+                .routing_profile_id(id)
+                .set_queue_configs(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(err(format!("adding queues to routing profile {name}")))?;
+        }
+        for chunk in change.chunks(PROFILE_QUEUES_PER_CALL) {
+            self.pace().await;
+            self.client
+                .update_routing_profile_queues()
+                .instance_id(self.inst(p))
+                .routing_profile_id(id)
+                .set_queue_configs(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(err(format!("updating queues of routing profile {name}")))?;
         }
         Ok(())
     }
