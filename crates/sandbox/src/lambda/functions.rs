@@ -60,6 +60,29 @@ pub(super) fn apply_config(
     body: &Value,
     creating: bool,
 ) -> Result<(), Response> {
+    apply_runtime_settings(ctx, config, body)?;
+    apply_environment_and_layers(config, body)?;
+    apply_network_and_tracing(config, body)?;
+    if creating {
+        config.entry("Description").or_insert(json!(""));
+        config.entry("Timeout").or_insert(json!(3));
+        config.entry("MemorySize").or_insert(json!(128));
+        config
+            .entry("TracingConfig")
+            .or_insert(json!({"Mode": "PassThrough"}));
+        config
+            .entry("EphemeralStorage")
+            .or_insert(json!({"Size": 512}));
+    }
+    Ok(())
+}
+
+/// Role, runtime, handler, description, timeout, memory and ephemeral storage.
+fn apply_runtime_settings(
+    ctx: &Ctx,
+    config: &mut Map<String, Value>,
+    body: &Value,
+) -> Result<(), Response> {
     let get = |k: &str| body.get(k).filter(|v| !v.is_null());
     if let Some(v) = get("Role") {
         let role = v.as_str().unwrap_or("");
@@ -158,6 +181,15 @@ pub(super) fn apply_config(
             }
         }
     }
+    Ok(())
+}
+
+/// Environment variables and layers.
+fn apply_environment_and_layers(
+    config: &mut Map<String, Value>,
+    body: &Value,
+) -> Result<(), Response> {
+    let get = |k: &str| body.get(k).filter(|v| !v.is_null());
     if let Some(v) = get("Environment") {
         let vars = string_map(v.get("Variables")).unwrap_or_default();
         let size: usize = vars.iter().map(|(k, v)| k.len() + v.len()).sum();
@@ -206,6 +238,15 @@ pub(super) fn apply_config(
             config.insert("Layers".into(), json!(rendered));
         }
     }
+    Ok(())
+}
+
+/// VPC, dead-letter queue, tracing and KMS key.
+fn apply_network_and_tracing(
+    config: &mut Map<String, Value>,
+    body: &Value,
+) -> Result<(), Response> {
+    let get = |k: &str| body.get(k).filter(|v| !v.is_null());
     if let Some(v) = get("VpcConfig") {
         let subnets = v.get("SubnetIds").cloned().unwrap_or(json!([]));
         let sgs = v.get("SecurityGroupIds").cloned().unwrap_or(json!([]));
@@ -265,17 +306,6 @@ pub(super) fn apply_config(
                 config.insert("KMSKeyArn".into(), v.clone());
             }
         }
-    }
-    if creating {
-        config.entry("Description").or_insert(json!(""));
-        config.entry("Timeout").or_insert(json!(3));
-        config.entry("MemorySize").or_insert(json!(128));
-        config
-            .entry("TracingConfig")
-            .or_insert(json!({"Mode": "PassThrough"}));
-        config
-            .entry("EphemeralStorage")
-            .or_insert(json!({"Size": 512}));
     }
     Ok(())
 }
