@@ -1,4 +1,4 @@
-//! The snapshot envelope and its key layout (shared/design/snapshots.md).
+//! The snapshot envelope and its key layout (documented in the README, "Snapshot layout").
 
 use crate::canonical::digest_of;
 use crate::ids::{AccountId, Region, ResourceName, ServiceKind, ValidationError};

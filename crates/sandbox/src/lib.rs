@@ -1,4 +1,4 @@
-//! A local AWS-compatible endpoint for demo mode and tests (shared/design/sandbox.md).
+//! A local AWS-compatible endpoint for demo mode and tests.
 //!
 //! The official SDKs talk to it unchanged: one listener, requests routed by the SigV4
 //! credential scope's service, the account chosen by the access key. Each service is a

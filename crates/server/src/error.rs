@@ -18,7 +18,7 @@ pub struct ApiError {
     pub details: Value,
 }
 
-/// `{"error": {"code", "message", "details"}}` (api.md).
+/// `{"error": {"code", "message", "details"}}`: the one shape of every API error.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorInner,

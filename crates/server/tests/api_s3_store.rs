@@ -1,5 +1,5 @@
 //! The API with the AWS store: snapshots land in S3 (moto's server) under the exact key
-//! layout of snapshots.md, in a bucket made safe on first use.
+//! snapshot layout (README, "Snapshot layout"), in a bucket made safe on first use.
 
 mod common;
 

@@ -56,7 +56,7 @@ pub trait AccountStore: Send + Sync {
     async fn remove(&self, id: &AccountId) -> StoreResult<()>;
 }
 
-/// The default bucket prefix of snapshots.md.
+/// The default bucket prefix: `cloudops-snapshots-<account_id>` buckets.
 pub const DEFAULT_BUCKET_PREFIX: &str = "cloudops-snapshots-";
 
 #[async_trait]

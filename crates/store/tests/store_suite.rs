@@ -402,7 +402,7 @@ async fn aws_store_passes_the_suite_against_moto() {
     let store = S3SnapshotStore::new(s3.clone(), DEFAULT_BUCKET_PREFIX);
     let keys = snapshot_story(&store).await;
 
-    // Exact layout: bucket per account, the key of snapshots.md, blobs beside them.
+    // Exact layout: bucket per account, the key layout of core::snapshot, blobs beside them.
     let bucket = "cloudops-snapshots-111111111111";
     let listed = s3.list_objects_v2().bucket(bucket).send().await.unwrap();
     let mut stored: Vec<String> = listed

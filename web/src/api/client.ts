@@ -4,7 +4,7 @@ import type { DeployBody, JobAccepted, JobView, Json, ProgressEvent, RollbackBod
 /** The one configured HTTP client: same origin in production, proxied by Vite in dev. */
 export const http = axios.create({ baseURL: '/', timeout: 120_000 });
 
-/** What the API said went wrong, readable: its message (api.md error shape) or the transport's. */
+/** What the API said went wrong, readable: its message (the API's error shape) or the transport's. */
 export class ApiError extends Error {
   constructor(
     message: string,

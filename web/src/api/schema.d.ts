@@ -355,7 +355,7 @@ export interface components {
             /** @description The other snapshot's key, or `live`. */
             to: string;
         };
-        /** @description `{"error": {"code", "message", "details"}}` (api.md). */
+        /** @description `{"error": {"code", "message", "details"}}`: the one shape of every API error. */
         ErrorBody: {
             error: components["schemas"]["ErrorInner"];
         };

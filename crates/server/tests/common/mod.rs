@@ -231,7 +231,7 @@ impl TestApp {
     }
 }
 
-/// Every error body has the shape of api.md.
+/// Every error body has the API's one error shape.
 pub fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str) {
     assert_eq!(status, expected_status, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
