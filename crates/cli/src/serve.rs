@@ -16,19 +16,7 @@ pub(crate) async fn serve(addr: &str) -> Result<i32> {
         "SnapDeploy API listening on http://{}",
         listener.local_addr()?
     );
-    let server_config = ServerConfig {
-        body_limit: config.body_limit,
-        web_dir: config.web_dir.clone(),
-        mode: "aws".into(),
-        actor: config.api_actor(),
-    };
-    snapdeploy_server::serve(
-        listener,
-        AppState::new(engine, server_config),
-        shutdown_signal(),
-    )
-    .await?;
-    Ok(0)
+    serve_api(listener, engine, &config, "aws").await
 }
 
 pub(crate) async fn sandbox(addr: &str, seed: Seed, no_quotas: bool) -> Result<i32> {
@@ -127,10 +115,20 @@ pub(crate) async fn demo(
         Some(_) => eprintln!("  web app: http://localhost:{}/app/", api.port()),
         None => eprintln!("  (no web app: build it with `cd web && npm ci && npm run build`, or run scripts/demo)"),
     }
+    serve_api(listener, engine, &config, "demo").await
+}
+
+/// Serves the API (and the built web app) until Ctrl-C or SIGTERM; `mode` is `aws` or `demo`.
+async fn serve_api(
+    listener: tokio::net::TcpListener,
+    engine: std::sync::Arc<snapdeploy_aws::Engine>,
+    config: &Config,
+    mode: &str,
+) -> Result<i32> {
     let server_config = ServerConfig {
         body_limit: config.body_limit,
         web_dir: config.web_dir.clone(),
-        mode: "demo".into(),
+        mode: mode.into(),
         actor: config.api_actor(),
     };
     snapdeploy_server::serve(

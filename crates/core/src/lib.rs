@@ -24,5 +24,6 @@ pub use ids::{
 pub use plan::{Plan, PlanAction, Report, ReportStatus, StepOutcome, StepStatus};
 pub use remap::{remap_arns, ArnRemapper, RemapResult, Remapped, Unmapped};
 pub use snapshot::{
-    BlobRef, SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, SourceRef, FORMAT_V1,
+    BlobRef, ResourceRef, SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, SourceRef,
+    FORMAT_V1,
 };

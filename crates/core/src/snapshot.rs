@@ -65,13 +65,18 @@ pub struct SnapshotEnvelope {
     pub observed: Value,
 }
 
+/// One resource of one service in one account and region: what a snapshot is of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceRef {
+    pub service: ServiceKind,
+    pub resource_name: ResourceName,
+    pub account_id: AccountId,
+    pub region: Region,
+}
+
 impl SnapshotEnvelope {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
-        service: ServiceKind,
-        resource_name: ResourceName,
-        account_id: AccountId,
-        region: Region,
+        of: ResourceRef,
         taken_by: String,
         reason: SnapshotReason,
         source: SourceRef,
@@ -80,6 +85,12 @@ impl SnapshotEnvelope {
     ) -> Self {
         let config = crate::canonicalize(&config);
         let digest = digest_of(&config);
+        let ResourceRef {
+            service,
+            resource_name,
+            account_id,
+            region,
+        } = of;
         Self {
             format: FORMAT_V1.into(),
             service,
@@ -239,10 +250,12 @@ mod tests {
 
     fn sample() -> SnapshotEnvelope {
         SnapshotEnvelope::new(
-            ServiceKind::Lambda,
-            ResourceName::parse("orders-api").unwrap(),
-            AccountId::parse("111111111111").unwrap(),
-            Region::parse("us-east-1").unwrap(),
+            ResourceRef {
+                service: ServiceKind::Lambda,
+                resource_name: ResourceName::parse("orders-api").unwrap(),
+                account_id: AccountId::parse("111111111111").unwrap(),
+                region: Region::parse("us-east-1").unwrap(),
+            },
             "tester".into(),
             SnapshotReason::Manual,
             SourceRef {

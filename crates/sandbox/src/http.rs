@@ -18,6 +18,25 @@ impl Req {
         serde_urlencoded::from_str(self.uri.query().unwrap_or("")).unwrap_or_default()
     }
 
+    /// Every value of a query parameter that may repeat (`tagKeys=a&tagKeys=b`).
+    pub fn query_all(&self, key: &str) -> Vec<String> {
+        self.query()
+            .into_iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    /// The path's segments, percent-decoded (empty ones dropped), for routing.
+    pub fn segments(&self) -> Vec<String> {
+        self.uri
+            .path()
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(percent_decode)
+            .collect()
+    }
+
     pub fn query_one(&self, key: &str) -> Option<String> {
         self.query()
             .into_iter()
@@ -150,5 +169,15 @@ pub fn error_xml(status: u16, code: &str, message: &str) -> Response {
             xml_escape(message),
             request_id()
         ),
+    )
+}
+
+/// What a REST-JSON service answers for a path it does not route; `service` names the
+/// sandbox's service so nobody mistakes it for AWS.
+pub fn unknown_operation(service: &str) -> Response {
+    json_error(
+        404,
+        "UnknownOperationException",
+        &format!("Unknown operation (sandbox {service})"),
     )
 }

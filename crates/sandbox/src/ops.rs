@@ -47,17 +47,18 @@ impl Op<'_> {
                 status,
                 code,
                 message,
-            } => {
-                tokio::time::sleep(delay).await;
-                sh.count(&counter, |c| c.faulted += 1);
-                Err((self.error)(status, &code, &message))
-            }
-            FaultAction::Drop(delay) => {
-                tokio::time::sleep(delay).await;
-                sh.count(&counter, |c| c.faulted += 1);
-                Err(dropped_connection())
-            }
+            } => Err(self
+                .faulted(sh, delay, (self.error)(status, &code, &message))
+                .await),
+            FaultAction::Drop(delay) => Err(self.faulted(sh, delay, dropped_connection()).await),
         }
+    }
+
+    /// The answer of an injected fault, after its delay, counted as faulted.
+    async fn faulted(&self, sh: &Shared, delay: std::time::Duration, answer: Response) -> Response {
+        tokio::time::sleep(delay).await;
+        sh.count(&self.counter(), |c| c.faulted += 1);
+        answer
     }
 
     /// Locks the world for the call once `quota` has a token for the caller's account and

@@ -62,10 +62,12 @@ fn account_with_time(id: &str, t: chrono::DateTime<chrono::Utc>) -> Account {
 
 fn envelope(name: &str, config: serde_json::Value, blobs: Vec<BlobRef>) -> SnapshotEnvelope {
     SnapshotEnvelope::new(
-        ServiceKind::Lambda,
-        ResourceName::parse(name).unwrap(),
-        AccountId::parse("111111111111").unwrap(),
-        Region::parse("us-east-1").unwrap(),
+        ResourceRef {
+            service: ServiceKind::Lambda,
+            resource_name: ResourceName::parse(name).unwrap(),
+            account_id: AccountId::parse("111111111111").unwrap(),
+            region: Region::parse("us-east-1").unwrap(),
+        },
         "suite".into(),
         SnapshotReason::Manual,
         SourceRef {

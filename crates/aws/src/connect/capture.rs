@@ -158,16 +158,18 @@ mod tests {
     use super::*;
     use serde_json::json;
     use snapdeploy_core::{
-        AccountId, Region, ResourceName, ServiceKind, SnapshotReason, SourceRef,
+        AccountId, Region, ResourceName, ResourceRef, ServiceKind, SnapshotReason, SourceRef,
     };
     use std::time::Duration;
 
     fn previous(instance_id: &str, full_read: chrono::Duration) -> SnapshotEnvelope {
         let mut env = SnapshotEnvelope::new(
-            ServiceKind::Connect,
-            ResourceName::parse("acme-dev").unwrap(),
-            AccountId::parse("111111111111").unwrap(),
-            Region::parse("us-east-1").unwrap(),
+            ResourceRef {
+                service: ServiceKind::Connect,
+                resource_name: ResourceName::parse("acme-dev").unwrap(),
+                account_id: AccountId::parse("111111111111").unwrap(),
+                region: Region::parse("us-east-1").unwrap(),
+            },
             "tester".into(),
             SnapshotReason::Manual,
             SourceRef {

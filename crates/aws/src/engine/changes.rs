@@ -7,8 +7,8 @@ use crate::error::{AwsError, AwsResult};
 use crate::provider::{Applied, ApplyInput, Captured, Ctx, Provider, Steps};
 use snapdeploy_core::{
     AccountId, AuditAction, AuditEntry, AuditOutcome, Note, PlanAction, Region, Report,
-    ReportStatus, ResourceName, ServiceKind, SnapshotEnvelope, SnapshotMeta, SnapshotReason,
-    StepOutcome, StepStatus,
+    ReportStatus, ResourceName, ResourceRef, ServiceKind, SnapshotEnvelope, SnapshotMeta,
+    SnapshotReason, StepOutcome, StepStatus,
 };
 use snapdeploy_store::{Lease, LockStore, StoreError};
 use std::sync::Arc;
@@ -343,10 +343,12 @@ impl Engine {
                 let (meta, env) = self
                     .store_capture(
                         captured,
-                        source.service,
-                        target.clone(),
-                        account_id.clone(),
-                        region.clone(),
+                        ResourceRef {
+                            service: source.service,
+                            resource_name: target.clone(),
+                            account_id: account_id.clone(),
+                            region: region.clone(),
+                        },
                         taken_by.clone(),
                         reason,
                         options.note.as_deref().map(String::from),

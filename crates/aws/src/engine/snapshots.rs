@@ -6,7 +6,7 @@ use crate::change::Progress;
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{Captured, Provider};
 use snapdeploy_core::{
-    AccountId, AuditAction, AuditEntry, AuditOutcome, Region, ResourceName, ServiceKind,
+    AccountId, AuditAction, AuditEntry, AuditOutcome, Region, ResourceName, ResourceRef,
     SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason,
 };
 
@@ -73,10 +73,12 @@ impl Engine {
         let (meta, _) = self
             .store_capture(
                 captured,
-                req.service,
-                req.resource_name,
-                req.account_id,
-                req.region,
+                ResourceRef {
+                    service: req.service,
+                    resource_name: req.resource_name,
+                    account_id: req.account_id,
+                    region: req.region,
+                },
                 req.taken_by,
                 req.reason,
                 req.note.as_deref().map(String::from),
@@ -118,23 +120,16 @@ impl Engine {
     }
 
     /// Writes a capture as a snapshot; returns its metadata and the stored envelope.
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn store_capture(
         &self,
         captured: Captured,
-        service: ServiceKind,
-        resource_name: ResourceName,
-        account_id: AccountId,
-        region: Region,
+        of: ResourceRef,
         taken_by: String,
         reason: SnapshotReason,
         note: Option<String>,
     ) -> AwsResult<(SnapshotMeta, SnapshotEnvelope)> {
         let mut env = SnapshotEnvelope::new(
-            service,
-            resource_name,
-            account_id,
-            region,
+            of,
             taken_by,
             reason,
             captured.source,

@@ -178,10 +178,7 @@ impl Provider for LexProvider {
         let mut desired = applied_subset(&source.config, with_versions);
         if !with_versions {
             // A promotion moves one alias (options.alias), taking its settings from the source.
-            let keep = options.alias.as_deref();
-            if let Some(a) = desired.get_mut("Aliases").and_then(Value::as_array_mut) {
-                a.retain(|x| keep.is_some_and(|k| str_of(x, "Name") == Some(k)));
-            }
+            only_alias(&mut desired, options.alias.as_deref());
         }
         let remapper = ArnRemapper::new(
             source.account_id.as_str(),
@@ -199,10 +196,7 @@ impl Provider for LexProvider {
             Some(l) => {
                 let mut current = applied_subset(&l.config, with_versions);
                 if !with_versions {
-                    let keep = options.alias.as_deref();
-                    if let Some(a) = current.get_mut("Aliases").and_then(Value::as_array_mut) {
-                        a.retain(|x| keep.is_some_and(|k| str_of(x, "Name") == Some(k)));
-                    }
+                    only_alias(&mut current, options.alias.as_deref());
                 }
                 let changes = diff(&current, &desired);
                 let action = if changes.is_empty() {
@@ -373,5 +367,12 @@ impl Provider for LexProvider {
             }
         }
         Ok(vec![])
+    }
+}
+
+/// Keeps only the alias a promotion moves (none when it moves none) in a bot's config.
+fn only_alias(config: &mut Value, keep: Option<&str>) {
+    if let Some(a) = config.get_mut("Aliases").and_then(Value::as_array_mut) {
+        a.retain(|x| keep.is_some_and(|k| str_of(x, "Name") == Some(k)));
     }
 }

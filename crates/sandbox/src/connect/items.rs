@@ -452,33 +452,25 @@ pub(super) fn update_content(
     let never_published = inst.items[&kind][&id]["Status"] == json!("SAVED");
     if save_only && !never_published {
         inst.saved.insert(id, content);
-    } else if save_only {
-        let item = inst
-            .items
-            .get_mut(&kind)
-            .and_then(|m| m.get_mut(&id))
-            .expect("checked above");
-        item.insert("Content".into(), json!(content));
-        item.insert("FlowContentSha256".into(), json!(sha(&content)));
-        item.insert("LastModifiedTime".into(), json!(now()));
+        return Ok(json(200, &json!({})));
+    }
+    let item = inst
+        .items
+        .get_mut(&kind)
+        .and_then(|m| m.get_mut(&id))
+        .expect("checked above");
+    let sha_key = if save_only || kind == Kind::Flow {
+        "FlowContentSha256"
     } else {
-        let item = inst
-            .items
-            .get_mut(&kind)
-            .and_then(|m| m.get_mut(&id))
-            .expect("checked above");
-        item.insert("Content".into(), json!(content));
+        "FlowModuleContentSha256"
+    };
+    item.insert("Content".into(), json!(content));
+    if !save_only {
         item.insert("Status".into(), json!("PUBLISHED"));
-        item.insert(
-            if kind == Kind::Flow {
-                "FlowContentSha256"
-            } else {
-                "FlowModuleContentSha256"
-            }
-            .into(),
-            json!(sha(&content)),
-        );
-        item.insert("LastModifiedTime".into(), json!(now()));
+    }
+    item.insert(sha_key.into(), json!(sha(&content)));
+    item.insert("LastModifiedTime".into(), json!(now()));
+    if !save_only {
         inst.saved.remove(&id);
     }
     Ok(json(200, &json!({})))
@@ -547,12 +539,7 @@ pub(super) fn tag_resource(w: &mut World, ctx: &Ctx, body: &Value, arn: String) 
 
 /// UntagResource.
 pub(super) fn untag_resource(w: &mut World, ctx: &Ctx, req: &Req, arn: String) -> Res {
-    let keys: Vec<String> = req
-        .query()
-        .into_iter()
-        .filter(|(k, _)| k == "tagKeys")
-        .map(|(_, v)| v)
-        .collect();
+    let keys = req.query_all("tagKeys");
     if keys.is_empty() {
         return Err(invalid_param("tagKeys is required"));
     }

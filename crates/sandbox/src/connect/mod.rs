@@ -14,7 +14,7 @@ pub(crate) mod seed;
 mod support;
 
 use crate::auth::Scope;
-use crate::http::{json_error, percent_decode, Req};
+use crate::http::{unknown_operation, Req};
 use crate::ops::{Op, Quota};
 use crate::state::{Principal, Shared, World};
 use axum::http::Method;
@@ -112,12 +112,7 @@ impl Route {
     }
 }
 
-fn route(method: &Method, path: &str) -> Option<Route> {
-    let segs: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(percent_decode)
-        .collect();
+fn route(method: &Method, segs: &[String]) -> Option<Route> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let o = |x: &str| x.to_owned();
     use Route::*;
@@ -166,12 +161,8 @@ fn route(method: &Method, path: &str) -> Option<Route> {
 }
 
 pub async fn handle(sh: &Shared, principal: &Principal, scope: &Scope, req: Req) -> Response {
-    let Some(route) = route(&req.method, req.uri.path()) else {
-        return json_error(
-            404,
-            "UnknownOperationException",
-            "Unknown operation (sandbox Connect)",
-        );
+    let Some(route) = route(&req.method, &req.segments()) else {
+        return unknown_operation("Connect");
     };
     let name = route.name();
     let op = Op {

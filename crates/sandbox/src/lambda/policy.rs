@@ -186,12 +186,7 @@ pub(super) fn tag_resource(w: &mut World, ctx: &Ctx, body: &Value, arn: String) 
 
 /// UntagResource.
 pub(super) fn untag_resource(w: &mut World, ctx: &Ctx, req: &Req, arn: String) -> Res {
-    let keys: Vec<String> = req
-        .query()
-        .into_iter()
-        .filter(|(k, _)| k == "tagKeys")
-        .map(|(_, v)| v)
-        .collect();
+    let keys = req.query_all("tagKeys");
     if keys.is_empty() {
         return Err(validation("tagKeys", "Member must not be null"));
     }

@@ -267,12 +267,7 @@ pub(super) fn tag_resource(w: &mut World, ctx: &Ctx, body: &Value, arn: String) 
 /// UntagResource.
 pub(super) fn untag_resource(w: &mut World, ctx: &Ctx, req: &Req, arn: String) -> Res {
     let id = arn.rsplit('/').next().unwrap_or("").to_owned();
-    let keys: Vec<String> = req
-        .query()
-        .into_iter()
-        .filter(|(k, _)| k == "tagKeys")
-        .map(|(_, v)| v)
-        .collect();
+    let keys = req.query_all("tagKeys");
     if keys.is_empty() {
         return Err(validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null"));
     }

@@ -1,10 +1,12 @@
 //! Reading a locale's intents, slots and slot types.
 
+use super::model::Locale;
 use super::support::{
     element_id, locale, not_found, page, slot_priorities, slot_type_id, Ctx, Res,
 };
 use crate::http::json;
 use crate::state::World;
+use axum::response::Response;
 use serde_json::{json, Value};
 
 /// ListIntents.
@@ -35,12 +37,7 @@ pub(super) fn describe_intent(
     i: String,
 ) -> Res {
     let loc = locale(w, ctx, &b, &v, &l)?;
-    let intent = loc
-        .def
-        .intents
-        .values()
-        .find(|x| element_id(x) == i)
-        .ok_or_else(|| not_found(&format!("intent {i} does not exist")))?;
+    let intent = intent_of(loc, &i)?;
     Ok(json(
         200,
         &json!({"intentId": i, "intentName": intent["name"], "description": intent.get("description"), "parentIntentSignature": intent.get("parentIntentSignature"),
@@ -60,12 +57,7 @@ pub(super) fn list_slots(
     i: String,
 ) -> Res {
     let loc = locale(w, ctx, &b, &v, &l)?;
-    let intent = loc
-        .def
-        .intents
-        .values()
-        .find(|x| element_id(x) == i)
-        .ok_or_else(|| not_found(&format!("intent {i} does not exist")))?;
+    let intent = intent_of(loc, &i)?;
     let items: Vec<Value> = intent["slots"].as_object().into_iter().flatten().map(|(_, sl)| json!({"slotId": element_id(sl), "slotName": sl["name"], "description": sl.get("description"),
         "slotConstraint": sl["valueElicitationSetting"].get("slotConstraint"), "slotTypeId": slot_type_id(&loc.def, sl), "lastUpdatedDateTime": loc.updated})).collect();
     let (items, next) = page(items, body)?;
@@ -86,12 +78,7 @@ pub(super) fn describe_slot(
     sid: String,
 ) -> Res {
     let loc = locale(w, ctx, &b, &v, &l)?;
-    let intent = loc
-        .def
-        .intents
-        .values()
-        .find(|x| element_id(x) == i)
-        .ok_or_else(|| not_found(&format!("intent {i} does not exist")))?;
+    let intent = intent_of(loc, &i)?;
     let sl = intent["slots"]
         .as_object()
         .into_iter()
@@ -145,4 +132,13 @@ pub(super) fn describe_slot_type(
         &json!({"slotTypeId": t, "slotTypeName": st["name"], "description": st.get("description"), "slotTypeValues": st.get("slotTypeValues"),
         "valueSelectionSetting": st.get("valueSelectionSetting"), "botId": b, "botVersion": v, "localeId": l, "creationDateTime": loc.updated, "lastUpdatedDateTime": loc.updated}),
     ))
+}
+
+/// The intent `i` (by id) of a locale.
+fn intent_of<'a>(loc: &'a Locale, i: &str) -> Result<&'a Value, Response> {
+    loc.def
+        .intents
+        .values()
+        .find(|x| element_id(x) == i)
+        .ok_or_else(|| not_found(&format!("intent {i} does not exist")))
 }

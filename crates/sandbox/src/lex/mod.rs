@@ -15,7 +15,7 @@ mod transfer;
 mod versions;
 
 use crate::auth::Scope;
-use crate::http::{hv, json_error, percent_decode, Req};
+use crate::http::{hv, json_error, unknown_operation, Req};
 use crate::ops::{Op, Quota};
 use crate::state::{Principal, Shared, World};
 use axum::http::Method;
@@ -97,12 +97,7 @@ impl Route {
     }
 }
 
-fn route(method: &Method, path: &str) -> Option<Route> {
-    let segs: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(percent_decode)
-        .collect();
+fn route(method: &Method, segs: &[String]) -> Option<Route> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let o = |x: &str| x.to_owned();
     use Route::*;
@@ -159,12 +154,8 @@ fn route(method: &Method, path: &str) -> Option<Route> {
 }
 
 pub async fn handle(sh: &Shared, principal: &Principal, scope: &Scope, req: Req) -> Response {
-    let Some(route) = route(&req.method, req.uri.path()) else {
-        return json_error(
-            404,
-            "UnknownOperationException",
-            "Unknown operation (sandbox Lex V2 models)",
-        );
+    let Some(route) = route(&req.method, &req.segments()) else {
+        return unknown_operation("Lex V2 models");
     };
     let op = Op {
         service: "lex",
