@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod connect;
+
 use serde_json::{json, Value};
 use snapdeploy_aws::{Engine, Hub, HubConfig};
 use snapdeploy_sandbox::seed::{DEV, PROD};
