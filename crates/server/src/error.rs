@@ -120,6 +120,15 @@ impl From<AwsError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
+            JsonRejection::JsonDataError(e) if refused_field(&e).is_some() => {
+                let (field, message) = refused_field(&e).unwrap_or_default();
+                Self::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_field",
+                    format!("{field}: {message}"),
+                )
+                .with_details(json!({ "field": field }))
+            }
             JsonRejection::JsonDataError(e) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_body",
@@ -154,6 +163,25 @@ impl From<JsonRejection> for ApiError {
             )),
         }
     }
+}
+
+/// A body value refused by a validated type (`AliasName`, `Note`, …) as (path, why): its
+/// error reads `<field>: <why>` where `<field>` is the last segment of the path.
+fn refused_field(e: &axum::extract::rejection::JsonDataError) -> Option<(String, String)> {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(p) = err.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+            let path = p.path().to_string();
+            let last = path.rsplit('.').next().unwrap_or_default();
+            let inner = p.inner().to_string();
+            let why = inner.strip_prefix(&format!("{last}: "))?;
+            // serde_json appends where in the text it was; the path says it better.
+            let why = why.rsplit_once(" at line ").map_or(why, |(w, _)| w);
+            return Some((path, why.to_owned()));
+        }
+        source = err.source();
+    }
+    None
 }
 
 /// Keeps serde's explanation but not axum's prefix.

@@ -228,3 +228,28 @@ async fn health_and_openapi() {
     }
     assert!(doc["components"]["schemas"]["AccountView"].is_object());
 }
+
+#[tokio::test]
+async fn a_refused_deploy_option_is_named_by_its_path() {
+    let app = spawn_app().await;
+    app.register_both().await;
+    let body = |options: serde_json::Value| {
+        json!({"source": {"snapshot_key": "111111111111/lambda/f/lambda_f_snapshot_20261201T000000.000Z.json"},
+               "target": {"account_id": "222222222222", "region": "us-east-1"}, "options": options})
+    };
+    for (options, field) in [
+        (json!({"alias": "12"}), "options.alias"),
+        (json!({"alias": "has space"}), "options.alias"),
+        (json!({"note": "tab\there"}), "options.note"),
+    ] {
+        let (s, b) = app.post("/deploy", &body(options)).await;
+        assert_error(s, &b, 400, "invalid_field");
+        assert_eq!(b["error"]["details"]["field"], field, "{b}");
+        let message = b["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("{field}: ")), "{message}");
+        assert!(!message.contains(" at line "), "{message}");
+    }
+    // A wrong type is still a body that does not match the expected shape.
+    let (s, b) = app.post("/deploy", &body(json!({"alias": 12}))).await;
+    assert_error(s, &b, 400, "invalid_body");
+}
