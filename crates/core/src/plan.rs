@@ -17,7 +17,7 @@ pub enum PlanAction {
 /// What a deploy would do, computed without changing anything.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Plan {
-    pub service: crate::ServiceKind,
+    pub service: crate::ids::ServiceKind,
     pub resource_name: String,
     pub target_account_id: String,
     pub target_region: String,

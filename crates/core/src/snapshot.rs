@@ -83,7 +83,7 @@ impl SnapshotEnvelope {
         config: Value,
         blobs: Vec<BlobRef>,
     ) -> Self {
-        let config = crate::canonicalize(&config);
+        let config = crate::canonical::canonicalize(&config);
         let digest = digest_of(&config);
         let ResourceRef {
             service,

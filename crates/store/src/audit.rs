@@ -1,6 +1,6 @@
 //! The audit trail's store: entries appended, read back newest first.
 
-use crate::StoreResult;
+use crate::api::StoreResult;
 use async_trait::async_trait;
 use snapdeploy_core::{AccountId, AuditEntry};
 use std::sync::Mutex;

@@ -1,4 +1,6 @@
-use crate::{backend, AccountStore, AuditLog, Lease, LockStore, StoreError, StoreResult};
+use crate::api::{backend, AccountStore, StoreError, StoreResult};
+use crate::audit::AuditLog;
+use crate::locks::{Lease, LockStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::{

@@ -1,4 +1,4 @@
-use crate::{
+use crate::api::{
     backend, blob_key, check_blob, is_hex_digest, next_millisecond, parse_envelope, SnapshotStore,
     StoreError, StoreResult, DEFAULT_BUCKET_PREFIX,
 };
@@ -198,7 +198,7 @@ impl SnapshotStore for LocalSnapshotStore {
                 }
             }
         }
-        Ok(crate::newest_keys_first(keys))
+        Ok(crate::api::newest_keys_first(keys))
     }
 
     async fn stored_bytes(&self, account: &AccountId) -> StoreResult<u64> {

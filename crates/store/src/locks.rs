@@ -1,7 +1,7 @@
 //! Leases that keep two changes off one resource at a time. A change holds one for its whole
 //! run (read, safety snapshot, apply, restore); a crashed process's lease lapses at its end.
 
-use crate::{backend, StoreError, StoreResult};
+use crate::api::{backend, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;

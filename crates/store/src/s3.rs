@@ -1,4 +1,4 @@
-use crate::{
+use crate::api::{
     backend, blob_key, check_blob, is_hex_digest, next_millisecond, parse_envelope, SnapshotStore,
     StoreError, StoreResult,
 };
@@ -331,7 +331,7 @@ impl SnapshotStore for S3SnapshotStore {
         let listed = self.list_keys(&self.bucket(account), &prefix).await?;
         // Blobs and strays under the prefix are not snapshot keys; a resource asked for
         // without its service is matched here.
-        Ok(crate::newest_keys_first(
+        Ok(crate::api::newest_keys_first(
             listed
                 .iter()
                 .filter_map(|(raw, _)| SnapshotKey::parse(raw).ok())

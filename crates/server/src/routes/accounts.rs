@@ -2,7 +2,7 @@
 
 use super::common::{ApiJson, ApiPath};
 use crate::error::{ApiResult, ErrorBody};
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

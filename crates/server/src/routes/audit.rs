@@ -2,7 +2,7 @@
 
 use super::common::{check_limit, ApiQuery};
 use crate::error::{ApiResult, ErrorBody};
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;

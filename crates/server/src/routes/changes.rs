@@ -2,7 +2,7 @@
 
 use super::common::{run, to_value, ApiJson, ApiQuery, JobAccepted, RunMode};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -1,6 +1,6 @@
 //! Liveness, readiness and the OpenAPI document.
 
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -3,7 +3,7 @@
 use super::common::ApiPath;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::jobs::{JobEvent, JobView};
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;

@@ -11,7 +11,7 @@ mod snapshots;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::JobView;
-use crate::AppState;
+use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::Router;
