@@ -214,6 +214,49 @@ async fn a_pipeline_promotes_a_function_with_the_cli() {
 async fn failures_exit_non_zero_with_a_clear_message() {
     let cli = Cli::new().await;
     for (args, needle) in [
+        // Checked as the API checks them, before anything is read.
+        (
+            vec![
+                "deploy",
+                "--snapshot-key",
+                "111111111111/lambda/f/lambda_f_snapshot_20261201T000000.000Z.json",
+                "--account-id",
+                "222222222222",
+                "--region",
+                "us-east-1",
+                "--alias",
+                "12",
+            ],
+            "alias: 1-128 letters",
+        ),
+        (
+            vec![
+                "snapshot",
+                "lex",
+                "OrdersBot",
+                "--account-id",
+                "111111111111",
+                "--region",
+                "us-east-1",
+                "--version",
+                "latest",
+            ],
+            "version: DRAFT or a version number",
+        ),
+        (
+            vec![
+                "snapshot",
+                "lambda",
+                "f",
+                "--account-id",
+                "111111111111",
+                "--region",
+                "us-east-1",
+                "--note",
+                "a\tb",
+            ],
+            "note: at most 500 characters, no control characters",
+        ),
         (
             vec![
                 "extract",
