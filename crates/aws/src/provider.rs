@@ -47,6 +47,17 @@ pub struct Applied {
     pub associated: Vec<Association>,
 }
 
+impl Applied {
+    /// Records the version an apply published; `new` when it did not exist before (a
+    /// restore deletes it again).
+    pub fn published(&mut self, version: String, new: bool) {
+        if new {
+            self.new_versions.push(version.clone());
+        }
+        self.published_version = Some(version);
+    }
+}
+
 /// A Connect instance's association with a resource outside it (by ARN).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Association {

@@ -460,10 +460,8 @@ impl Writer<'_> {
                     .await
                     .map_err(svc("publishing a version"))?;
                 let v = out.version().unwrap_or_default().to_owned();
-                if !known.contains(&v) {
-                    applied.new_versions.push(v.clone());
-                }
-                applied.published_version = Some(v);
+                let new = !known.contains(&v);
+                applied.published(v, new);
                 Ok(())
             })
             .await?;

@@ -442,8 +442,7 @@ impl BotWriter<'_> {
             )
             .await?;
             let v = create_version(ctx, client, bot_id, &locales, options.note.as_deref()).await?;
-            applied.new_versions.push(v.clone());
-            applied.published_version = Some(v);
+            applied.published(v, true);
             Ok(())
         })
         .await?;
