@@ -75,6 +75,10 @@ pub trait Provider: Send + Sync {
         true
     }
 
+    /// The field of a listed resource that holds its name in the service's own terms
+    /// (`FunctionName`, `BotName`, `InstanceAlias`); extract copies it to `resource_name`.
+    fn name_field(&self) -> &'static str;
+
     /// Every resource of the account/region with summary configuration (extract).
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>>;
 

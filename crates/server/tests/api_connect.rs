@@ -433,3 +433,36 @@ async fn a_later_snapshot_reuses_reads_of_unchanged_items_and_sees_changed_ones(
         first["observed"]["FullReadAt"]
     );
 }
+
+#[tokio::test]
+async fn every_extracted_item_names_what_snapshot_takes() {
+    let app = common::spawn_unpaced().await;
+    app.register_both().await;
+    for (service, own_field) in [
+        ("lambda", "FunctionName"),
+        ("lex", "BotName"),
+        ("connect", "InstanceAlias"),
+    ] {
+        let (s, b) = app
+            .get(&format!(
+                "/extract/{service}?account_id=111111111111&region=us-east-1"
+            ))
+            .await;
+        assert_eq!(s, 200, "{b}");
+        let items = b["resources"].as_array().unwrap();
+        assert!(!items.is_empty(), "{service}");
+        for item in items {
+            assert_eq!(item["resource_name"], item[own_field], "{service}: {item}");
+        }
+        // The name is what /snapshot takes, as it is.
+        let name = items[0]["resource_name"].as_str().unwrap();
+        let (s, meta) = app
+            .post(
+                "/snapshot",
+                &json!({"account_id": "111111111111", "region": "us-east-1", "service": service, "resource_name": name}),
+            )
+            .await;
+        assert_eq!(s, 201, "{service} {name}: {meta}");
+        assert_eq!(meta["resource_name"], name);
+    }
+}

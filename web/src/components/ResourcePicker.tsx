@@ -7,8 +7,6 @@ export const serviceOptions = [
   ['connect', 'Connect instance'],
 ] as const;
 
-const nameKey: Record<string, string> = { lambda: 'FunctionName', lex: 'BotName', connect: 'InstanceAlias' };
-
 /** Service and resource pickers: resources come from an extract of the account and region. */
 export function ResourcePicker({
   account,
@@ -26,7 +24,8 @@ export function ResourcePicker({
   idPrefix: string;
 }) {
   const list = useExtract(service, account, region);
-  const names = (list.data?.resources ?? []).map((r) => String(r[nameKey[service]] ?? ''));
+  // Every extracted item names itself as `/snapshot` takes it, whatever the service.
+  const names = (list.data?.resources ?? []).map((r) => String(r.resource_name ?? ''));
   return (
     <div className="flex flex-wrap items-end gap-3">
       <label className="flex flex-col text-sm" htmlFor={`${idPrefix}-service`}>

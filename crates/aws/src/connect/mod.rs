@@ -55,6 +55,10 @@ impl Provider for ConnectProvider {
         false
     }
 
+    fn name_field(&self) -> &'static str {
+        "InstanceAlias"
+    }
+
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
         let client = ctx.connect().await?;
         let all = instances(ctx, &client).await?;

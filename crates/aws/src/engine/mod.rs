@@ -200,7 +200,14 @@ impl Engine {
     ) -> AwsResult<Vec<Value>> {
         let provider = self.provider(service)?;
         let ctx = self.ctx(id, region).await?;
-        provider.list(&ctx, progress).await
+        let mut items = provider.list(&ctx, progress).await?;
+        // One name field for every service: the value `/snapshot` takes as resource_name.
+        for item in &mut items {
+            if let Some(name) = item.get(provider.name_field()).cloned() {
+                item["resource_name"] = name;
+            }
+        }
+        Ok(items)
     }
 
     /// One resource's current configuration (an explorer's detail view).

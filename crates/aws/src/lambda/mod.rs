@@ -31,6 +31,10 @@ impl Provider for LambdaProvider {
         ServiceKind::Lambda
     }
 
+    fn name_field(&self) -> &'static str {
+        "FunctionName"
+    }
+
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
         let client = ctx.lambda().await?;
         // FunctionVersion=ALL returns the published versions in the same pages as the

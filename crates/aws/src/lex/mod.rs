@@ -33,6 +33,10 @@ impl Provider for LexProvider {
         ServiceKind::Lex
     }
 
+    fn name_field(&self) -> &'static str {
+        "BotName"
+    }
+
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
         let client = ctx.lex().await?;
         let bots = list_bots(ctx, &client).await?;
