@@ -22,7 +22,7 @@ pub use ids::{
     ValidationError, VersionSelector,
 };
 pub use plan::{Plan, PlanAction, Report, ReportStatus, StepOutcome, StepStatus};
-pub use remap::{remap_arns, ArnRemapper, RemapResult, Remapped, Unmapped};
+pub use remap::{leftovers, remap_arns, ArnRemapper, RemapResult, Remapped, Unmapped};
 pub use snapshot::{
     BlobRef, ResourceRef, SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, SourceRef,
     FORMAT_V1,

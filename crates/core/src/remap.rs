@@ -1,8 +1,11 @@
 //! Rewriting ARNs when a configuration moves to another account or region.
 //!
 //! Every ARN that names the source account is rewritten to the target account (and the
-//! source region to the target region). An ARN that names some third account cannot be
-//! mapped by rule: it is left as it is and reported, never silently kept without a word.
+//! source region to the target region); so are AWS endpoint URLs that name an account in
+//! their path (SQS queue URLs) and values that are exactly the source account id. An ARN or
+//! URL that names some third account cannot be mapped by rule: it is left as it is and
+//! reported, never silently kept without a word. Whatever still names the source account
+//! (or, moving region, the source region) after that is found by `leftovers`.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -106,6 +109,120 @@ impl ArnRemapper {
     }
 }
 
+impl ArnRemapper {
+    /// Maps an AWS endpoint URL that names an account as its first path segment (an SQS
+    /// queue URL, `https://sqs.<region>.amazonaws.com/<account>/<queue>`) like an ARN: the
+    /// source account and region become the target's. Other URLs need no change.
+    pub fn map_url(&self, url: &str) -> Result<Option<String>, String> {
+        if let Some(to) = self.explicit.get(url) {
+            return Ok((to != url).then(|| to.clone()));
+        }
+        let Some((host, path)) = url
+            .strip_prefix("https://")
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            return Ok(None);
+        };
+        let (account, tail) = path.split_once('/').unwrap_or((path, ""));
+        if !host.ends_with(".amazonaws.com") || !is_account_id(account) {
+            return Ok(None);
+        }
+        let account = if account == self.from_account {
+            self.to_account.as_str()
+        } else if account == self.to_account {
+            account
+        } else {
+            return Err(format!(
+                "refers to account {account}, which is neither the source ({}) nor the target ({}); left unchanged",
+                self.from_account, self.to_account
+            ));
+        };
+        let host: Vec<&str> = host
+            .split('.')
+            .map(|label| {
+                if label == self.from_region {
+                    self.to_region.as_str()
+                } else {
+                    label
+                }
+            })
+            .collect();
+        let slash = if path.contains('/') { "/" } else { "" };
+        let mapped = format!("https://{}/{account}{slash}{tail}", host.join("."));
+        Ok((mapped != url).then_some(mapped))
+    }
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Where `needle` stands in `text` as a token of its own: not inside a longer run of letters
+/// or digits (so `111111111111` is found in `reports-111111111111`, not in `1111111111112`).
+fn contains_token(text: &str, needle: &str) -> bool {
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    text.match_indices(needle).any(|(i, _)| {
+        !alnum(text[..i].chars().next_back()) && !alnum(text[i + needle.len()..].chars().next())
+    })
+}
+
+/// The string values of `value` that still name the source environment once remapped: the
+/// source account id anywhere in them or, when the region changes, the source region. Each
+/// is reported with its path and whole value, so nothing environment-specific reaches the
+/// target unseen.
+pub fn leftovers(value: &Value, remapper: &ArnRemapper) -> Vec<Unmapped> {
+    let mut out = Vec::new();
+    if remapper.from_account == remapper.to_account && remapper.from_region == remapper.to_region {
+        return out;
+    }
+    each_string(value, "", &mut |path, s| {
+        let reason = if remapper.from_account != remapper.to_account
+            && contains_token(s, &remapper.from_account)
+        {
+            format!(
+                "still names the source account {}: no rule maps this value; change it, or accept it as it is",
+                remapper.from_account
+            )
+        } else if remapper.from_region != remapper.to_region
+            && contains_token(s, &remapper.from_region)
+        {
+            format!(
+                "still names the source region {}: no rule maps this value; change it, or accept it as it is",
+                remapper.from_region
+            )
+        } else {
+            return;
+        };
+        out.push(Unmapped {
+            path: display_path(path),
+            value: s.to_owned(),
+            reason,
+        });
+    });
+    out
+}
+
+fn each_string(value: &Value, path: &str, f: &mut impl FnMut(&str, &str)) {
+    match value {
+        Value::String(s) => f(path, s),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                each_string(item, &format!("{path}/{i}"), f);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                each_string(v, &format!("{path}/{}", pointer_segment(k)), f);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn pointer_segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 fn region_ok(region: &str, target: &str) -> bool {
     region.is_empty() || region == target
 }
@@ -132,12 +249,7 @@ fn walk(value: &mut Value, path: &str, remapper: &ArnRemapper, out: &mut RemapRe
         }
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                walk(
-                    v,
-                    &format!("{path}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    remapper,
-                    out,
-                );
+                walk(v, &format!("{path}/{}", pointer_segment(k)), remapper, out);
             }
         }
         _ => {}
@@ -154,20 +266,48 @@ fn remap_text(
     remapper: &ArnRemapper,
     out: &mut RemapResult,
 ) -> Option<String> {
-    if !text.contains("arn:") {
+    if text == remapper.from_account && remapper.to_account != remapper.from_account {
+        out.remapped.push(Remapped {
+            path: display_path(path),
+            from: text.into(),
+            to: remapper.to_account.clone(),
+        });
+        return Some(remapper.to_account.clone());
+    }
+    let arns = remap_tokens(text, "arn:", path, out, |t| remapper.map_arn(t));
+    let urls = remap_tokens(
+        arns.as_deref().unwrap_or(text),
+        "https://",
+        path,
+        out,
+        |t| remapper.map_url(t),
+    );
+    urls.or(arns)
+}
+
+/// Rewrites each token of `text` that starts with `start` (an ARN, a URL) through `map`,
+/// recording what was remapped and what could not be.
+fn remap_tokens(
+    text: &str,
+    start: &str,
+    path: &str,
+    out: &mut RemapResult,
+    map: impl Fn(&str) -> Result<Option<String>, String>,
+) -> Option<String> {
+    if !text.contains(start) {
         return None;
     }
     let mut result = String::with_capacity(text.len());
     let mut changed = false;
     let mut rest = text;
-    while let Some(pos) = rest.find("arn:") {
+    while let Some(pos) = rest.find(start) {
         let boundary_ok = pos == 0 || !rest[..pos].ends_with(|c: char| c.is_ascii_alphanumeric());
         result.push_str(&rest[..pos]);
         let tail = &rest[pos..];
         let end = tail.find(|c: char| !is_arn_char(c)).unwrap_or(tail.len());
         let arn = &tail[..end];
         if boundary_ok {
-            match remapper.map_arn(arn) {
+            match map(arn) {
                 Ok(Some(new)) => {
                     out.remapped.push(Remapped {
                         path: display_path(path),
@@ -211,6 +351,64 @@ mod tests {
 
     fn dev_to_prod() -> ArnRemapper {
         ArnRemapper::new("111111111111", "us-east-1", "222222222222", "eu-west-2")
+    }
+
+    #[test]
+    fn queue_urls_and_bare_account_ids_are_mapped_like_arns() {
+        let mut v = json!({
+            "Environment": {"Variables": {
+                "CALLBACK_QUEUE": "https://sqs.us-east-1.amazonaws.com/111111111111/callbacks",
+                "OTHER_QUEUE": "https://sqs.us-east-1.amazonaws.com/333333333333/shared",
+                "DOCS": "https://docs.aws.amazon.com/111111111111/not-an-endpoint",
+            }},
+            "Policy": [{"SourceAccount": "111111111111"}],
+        });
+        let r = remap_arns(&mut v, &dev_to_prod());
+        assert_eq!(
+            v["Environment"]["Variables"]["CALLBACK_QUEUE"],
+            "https://sqs.eu-west-2.amazonaws.com/222222222222/callbacks"
+        );
+        assert_eq!(v["Policy"][0]["SourceAccount"], "222222222222");
+        assert_eq!(
+            v["Environment"]["Variables"]["DOCS"],
+            "https://docs.aws.amazon.com/111111111111/not-an-endpoint",
+            "only AWS endpoints are mapped"
+        );
+        assert_eq!(r.remapped.len(), 2, "{:?}", r.remapped);
+        assert_eq!(r.unmapped.len(), 1);
+        assert_eq!(r.unmapped[0].path, "/Environment/Variables/OTHER_QUEUE");
+        assert!(r.unmapped[0].reason.contains("333333333333"));
+    }
+
+    #[test]
+    fn what_still_names_the_source_is_reported_with_its_path_and_value() {
+        let v = json!({
+            "Environment": {"Variables": {
+                "BUCKET": "reports-111111111111",
+                "ENDPOINT": "https://api.example.com/us-east-1/v1",
+                "BIG": "11111111111122",
+                "TABLE": "customers-prod",
+            }},
+        });
+        let found = leftovers(&v, &dev_to_prod());
+        let paths: Vec<&str> = found.iter().map(|u| u.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/Environment/Variables/BUCKET",
+                "/Environment/Variables/ENDPOINT"
+            ]
+        );
+        assert_eq!(found[0].value, "reports-111111111111");
+        assert!(found[0].reason.contains("source account 111111111111"));
+        assert!(found[1].reason.contains("source region us-east-1"));
+        // Within one account and region nothing is environment-specific.
+        let same = ArnRemapper::new("111111111111", "us-east-1", "111111111111", "us-east-1");
+        assert!(leftovers(&v, &same).is_empty());
+        // Same region, another account: the region is not a leftover.
+        let same_region =
+            ArnRemapper::new("111111111111", "us-east-1", "222222222222", "us-east-1");
+        assert_eq!(leftovers(&v, &same_region).len(), 1);
     }
 
     #[test]

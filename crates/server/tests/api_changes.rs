@@ -61,7 +61,7 @@ async fn a_second_change_of_a_resource_being_changed_is_refused_until_the_first_
     assert_eq!(s, 200, "{plan}");
     let other = app.snapshot(&DEV, "cc-holiday-check").await;
     let (s, report) = app
-        .post("/deploy", &json!({"source": {"snapshot_key": other["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}}))
+        .post("/deploy", &json!({"source": {"snapshot_key": other["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}, "options": {"accept_unmapped": true}}))
         .await;
     assert_eq!(s, 200, "{report}");
 

@@ -6,9 +6,9 @@ use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{Applied, ApplyInput, Captured, Ctx, Provider, Steps};
 use snapdeploy_core::{
-    AccountId, AuditAction, AuditEntry, AuditOutcome, Note, PlanAction, Region, Report,
-    ReportStatus, ResourceName, ResourceRef, ServiceKind, SnapshotEnvelope, SnapshotMeta,
-    SnapshotReason, StepOutcome, StepStatus,
+    leftovers, AccountId, ArnRemapper, AuditAction, AuditEntry, AuditOutcome, Note, Plan,
+    PlanAction, Region, Report, ReportStatus, ResourceName, ResourceRef, ServiceKind,
+    SnapshotEnvelope, SnapshotMeta, SnapshotReason, StepOutcome, StepStatus,
 };
 use snapdeploy_store::{Lease, LockStore, StoreError};
 use std::sync::Arc;
@@ -306,9 +306,10 @@ impl Engine {
         let live = provider
             .capture_since(&ctx, &target, store, previous.as_ref(), true)
             .await?;
-        let plan = provider
+        let mut plan = provider
             .plan(&ctx, &source, &target, live.as_ref(), &options)
             .await?;
+        flag_leftovers(&mut plan, &source, account_id, region);
         if dry_run {
             return Ok(DeployOutcome::Plan(Box::new(plan)));
         }
@@ -452,6 +453,30 @@ impl Engine {
                     message: Some(re.to_string()),
                 });
             }
+        }
+    }
+}
+
+/// Adds to the plan's unmapped references every value that still names the source account
+/// (or, across regions, the source region) after the provider remapped what it knows how
+/// to: such a value is refused like an unmapped reference unless the deploy accepts it.
+/// A value whose unmappable reference is already listed is not listed twice.
+fn flag_leftovers(
+    plan: &mut Plan,
+    source: &SnapshotEnvelope,
+    account: &AccountId,
+    region: &Region,
+) {
+    let remapper = ArnRemapper::new(
+        source.account_id.as_str(),
+        source.region.as_str(),
+        account.as_str(),
+        region.as_str(),
+    );
+    let found = leftovers(&plan.desired, &remapper);
+    for l in found {
+        if !plan.unmapped.iter().any(|u| l.value.contains(&u.value)) {
+            plan.unmapped.push(l);
         }
     }
 }

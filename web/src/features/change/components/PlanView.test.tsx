@@ -24,4 +24,10 @@ describe('the plan view', () => {
     expect(screen.getByTestId('unmapped')).toHaveTextContent('bot OrdersBot has no alias live');
     expect(screen.getByTestId('plan-counts')).toHaveTextContent('1 create · 0 update · 1 unchanged');
   });
+
+  it('a changed string value is shown whole, to its last character', () => {
+    const url = 'https://sqs.us-east-1.amazonaws.com/111111111111/callbacks-for-the-contact-centre-queue-of-last-resort';
+    render(<PlanView plan={{ ...plan, changes: [{ path: '/Environment/Variables/CALLBACK_QUEUE', op: 'change', from: 'x' as never, to: url as never }] }} />);
+    expect(screen.getByText(/CALLBACK_QUEUE/)).toHaveTextContent(url);
+  });
 });

@@ -2,9 +2,14 @@ import type { Json, Plan, Report } from '../../../api/types';
 
 type Item = { kind: string; name: string; action: string };
 
-const short = (v: unknown) => {
-  const t = typeof v === 'string' ? v : JSON.stringify(v);
-  return t.length > 80 ? `${t.slice(0, 79)}…` : t;
+/**
+ * A changed value as text: strings whole (an account id at the end of a queue URL is what a
+ * reviewer must see), structures cut at 200 characters.
+ */
+const shown = (v: unknown) => {
+  if (typeof v === 'string') return v;
+  const t = JSON.stringify(v);
+  return t.length > 200 ? `${t.slice(0, 199)}…` : t;
 };
 
 const badge: Record<string, string> = {
@@ -77,8 +82,8 @@ export function PlanView({ plan }: { plan: Plan }) {
           {plan.changes.slice(0, 500).map((c, i) => (
             <li key={i} className="break-all font-mono">
               {c.op} {c.path}
-              {c.op !== 'add' && c.from !== undefined && c.from !== null ? `: ${short(c.from)}` : ''}
-              {c.op !== 'remove' && c.to !== undefined && c.to !== null ? ` → ${short(c.to)}` : ''}
+              {c.op !== 'add' && c.from !== undefined && c.from !== null ? `: ${shown(c.from)}` : ''}
+              {c.op !== 'remove' && c.to !== undefined && c.to !== null ? ` → ${shown(c.to)}` : ''}
             </li>
           ))}
           {plan.changes.length > 500 && <li>… and {plan.changes.length - 500} more</li>}
