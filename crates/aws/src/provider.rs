@@ -12,7 +12,7 @@ use snapdeploy_core::{
     SourceRef, StepOutcome, StepStatus,
 };
 use snapdeploy_store::SnapshotStore;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Where a provider works: one account and region, reached through the hub.
@@ -376,4 +376,32 @@ pub(crate) fn tag_changes(want: &Value, have: &Value) -> (HashMap<String, String
         .filter(|(k, v)| have.get(k) != Some(v))
         .collect();
     (add, remove)
+}
+
+/// Which of `lambdas` (target ARNs, possibly qualified by a version or alias) are in the
+/// target account and region but do not exist there.
+pub(crate) async fn missing_lambdas(
+    ctx: &Ctx,
+    lambdas: &BTreeSet<String>,
+) -> AwsResult<BTreeSet<String>> {
+    let mut missing = BTreeSet::new();
+    if lambdas.is_empty() {
+        return Ok(missing);
+    }
+    let client = ctx.lambda().await?;
+    let local = format!(
+        "arn:aws:lambda:{}:{}:function:",
+        ctx.region, ctx.account.account_id
+    );
+    for arn in lambdas.iter().filter(|a| a.starts_with(&local)) {
+        ctx.pace(Quota::LambdaGetFunction).await;
+        if let Err(e) = client.get_function().function_name(arn).send().await {
+            if e.as_service_error().is_some_and(is_not_found) {
+                missing.insert(arn.clone());
+            } else {
+                return Err(AwsError::service("checking a Lambda function", e));
+            }
+        }
+    }
+    Ok(missing)
 }

@@ -172,6 +172,20 @@ async fn snapshot_promote_and_roll_back_a_bot() {
         "{remapped:?}"
     );
 
+    // Its code hook's function is not in prod yet: the plan says so, and it goes first.
+    assert_eq!(plan["unmapped"].as_array().unwrap().len(), 1, "{plan}");
+    assert!(plan["unmapped"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("code hook:"));
+    let hook = app
+        .snapshot_of(&DEV, "lambda", "lex-orders-fulfillment")
+        .await;
+    let (s, r) = app
+        .post("/deploy", &json!({"source": {"snapshot_key": hook["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}}))
+        .await;
+    assert_eq!(s, 200, "{r}");
+
     let mut real = deploy.clone();
     real["dry_run"] = json!(false);
     let (s, report) = app.post("/deploy", &real).await;
@@ -615,4 +629,35 @@ async fn rollback_removes_tags_added_since_the_snapshot() {
         .await
         .unwrap();
     assert!(!tags.tags().unwrap().contains_key("oops"));
+}
+
+#[tokio::test]
+async fn a_code_hook_whose_function_is_missing_in_the_target_is_unmapped_once() {
+    let app = spawn_app().await;
+    app.register_both().await;
+    // Prod has no lex-orders-fulfillment: the demo's dev has it, prod never got it.
+    let meta = app.snapshot_of(&DEV, "lex", "OrdersBot").await;
+    let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}, "options": {"alias": "live"}});
+    let mut dry = body.clone();
+    dry["dry_run"] = json!(true);
+    let (s, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(s, 200, "{plan}");
+    let hooks: Vec<&Value> = plan["unmapped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["reason"].as_str().unwrap().starts_with("code hook:"))
+        .collect();
+    assert_eq!(hooks.len(), 1, "{plan}");
+    let value = hooks[0]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("arn:aws:lambda:us-east-1:222222222222:function:lex-orders-fulfillment"),
+        "{value}"
+    );
+    assert!(hooks[0]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("/Aliases/0/LocaleSettings/"));
+    let (s, refused) = app.post("/deploy", &body).await;
+    assert_error(s, &refused, 422, "invalid_operation");
 }

@@ -4,8 +4,7 @@
 use super::items::{each_string, ident, items, name_refs, Ident, Kind};
 use crate::change::DeployOptions;
 use crate::error::{AwsError, AwsResult};
-use crate::limiter::Quota;
-use crate::provider::{is_not_found, string_list, Ctx};
+use crate::provider::{missing_lambdas, string_list, Ctx};
 use serde_json::Value;
 use snapdeploy_core::{ArnRemapper, SnapshotEnvelope};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -333,28 +332,4 @@ async fn resolve_lex_aliases(
     }
 
     Ok(lex)
-}
-
-/// Which of `lambdas` (target ARNs) are in the target account and region but do not exist.
-async fn missing_lambdas(ctx: &Ctx, lambdas: &BTreeSet<String>) -> AwsResult<BTreeSet<String>> {
-    let mut missing = BTreeSet::new();
-    if lambdas.is_empty() {
-        return Ok(missing);
-    }
-    let client = ctx.lambda().await?;
-    let local = format!(
-        "arn:aws:lambda:{}:{}:function:",
-        ctx.region, ctx.account.account_id
-    );
-    for arn in lambdas.iter().filter(|a| a.starts_with(&local)) {
-        ctx.pace(Quota::LambdaGetFunction).await;
-        if let Err(e) = client.get_function().function_name(arn).send().await {
-            if e.as_service_error().is_some_and(is_not_found) {
-                missing.insert(arn.clone());
-            } else {
-                return Err(AwsError::service("checking a Lambda function", e));
-            }
-        }
-    }
-    Ok(missing)
 }

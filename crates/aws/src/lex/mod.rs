@@ -9,7 +9,8 @@ use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::limiter::Quota;
 use crate::provider::{
-    is_not_found, reapply, str_of, svc, Applied, ApplyInput, Captured, Ctx, Provider, Steps,
+    is_not_found, missing_lambdas, reapply, str_of, svc, Applied, ApplyInput, Captured, Ctx,
+    Provider, Steps,
 };
 use crate::tags::retag;
 use apply::{alias_moves, point_alias, BotWriter, LiveVersions, MAX_VERSIONS};
@@ -20,10 +21,10 @@ use read::{
 use serde_json::{json, Value};
 use snapdeploy_core::{
     diff, lexjson, remap_arns, ArnRemapper, Plan, PlanAction, ResourceName, ServiceKind,
-    SnapshotEnvelope, SourceRef,
+    SnapshotEnvelope, SourceRef, Unmapped,
 };
 use snapdeploy_store::SnapshotStore;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct LexProvider;
 
@@ -190,7 +191,24 @@ impl Provider for LexProvider {
             ctx.account.account_id.as_str(),
             ctx.region.as_str(),
         );
-        let result = remap_arns(&mut desired, &remapper);
+        let mut result = remap_arns(&mut desired, &remapper);
+        // Each code hook must find its function (and version or alias) in the target.
+        let hooks = code_hooks(&desired);
+        let arns: BTreeSet<String> = hooks.iter().map(|(_, a)| a.clone()).collect();
+        let missing = missing_lambdas(ctx, &arns).await?;
+        for (path, arn) in hooks {
+            let listed = result.unmapped.iter().any(|u| u.value == arn);
+            if missing.contains(&arn) && !listed {
+                result.unmapped.push(Unmapped {
+                    path,
+                    value: arn,
+                    reason: format!(
+                        "code hook: no such Lambda function (or version or alias) in account {} region {}; promote the function there first",
+                        ctx.account.account_id, ctx.region
+                    ),
+                });
+            }
+        }
         let (action, changes, summary) = match live {
             None => (
                 PlanAction::Create,
@@ -379,4 +397,25 @@ fn only_alias(config: &mut Value, keep: Option<&str>) {
     if let Some(a) = config.get_mut("Aliases").and_then(Value::as_array_mut) {
         a.retain(|x| keep.is_some_and(|k| str_of(x, "Name") == Some(k)));
     }
+}
+
+/// Every alias code hook's Lambda ARN, with its path.
+fn code_hooks(config: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, alias) in config["Aliases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        for (locale, s) in alias["LocaleSettings"].as_object().into_iter().flatten() {
+            if let Some(arn) = str_of(&s["CodeHook"], "LambdaArn") {
+                out.push((
+                    format!("/Aliases/{i}/LocaleSettings/{locale}/CodeHook/LambdaArn"),
+                    arn.to_owned(),
+                ));
+            }
+        }
+    }
+    out
 }

@@ -35,8 +35,16 @@ pub async fn promote_lambda(app: &TestApp) {
     assert_eq!(report["status"], "succeeded", "{report}");
 }
 
-/// Promotes OrdersBot to prod with a `live` alias, as a team would before the flows that use it.
+/// Promotes OrdersBot to prod with a `live` alias, as a team would before the flows that use
+/// it, after the function its code hooks call (a bot is refused while that is missing).
 pub async fn promote_bot(app: &TestApp) {
+    let hook = app
+        .snapshot_of(&DEV, "lambda", "lex-orders-fulfillment")
+        .await;
+    let (s, report) = app
+        .post("/deploy", &json!({"source": {"snapshot_key": hook["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}}))
+        .await;
+    assert_eq!(s, 200, "{report}");
     let meta = app.snapshot_of(&DEV, "lex", "OrdersBot").await;
     let (s, report) = app
         .post("/deploy", &json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}, "options": {"alias": "live"}}))
