@@ -5,26 +5,10 @@ mod common;
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::Environment;
-use common::{assert_error, spawn_app, TestApp};
+use common::{assert_error, spawn_app, wait_ready, TestApp};
 use serde_json::{json, Value};
 use snapdeploy_sandbox::make_zip;
 use snapdeploy_sandbox::seed::{DEV, PROD};
-
-async fn wait_ready(client: &aws_sdk_lambda::Client, name: &str) {
-    for _ in 0..100 {
-        let c = client
-            .get_function_configuration()
-            .function_name(name)
-            .send()
-            .await
-            .unwrap();
-        if c.last_update_status().map(|s| s.as_str()) == Some("Successful") {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("{name} stayed InProgress");
-}
 
 /// A fresh snapshot's config, minus what legitimately differs between two captures.
 async fn live_config(app: &TestApp, acct: &snapdeploy_sandbox::SeedAccount, name: &str) -> Value {
@@ -648,86 +632,4 @@ async fn the_newest_few_snapshots_are_listed_on_request() {
         let (s, b) = app.get(&format!("{base}&limit={bad}")).await;
         assert_error(s, &b, 400, "invalid_request");
     }
-}
-
-#[tokio::test]
-async fn nothing_environment_specific_crosses_silently() {
-    let app = spawn_app().await;
-    app.register_both().await;
-    let dev = app.lambda_as(&DEV);
-    let prod = app.lambda_as(&PROD);
-    // The dev queue URL is mapped like an ARN: prod's function gets prod's queue.
-    let meta = app.snapshot(&DEV, "cc-callback-scheduler").await;
-    let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}});
-    let mut dry = body.clone();
-    dry["dry_run"] = json!(true);
-    let (s, plan) = app.post("/deploy", &dry).await;
-    assert_eq!(s, 200, "{plan}");
-    assert_eq!(plan["unmapped"], json!([]), "{plan}");
-    assert!(
-        plan["remapped"].as_array().unwrap().contains(&json!({
-            "path": "/Environment/Variables/CALLBACK_QUEUE",
-            "from": "https://sqs.us-east-1.amazonaws.com/111111111111/callbacks",
-            "to": "https://sqs.us-east-1.amazonaws.com/222222222222/callbacks"})),
-        "{plan}"
-    );
-    let (s, report) = app.post("/deploy", &body).await;
-    assert_eq!(s, 200, "{report}");
-    // Read back through the SDK, not the product: no value of prod's function names dev.
-    let config = prod
-        .get_function_configuration()
-        .function_name("cc-callback-scheduler")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        config.environment().unwrap().variables().unwrap()["CALLBACK_QUEUE"],
-        "https://sqs.us-east-1.amazonaws.com/222222222222/callbacks"
-    );
-    assert!(
-        !format!("{config:?}").contains("111111111111"),
-        "{config:?}"
-    );
-
-    // A value no rule maps is listed with its path and whole value, and refused until accepted.
-    dev.update_function_configuration()
-        .function_name("cc-callback-scheduler")
-        .environment(
-            Environment::builder()
-                .variables(
-                    "CALLBACK_QUEUE",
-                    "https://sqs.us-east-1.amazonaws.com/111111111111/callbacks",
-                )
-                .variables("REPORTS_BUCKET", "reports-111111111111")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    wait_ready(&dev, "cc-callback-scheduler").await;
-    let meta = app.snapshot(&DEV, "cc-callback-scheduler").await;
-    let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}});
-    let mut dry = body.clone();
-    dry["dry_run"] = json!(true);
-    let (_, plan) = app.post("/deploy", &dry).await;
-    assert_eq!(
-        plan["unmapped"],
-        json!([{"path": "/Environment/Variables/REPORTS_BUCKET", "value": "reports-111111111111",
-                "reason": "still names the source account 111111111111: no rule maps this value; change it, or accept it as it is"}])
-    );
-    let (s, refused) = app.post("/deploy", &body).await;
-    assert_error(s, &refused, 422, "invalid_operation");
-    let untouched = prod
-        .get_function_configuration()
-        .function_name("cc-callback-scheduler")
-        .send()
-        .await
-        .unwrap();
-    assert!(untouched
-        .environment()
-        .unwrap()
-        .variables()
-        .unwrap()
-        .get("REPORTS_BUCKET")
-        .is_none());
 }
