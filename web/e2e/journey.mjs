@@ -168,6 +168,9 @@ try {
   console.log('snapshots');
   const snapshotOf = async (account, service, resource, note) => {
     await page.getByRole('link', { name: 'Snapshots' }).click();
+    // Other pages have an #account-account too: wait for this page, with nothing chosen yet.
+    await page.waitForURL((u) => u.pathname === '/app/snapshots' && !u.searchParams.has('account'));
+    await page.getByRole('heading', { name: 'Snapshots', level: 1 }).waitFor();
     await page.locator('#account-account').selectOption(account);
     await page.locator('#snap-service').selectOption(service);
     await page.locator('#snap-resource').selectOption(resource);
@@ -235,6 +238,8 @@ try {
 
   console.log('rollback');
   await page.getByRole('link', { name: 'Roll back' }).click();
+  // The Snapshots page has an #account-account too: wait for the rollback page itself.
+  await page.getByRole('heading', { name: 'Roll back', level: 1 }).waitFor();
   await page.locator('#account-account').selectOption('222222222222');
   await page.locator('#rb-resource').selectOption('cc-customer-lookup');
   const before = await page.locator('#rb-snapshot option').filter({ hasText: 'prod before release' }).getAttribute('value');
