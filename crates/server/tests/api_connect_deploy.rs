@@ -497,3 +497,44 @@ async fn calls_are_chunked_to_connects_per_call_limits() {
         "two calls in dev, at least two in prod for Sales' 58: {counters}"
     );
 }
+
+#[tokio::test]
+async fn a_rollback_that_removes_what_was_created_leaves_no_difference_to_the_snapshot() {
+    let app = spawn_unpaced().await;
+    app.register_both().await;
+    let (before, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
+    promote_lambda(&app).await;
+    promote_bot(&app).await;
+    let (meta, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    let (s, report) = app.post("/deploy", &deploy_body(&meta["key"], false)).await;
+    assert_eq!(s, 200, "{report}");
+
+    // The associations the deploy made are listed by name, like its items.
+    let rollback = json!({"account_id": "222222222222", "region": "us-east-1", "service": "connect", "resource_name": "acme-prod", "snapshot_key": before["key"], "dry_run": true});
+    let (s, plan) = app.post("/rollback", &rollback).await;
+    assert_eq!(s, 200, "{plan}");
+    let kinds: Vec<&str> = plan["summary"]["not_in_source"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"Lambda function association"), "{kinds:?}");
+    assert!(kinds.contains(&"Lex bot association"), "{kinds:?}");
+
+    // Removing what was created: live is the snapshot again, associations included.
+    let mut real = rollback.clone();
+    real["dry_run"] = json!(false);
+    real["remove_created"] = json!(true);
+    let (s, report) = app.post("/rollback", &real).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let (s, diff) = app
+        .get(&format!(
+            "/diff?from={}&to=live",
+            before["key"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(s, 200, "{diff}");
+    assert_eq!(diff["changes"], json!([]), "{diff}");
+}

@@ -3,11 +3,29 @@
 
 use super::items::{body, esc, name_refs, Ident, Kind, BARE_ID_KEYS};
 use super::prepare::Prepared;
+use crate::provider::{string_list, Association};
 use serde_json::{json, Value};
 use snapdeploy_core::{remap_arns, ArnRemapper, Remapped, Unmapped};
 use std::collections::{BTreeSet, HashMap};
 
 impl Prepared {
+    /// The target's associations the snapshot does not have (a whole-instance deploy only:
+    /// a selective one leaves the rest of the instance alone).
+    pub(super) fn extra_associations(&self) -> Vec<Association> {
+        if self.selective {
+            return Vec::new();
+        }
+        let lambdas = string_list(&self.live["LambdaFunctions"])
+            .into_iter()
+            .filter(|a| !self.lambdas.contains(a))
+            .map(Association::LambdaFunction);
+        let lex = string_list(&self.live["LexBots"])
+            .into_iter()
+            .filter(|a| !self.lex_aliases.contains(a))
+            .map(Association::LexBotAlias);
+        lambdas.chain(lex).collect()
+    }
+
     /// The target ARN of each source Lambda function ARN (same name, the target's account
     /// and region).
     pub(super) fn target_lambdas(&self, used: &BTreeSet<String>) -> BTreeSet<String> {

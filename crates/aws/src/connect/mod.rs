@@ -188,6 +188,13 @@ impl Provider for ConnectProvider {
             run.step("remove items not in the snapshot", r.remove_extra(&p))
                 .await?;
         }
+        if r.options.remove_extra && !p.extra_associations().is_empty() {
+            run.step(
+                "drop associations not in the snapshot",
+                r.dissociate_extra(&p),
+            )
+            .await?;
+        }
         Ok(())
     }
 

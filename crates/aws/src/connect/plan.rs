@@ -4,7 +4,7 @@ use super::items::{esc, Kind};
 use super::prepare::{prepare, Prepared};
 use crate::change::DeployOptions;
 use crate::error::{AwsError, AwsResult};
-use crate::provider::{string_list, string_map, Ctx};
+use crate::provider::{string_list, string_map, Association, Ctx};
 use serde_json::{json, Value};
 use snapdeploy_core::{
     diff, FieldChange, FieldOp, Plan, PlanAction, Remapped, ResourceName, ServiceKind,
@@ -193,11 +193,28 @@ pub(crate) async fn plan(
     let (add_lambdas, add_lex) = f.associations(ctx, &p, live);
     desired.insert("LambdaFunctions".into(), json!(p.lambdas));
     desired.insert("LexBots".into(), json!(p.lex_aliases));
-    let extra: Vec<Value> = p
+    let mut extra: Vec<Value> = p
         .extra
         .iter()
         .map(|(k, n, _)| json!({"kind": k.label(), "name": n}))
         .collect();
+    for a in p.extra_associations() {
+        let (kind, path, arn) = match &a {
+            Association::LambdaFunction(arn) => {
+                ("Lambda function association", "/LambdaFunctions", arn)
+            }
+            Association::LexBotAlias(arn) => ("Lex bot association", "/LexBots", arn),
+        };
+        extra.push(json!({"kind": kind, "name": arn}));
+        if options.remove_extra {
+            f.changes.push(FieldChange {
+                path: path.into(),
+                op: FieldOp::Remove,
+                from: Some(json!(arn)),
+                to: None,
+            });
+        }
+    }
     let mut warnings = Vec::new();
     if !extra.is_empty() {
         warnings.push(format!(

@@ -12,6 +12,17 @@ use aws_sdk_connect::types::LexV2Bot;
 use aws_sdk_connect::Client;
 
 impl Run<'_> {
+    /// Drops the associations the target has and the snapshot does not (`remove_extra`).
+    pub(super) async fn dissociate_extra(&self, p: &Prepared) -> AwsResult<()> {
+        dissociate(
+            self.ctx,
+            &self.client,
+            &p.tgt_instance_id,
+            &p.extra_associations(),
+        )
+        .await
+    }
+
     pub(super) async fn remove_extra(&self, p: &Prepared) -> AwsResult<()> {
         let mut extra = p.extra.clone();
         extra.sort_by_key(|(k, _, _)| std::cmp::Reverse(delete_rank(*k)));
@@ -137,7 +148,18 @@ pub(crate) async fn undo_created(ctx: &Ctx, instance_id: &str, applied: &Applied
             ))
         })?;
     }
-    for association in &applied.associated {
+    dissociate(ctx, &client, instance_id, &applied.associated).await?;
+    Ok(())
+}
+
+/// Drops the instance's associations with these Lambda functions and Lex bot aliases.
+pub(super) async fn dissociate(
+    ctx: &Ctx,
+    client: &Client,
+    instance_id: &str,
+    associations: &[Association],
+) -> AwsResult<()> {
+    for association in associations {
         ctx.pace(Quota::Connect).await;
         let r = match association {
             Association::LambdaFunction(arn) => client

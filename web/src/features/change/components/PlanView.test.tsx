@@ -30,4 +30,13 @@ describe('the plan view', () => {
     render(<PlanView plan={{ ...plan, changes: [{ path: '/Environment/Variables/CALLBACK_QUEUE', op: 'change', from: 'x' as never, to: url as never }] }} />);
     expect(screen.getByText(/CALLBACK_QUEUE/)).toHaveTextContent(url);
   });
+
+  it('what the target has and the snapshot does not is listed by name', () => {
+    const summary = { items: [], not_in_source: [{ kind: 'queue', name: 'Escalations' }, { kind: 'Lambda function association', name: 'arn:aws:lambda:us-east-1:222222222222:function:cc-callback-scheduler' }], remove_not_in_source: true };
+    render(<PlanView plan={{ ...plan, summary: summary as never }} />);
+    const list = screen.getByTestId('not-in-source');
+    expect(list).toHaveTextContent('Not in the snapshot (2): will be removed');
+    expect(list).toHaveTextContent('queue Escalations');
+    expect(list).toHaveTextContent('Lambda function association arn:aws:lambda:us-east-1:222222222222:function:cc-callback-scheduler');
+  });
 });

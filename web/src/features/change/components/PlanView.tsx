@@ -22,6 +22,8 @@ const badge: Record<string, string> = {
 export function PlanView({ plan }: { plan: Plan }) {
   const summary = (plan.summary ?? {}) as Json;
   const items = (summary.items as Item[] | undefined) ?? [];
+  // What the target has and the snapshot does not: items and associations, by name.
+  const notInSource = (summary.not_in_source as { kind: string; name: string }[] | undefined) ?? [];
   const counts = items.reduce<Record<string, number>>((acc, i) => ({ ...acc, [i.action]: (acc[i.action] ?? 0) + 1 }), {});
   return (
     <div data-testid="plan">
@@ -50,6 +52,20 @@ export function PlanView({ plan }: { plan: Plan }) {
             ))}
           </ul>
         </div>
+      )}
+      {notInSource.length > 0 && (
+        <details className="mb-2" data-testid="not-in-source">
+          <summary className="cursor-pointer text-sm font-semibold">
+            Not in the snapshot ({notInSource.length}){summary.remove_not_in_source ? ': will be removed' : ': left as they are'}
+          </summary>
+          <ul className="list-disc pl-5 text-xs">
+            {notInSource.map((i, n) => (
+              <li key={n}>
+                {i.kind} <span className="break-all font-mono">{i.name}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
       )}
       {plan.warnings.length > 0 && (
         <ul className="mb-2 list-disc pl-5 text-sm text-amber-900">
