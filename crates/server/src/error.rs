@@ -120,23 +120,22 @@ impl From<AwsError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::JsonDataError(e) if refused_field(&e).is_some() => {
-                let (field, message) = refused_field(&e).unwrap_or_default();
-                Self::new(
+            JsonRejection::JsonDataError(e) => match refused_field(&e) {
+                Some((field, message)) => Self::new(
                     StatusCode::BAD_REQUEST,
                     "invalid_field",
                     format!("{field}: {message}"),
                 )
-                .with_details(json!({ "field": field }))
-            }
-            JsonRejection::JsonDataError(e) => Self::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_body",
-                format!(
-                    "the request body does not match the expected shape: {}",
-                    body_text(&e.body_text())
+                .with_details(json!({ "field": field })),
+                None => Self::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    format!(
+                        "the request body does not match the expected shape: {}",
+                        body_text(&e.body_text())
+                    ),
                 ),
-            ),
+            },
             JsonRejection::JsonSyntaxError(e) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
