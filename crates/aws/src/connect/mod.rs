@@ -42,6 +42,7 @@ use read::read_instance;
 use serde_json::{json, Value};
 use snapdeploy_core::{Plan, ResourceName, ServiceKind, SnapshotEnvelope, SourceRef};
 use snapdeploy_store::SnapshotStore;
+use undo::{dissociate, undo_created};
 
 pub struct ConnectProvider;
 
@@ -188,12 +189,11 @@ impl Provider for ConnectProvider {
             run.step("remove items not in the snapshot", r.remove_extra(&p))
                 .await?;
         }
-        if r.options.remove_extra && !p.extra_associations().is_empty() {
-            run.step(
-                "drop associations not in the snapshot",
-                r.dissociate_extra(&p),
-            )
-            .await?;
+        let extra_associations = p.extra_associations();
+        if r.options.remove_extra && !extra_associations.is_empty() {
+            let drop = dissociate(ctx, &r.client, &p.tgt_instance_id, &extra_associations);
+            run.step("drop associations not in the snapshot", drop)
+                .await?;
         }
         Ok(())
     }
@@ -213,7 +213,7 @@ impl Provider for ConnectProvider {
             AwsError::Invalid("a Connect change always has a safety snapshot to restore".into())
         })?;
         let plan = reapply(self, ctx, name, safety, store).await?;
-        undo::undo_created(ctx, &safety.source.id, applied).await?;
+        undo_created(ctx, &safety.source.id, applied).await?;
         Ok(plan.summary["items"]
             .as_array()
             .into_iter()

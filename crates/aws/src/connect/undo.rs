@@ -12,17 +12,6 @@ use aws_sdk_connect::types::LexV2Bot;
 use aws_sdk_connect::Client;
 
 impl Run<'_> {
-    /// Drops the associations the target has and the snapshot does not (`remove_extra`).
-    pub(super) async fn dissociate_extra(&self, p: &Prepared) -> AwsResult<()> {
-        dissociate(
-            self.ctx,
-            &self.client,
-            &p.tgt_instance_id,
-            &p.extra_associations(),
-        )
-        .await
-    }
-
     pub(super) async fn remove_extra(&self, p: &Prepared) -> AwsResult<()> {
         let mut extra = p.extra.clone();
         extra.sort_by_key(|(k, _, _)| std::cmp::Reverse(delete_rank(*k)));
