@@ -79,6 +79,10 @@ pub trait Provider: Send + Sync {
     /// (`FunctionName`, `BotName`, `InstanceAlias`); extract copies it to `resource_name`.
     fn name_field(&self) -> &'static str;
 
+    /// The top-level fields of this service's configuration document (what a promotion
+    /// rule's `keep_target` path can start with).
+    fn document_fields(&self) -> &'static [&'static str];
+
     /// Every resource of the account/region with summary configuration (extract).
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>>;
 

@@ -5,8 +5,8 @@ use crate::config::{Config, StoreKind};
 use anyhow::{Context, Result};
 use snapdeploy_aws::{Engine, Hub, HubConfig};
 use snapdeploy_store::{
-    AccountStore, AuditLog, DynamoAccountStore, LocalSnapshotStore, LockStore, S3SnapshotStore,
-    SnapshotStore, SqliteAccountStore,
+    AccountStore, AuditLog, DynamoAccountStore, LocalSnapshotStore, LockStore, RuleStore,
+    S3SnapshotStore, SnapshotStore, SqliteAccountStore,
 };
 use std::sync::Arc;
 
@@ -30,15 +30,16 @@ pub(crate) async fn build_engine(
     config: &Config,
     sdk: aws_config::SdkConfig,
 ) -> Result<Arc<Engine>> {
-    // The registry also holds the change leases and the audit trail, so every process using
+    // The registry also holds the change leases, the audit trail and the promotion rules, so every process using
     // it (servers, CLI runs in pipelines) sees the others' changes.
     type Stores = (
         Arc<dyn AccountStore>,
         Arc<dyn SnapshotStore>,
         Arc<dyn LockStore>,
         Arc<dyn AuditLog>,
+        Arc<dyn RuleStore>,
     );
-    let (accounts, snapshots, locks, audit): Stores = match config.store {
+    let (accounts, snapshots, locks, audit, rules): Stores = match config.store {
         StoreKind::Embedded => {
             let registry = Arc::new(
                 SqliteAccountStore::open(&config.data_dir.join("registry.db"))
@@ -50,6 +51,7 @@ pub(crate) async fn build_engine(
                     &config.data_dir,
                     &config.bucket_prefix,
                 )),
+                registry.clone(),
                 registry.clone(),
                 registry,
             )
@@ -70,6 +72,7 @@ pub(crate) async fn build_engine(
                 registry.clone(),
                 Arc::new(S3SnapshotStore::new(s3, &config.bucket_prefix)),
                 registry.clone(),
+                registry.clone(),
                 registry,
             )
         }
@@ -87,7 +90,8 @@ pub(crate) async fn build_engine(
     Ok(Arc::new(
         Engine::new(hub, accounts, snapshots)
             .with_locks(locks)
-            .with_audit(audit),
+            .with_audit(audit)
+            .with_rules(rules),
     ))
 }
 

@@ -13,6 +13,9 @@ pub enum AuditAction {
     Snapshot,
     Deploy,
     Rollback,
+    /// A (source, target) pair's promotion rules set or replaced; recorded on the target.
+    RulesSet,
+    RulesRemoved,
 }
 
 /// How a recorded action ended.

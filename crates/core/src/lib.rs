@@ -10,6 +10,7 @@ pub mod ids;
 pub mod lexjson;
 pub mod plan;
 pub mod remap;
+pub mod rules;
 pub mod snapshot;
 
 pub use account::{Account, AccountView, NewAccount};
@@ -23,6 +24,10 @@ pub use ids::{
 };
 pub use plan::{Plan, PlanAction, Report, ReportStatus, StepOutcome, StepStatus};
 pub use remap::{leftovers, remap_arns, ArnRemapper, RemapResult, Remapped, Unmapped};
+pub use rules::{
+    apply_rules, KeepPath, Kept, MatchMode, PromotionRules, RuleError, RuleSet, Substituted,
+    Substitution,
+};
 pub use snapshot::{
     BlobRef, ResourceRef, SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, SourceRef,
     FORMAT_V1,

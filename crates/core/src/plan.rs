@@ -2,6 +2,7 @@
 
 use crate::diff::FieldChange;
 use crate::remap::{Remapped, Unmapped};
+use crate::rules::{Kept, Substituted};
 use crate::snapshot::SnapshotMeta;
 use serde::Serialize;
 use serde_json::Value;
@@ -27,6 +28,12 @@ pub struct Plan {
     pub remapped: Vec<Remapped>,
     pub unmapped: Vec<Unmapped>,
     pub warnings: Vec<String>,
+    /// Values the pair's promotion rules rewrote (before remapping).
+    #[serde(default)]
+    pub substitutions: Vec<Substituted>,
+    /// Values the pair's promotion rules kept as the target has them.
+    #[serde(default)]
+    pub kept: Vec<Kept>,
     /// Reasons the plan cannot be applied as asked (a deploy is refused while any remain).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blockers: Vec<String>,

@@ -87,4 +87,150 @@ async fn nothing_environment_specific_crosses_silently() {
         .unwrap()
         .get("REPORTS_BUCKET")
         .is_none());
+
+    // A rule that says how is applied before the check, and the value no longer blocks.
+    let rule = json!({"substitutions": [{"from": "reports-111111111111", "to": "reports-222222222222", "match": "whole"}]});
+    let (s, _) = app
+        .put("/promotion-rules/111111111111/222222222222", &rule)
+        .await;
+    assert_eq!(s, 200);
+    let (_, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(plan["unmapped"], json!([]), "{plan}");
+    assert_eq!(
+        plan["substitutions"],
+        json!([{"path": "/Environment/Variables/REPORTS_BUCKET", "rule": 0,
+                "before": "reports-111111111111", "after": "reports-222222222222"}])
+    );
+    let (s, report) = app.post("/deploy", &body).await;
+    assert_eq!(s, 200, "{report}");
+    let vars = prod
+        .get_function_configuration()
+        .function_name("cc-callback-scheduler")
+        .send()
+        .await
+        .unwrap()
+        .environment()
+        .unwrap()
+        .variables()
+        .unwrap()
+        .clone();
+    assert_eq!(vars["REPORTS_BUCKET"], "reports-222222222222");
+}
+
+/// The demo's first complaint: promoting cc-customer-lookup wrote `TABLE=customers-dev` and
+/// `STAGE=dev` into prod. With the pair's rules, prod reads its own table and keeps its stage.
+#[tokio::test]
+async fn promotion_rules_rewrite_and_keep_values_per_account_pair() {
+    let app = spawn_app().await;
+    app.register_both().await;
+    let prod = app.lambda_as(&PROD);
+    let path = "/promotion-rules/111111111111/222222222222";
+    let (s, none) = app.get(path).await;
+    assert_error(s, &none, 404, "not_found");
+
+    // Bad rules are refused, naming the rule; nothing is stored.
+    for (rules, field) in [
+        (
+            json!({"substitutions": [{"from": "", "to": "x"}]}),
+            "substitutions[0].from",
+        ),
+        (
+            json!({"keep_target": ["lambda:/Environment/Variables/STAGE", "lambda:/Enviroment/Variables/STAGE"]}),
+            "keep_target[1]",
+        ),
+        (json!({"keep_target": ["s3:/Bucket"]}), "keep_target[0]"),
+    ] {
+        let (s, e) = app.put(path, &rules).await;
+        assert_error(s, &e, 400, "invalid_field");
+        assert_eq!(e["error"]["details"]["field"], field, "{e}");
+    }
+    let (s, e) = app
+        .put(path, &json!({"substitutions": [], "keep": []}))
+        .await;
+    assert_error(s, &e, 400, "invalid_body");
+    let (s, e) = app
+        .put("/promotion-rules/111111111111/333333333333", &json!({}))
+        .await;
+    assert_error(s, &e, 404, "not_found");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("333333333333"),
+        "{e}"
+    );
+    assert_eq!(app.get(path).await.0, 404);
+
+    let rules = json!({
+        "substitutions": [{"from": "customers-dev", "to": "customers-prod", "match": "whole"}],
+        "keep_target": ["lambda:/Environment/Variables/STAGE"]
+    });
+    let (s, set) = app.put(path, &rules).await;
+    assert_eq!(s, 200, "{set}");
+    assert_eq!(set["updated_by"], "snapdeploy-api");
+    let (_, got) = app.get(path).await;
+    assert_eq!(got["substitutions"][0]["match"], "whole");
+    assert_eq!(got["keep_target"], rules["keep_target"]);
+    let (_, all) = app.get("/promotion-rules").await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+
+    let meta = app.snapshot(&DEV, "cc-customer-lookup").await;
+    let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}});
+    let mut dry = body.clone();
+    dry["dry_run"] = json!(true);
+    let (s, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(
+        plan["substitutions"],
+        json!([{"path": "/Environment/Variables/TABLE", "rule": 0, "before": "customers-dev", "after": "customers-prod"}])
+    );
+    assert_eq!(
+        plan["kept"],
+        json!([{"path": "/Environment/Variables/STAGE", "rule": "lambda:/Environment/Variables/STAGE",
+                "source_value": "dev", "target_value": "prod"}])
+    );
+    assert_eq!(
+        plan["desired"]["Environment"]["Variables"],
+        json!({"TABLE": "customers-prod", "STAGE": "prod"})
+    );
+    let (s, report) = app.post("/deploy", &body).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let vars = prod
+        .get_function_configuration()
+        .function_name("cc-customer-lookup")
+        .send()
+        .await
+        .unwrap()
+        .environment()
+        .unwrap()
+        .variables()
+        .unwrap()
+        .clone();
+    assert_eq!(vars["TABLE"], "customers-prod");
+    assert_eq!(vars["STAGE"], "prod");
+
+    // Who changed the rules is on the target's audit trail.
+    let (_, trail) = app.get("/audit?account_id=222222222222").await;
+    assert!(
+        trail
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "rules-set"
+                && e["actor"] == "snapdeploy-api"
+                && e["resource_name"] == "promotion rules from account 111111111111"),
+        "{trail}"
+    );
+
+    // Removed: the plan would carry dev's values again, and says nothing was substituted.
+    assert_eq!(app.delete(path).await.0, 204);
+    let (s, e) = app.delete(path).await;
+    assert_error(s, &e, 404, "not_found");
+    let (_, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(plan["substitutions"], json!([]));
+    assert_eq!(
+        plan["desired"]["Environment"]["Variables"]["TABLE"],
+        "customers-dev"
+    );
 }

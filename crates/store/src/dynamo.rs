@@ -1,6 +1,7 @@
 use crate::api::{backend, AccountStore, StoreError, StoreResult};
 use crate::audit::AuditLog;
 use crate::locks::{Lease, LockStore};
+use crate::rules::{no_rules, RuleStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::{
@@ -8,23 +9,25 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TableStatus,
 };
 use aws_sdk_dynamodb::Client;
-use snapdeploy_core::{Account, AccountId};
+use snapdeploy_core::{Account, AccountId, RuleSet};
 use std::collections::HashMap;
 use std::time::Duration;
 
 /// The account registry in DynamoDB: one item per account, keyed by `account_id`. The item
 /// holds the account document as JSON plus the key, so the schema can grow without a
 /// migration. Change leases live beside it in `<table>-locks`, keyed by `lock_key`, and the
-/// audit trail in `<table>-audit`, keyed by account and time.
+/// audit trail in `<table>-audit`, keyed by account and time, and promotion rules in
+/// `<table>-rules`, keyed by source and target account.
 pub struct DynamoAccountStore {
     client: Client,
     table: String,
     locks: String,
     audit: String,
+    rules: String,
 }
 
 impl DynamoAccountStore {
-    /// Connects to `table`, `<table>-locks` and `<table>-audit`, creating them (on-demand
+    /// Connects to `table`, `<table>-locks`, `<table>-audit` and `<table>-rules`, creating them (on-demand
     /// billing) when they do not exist.
     pub async fn connect(client: Client, table: &str) -> StoreResult<Self> {
         let store = Self {
@@ -32,10 +35,13 @@ impl DynamoAccountStore {
             table: table.into(),
             locks: format!("{table}-locks"),
             audit: format!("{table}-audit"),
+            rules: format!("{table}-rules"),
         };
         ensure_table(&store.client, &store.table, "account_id", None).await?;
         ensure_table(&store.client, &store.locks, "lock_key", None).await?;
         ensure_table(&store.client, &store.audit, "account_id", Some("entry_key")).await?;
+        let pair = Some("target_account_id");
+        ensure_table(&store.client, &store.rules, "source_account_id", pair).await?;
         Ok(store)
     }
 }
@@ -435,5 +441,105 @@ impl AuditLog for DynamoAccountStore {
         out.sort_by_key(|e| std::cmp::Reverse(e.at));
         out.truncate(limit);
         Ok(out)
+    }
+}
+
+fn decode_rules(item: &HashMap<String, AttributeValue>) -> StoreResult<RuleSet> {
+    let doc = item
+        .get("document")
+        .and_then(|v| v.as_s().ok())
+        .ok_or_else(|| StoreError::Corrupt("promotion rules item has no document".into()))?;
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(format!("promotion rules: {e}")))
+}
+
+fn dynamo_failed<E: std::error::Error + 'static>(what: &str, e: E) -> StoreError {
+    StoreError::Backend(format!("{what}: {}", DisplayErrorContext(&e)))
+}
+
+#[async_trait]
+impl RuleStore for DynamoAccountStore {
+    async fn get_rules(
+        &self,
+        source: &AccountId,
+        target: &AccountId,
+    ) -> StoreResult<Option<RuleSet>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.rules)
+            .key("source_account_id", AttributeValue::S(source.to_string()))
+            .key("target_account_id", AttributeValue::S(target.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| dynamo_failed("getting promotion rules", e))?;
+        out.item().map(decode_rules).transpose()
+    }
+
+    async fn put_rules(&self, rules: &RuleSet) -> StoreResult<()> {
+        let doc = serde_json::to_string(rules).map_err(backend("encoding promotion rules"))?;
+        self.client
+            .put_item()
+            .table_name(&self.rules)
+            .item(
+                "source_account_id",
+                AttributeValue::S(rules.source_account_id.to_string()),
+            )
+            .item(
+                "target_account_id",
+                AttributeValue::S(rules.target_account_id.to_string()),
+            )
+            .item("document", AttributeValue::S(doc))
+            .send()
+            .await
+            .map_err(|e| dynamo_failed("putting promotion rules", e))?;
+        Ok(())
+    }
+
+    async fn delete_rules(&self, source: &AccountId, target: &AccountId) -> StoreResult<()> {
+        let res = self
+            .client
+            .delete_item()
+            .table_name(&self.rules)
+            .key("source_account_id", AttributeValue::S(source.to_string()))
+            .key("target_account_id", AttributeValue::S(target.to_string()))
+            .condition_expression("attribute_exists(source_account_id)")
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+                Err(no_rules(source, target))
+            }
+            Err(e) => Err(dynamo_failed("deleting promotion rules", e)),
+        }
+    }
+
+    async fn list_rules(&self) -> StoreResult<Vec<RuleSet>> {
+        let mut sets = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.rules)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| dynamo_failed("scanning promotion rules", e))?;
+            for item in out.items() {
+                sets.push(decode_rules(item)?);
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        sets.sort_by(|a, b| {
+            (&a.source_account_id, &a.target_account_id)
+                .cmp(&(&b.source_account_id, &b.target_account_id))
+        });
+        Ok(sets)
     }
 }

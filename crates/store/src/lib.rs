@@ -1,5 +1,5 @@
 //! Where SnapDeploy keeps what it knows: the account registry, the snapshots, the leases
-//! that keep two changes off one resource, and the audit trail.
+//! that keep two changes off one resource, the audit trail and the promotion rules.
 //!
 //! Each is a trait with two implementations picked at start-up: embedded (SQLite + a local
 //! folder that mirrors the S3 layout exactly) and AWS (DynamoDB + S3). Both pass the same
@@ -10,6 +10,7 @@ mod audit;
 mod dynamo;
 mod local;
 mod locks;
+mod rules;
 mod s3;
 mod sqlite;
 
@@ -20,5 +21,6 @@ pub use audit::{AuditLog, MemoryAudit};
 pub use dynamo::DynamoAccountStore;
 pub use local::LocalSnapshotStore;
 pub use locks::{Lease, LockStore, MemoryLocks};
+pub use rules::{MemoryRules, RuleStore};
 pub use s3::S3SnapshotStore;
 pub use sqlite::SqliteAccountStore;

@@ -1,9 +1,10 @@
 use crate::api::{backend, AccountStore, StoreError, StoreResult};
 use crate::audit::AuditLog;
 use crate::locks::{Lease, LockStore};
+use crate::rules::{no_rules, RuleStore};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
-use snapdeploy_core::{Account, AccountId};
+use snapdeploy_core::{Account, AccountId, RuleSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -46,7 +47,13 @@ impl SqliteAccountStore {
                  account_id TEXT NOT NULL,
                  document   TEXT NOT NULL
              );
-             CREATE INDEX IF NOT EXISTS audit_by_account ON audit (account_id, seq);",
+             CREATE INDEX IF NOT EXISTS audit_by_account ON audit (account_id, seq);
+             CREATE TABLE IF NOT EXISTS promotion_rules (
+                 source_account_id TEXT NOT NULL,
+                 target_account_id TEXT NOT NULL,
+                 document          TEXT NOT NULL,
+                 PRIMARY KEY (source_account_id, target_account_id)
+             );",
         )
         .map_err(backend("creating the accounts table"))?;
         Ok(Self {
@@ -260,5 +267,80 @@ impl AuditLog for SqliteAccountStore {
                     .map_err(|e| StoreError::Corrupt(format!("audit entry: {e}")))
             })
             .collect()
+    }
+}
+
+fn decode_rules(doc: &str) -> StoreResult<RuleSet> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(format!("promotion rules: {e}")))
+}
+
+#[async_trait]
+impl RuleStore for SqliteAccountStore {
+    async fn get_rules(
+        &self,
+        source: &AccountId,
+        target: &AccountId,
+    ) -> StoreResult<Option<RuleSet>> {
+        let doc: Option<String> = self.with(|c| {
+            c.query_row(
+                "SELECT document FROM promotion_rules
+                 WHERE source_account_id = ?1 AND target_account_id = ?2",
+                [source.as_str(), target.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend("reading promotion rules"))
+        })?;
+        doc.as_deref().map(decode_rules).transpose()
+    }
+
+    async fn put_rules(&self, rules: &RuleSet) -> StoreResult<()> {
+        let doc = serde_json::to_string(rules).map_err(backend("encoding promotion rules"))?;
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO promotion_rules (source_account_id, target_account_id, document)
+                 VALUES (?1, ?2, ?3)
+                 ON CONFLICT(source_account_id, target_account_id)
+                 DO UPDATE SET document = excluded.document",
+                params![
+                    rules.source_account_id.as_str(),
+                    rules.target_account_id.as_str(),
+                    doc
+                ],
+            )
+            .map(|_| ())
+            .map_err(backend("writing promotion rules"))
+        })
+    }
+
+    async fn delete_rules(&self, source: &AccountId, target: &AccountId) -> StoreResult<()> {
+        let n = self.with(|c| {
+            c.execute(
+                "DELETE FROM promotion_rules WHERE source_account_id = ?1 AND target_account_id = ?2",
+                [source.as_str(), target.as_str()],
+            )
+            .map_err(backend("removing promotion rules"))
+        })?;
+        if n == 0 {
+            return Err(no_rules(source, target));
+        }
+        Ok(())
+    }
+
+    async fn list_rules(&self) -> StoreResult<Vec<RuleSet>> {
+        let docs: Vec<String> = self.with(|c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT document FROM promotion_rules
+                     ORDER BY source_account_id, target_account_id",
+                )
+                .map_err(backend("listing promotion rules"))?;
+            let rows = stmt
+                .query_map([], |r| r.get(0))
+                .map_err(backend("listing promotion rules"))?;
+            rows.collect::<Result<_, _>>()
+                .map_err(backend("listing promotion rules"))
+        })?;
+        docs.iter().map(|d| decode_rules(d)).collect()
     }
 }

@@ -264,6 +264,60 @@ async fn lock_story(locks: &dyn LockStore, other_process: &dyn LockStore) {
     other_process.release(&dave).await.unwrap();
 }
 
+/// Promotion rules: one set per ordered pair, replaced whole, listed in pair order, and
+/// removed once (a second removal is `NotFound`); what a second connection sees.
+async fn rules_story(rules: &dyn RuleStore, other_process: &dyn RuleStore) {
+    let dev = AccountId::parse("111111111111").unwrap();
+    let prod = AccountId::parse("222222222222").unwrap();
+    let set = |from: &AccountId, to: &AccountId, value: &str| RuleSet {
+        source_account_id: from.clone(),
+        target_account_id: to.clone(),
+        substitutions: vec![Substitution {
+            from: "customers-dev".into(),
+            to: value.into(),
+            mode: MatchMode::Whole,
+        }],
+        keep_target: vec!["lambda:/Environment/Variables/STAGE".into()],
+        updated_at: chrono::DateTime::from_timestamp_millis(1_700_000_000_000).unwrap(),
+        updated_by: "alice".into(),
+    };
+    assert_eq!(rules.get_rules(&dev, &prod).await.unwrap(), None);
+    rules
+        .put_rules(&set(&dev, &prod, "customers-prod"))
+        .await
+        .unwrap();
+    rules.put_rules(&set(&prod, &dev, "back")).await.unwrap();
+    rules
+        .put_rules(&set(&dev, &prod, "customers-live"))
+        .await
+        .unwrap();
+    let got = other_process.get_rules(&dev, &prod).await.unwrap().unwrap();
+    assert_eq!(got, set(&dev, &prod, "customers-live"), "replaced whole");
+    let all = other_process.list_rules().await.unwrap();
+    let pairs: Vec<_> = all
+        .iter()
+        .map(|r| (r.source_account_id.as_str(), r.target_account_id.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("111111111111", "222222222222"),
+            ("222222222222", "111111111111")
+        ]
+    );
+    rules.delete_rules(&dev, &prod).await.unwrap();
+    assert!(matches!(
+        other_process.delete_rules(&dev, &prod).await,
+        Err(StoreError::NotFound(m)) if m.contains("111111111111") && m.contains("222222222222")
+    ));
+    assert_eq!(other_process.get_rules(&dev, &prod).await.unwrap(), None);
+    assert!(
+        rules.get_rules(&prod, &dev).await.unwrap().is_some(),
+        "the other direction stays"
+    );
+    rules.delete_rules(&prod, &dev).await.unwrap();
+}
+
 /// The audit trail: appended entries come back newest first, whole, per account or all.
 async fn audit_story(log: &dyn AuditLog) {
     let dev = AccountId::parse("111111111111").unwrap();
@@ -321,6 +375,12 @@ async fn in_memory_audit_passes_the_audit_story() {
 }
 
 #[tokio::test]
+async fn in_memory_rules_pass_the_rules_story() {
+    let rules = MemoryRules::default();
+    rules_story(&rules, &rules).await;
+}
+
+#[tokio::test]
 async fn in_memory_locks_pass_the_lock_story() {
     let locks = MemoryLocks::default();
     lock_story(&locks, &locks).await;
@@ -331,6 +391,11 @@ async fn embedded_store_passes_the_suite() {
     let dir = tempfile::tempdir().unwrap();
     account_story(&SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap()).await;
     audit_story(&SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap()).await;
+    rules_story(
+        &SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap(),
+        &SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap(),
+    )
+    .await;
     // Two processes on one data folder share the leases through the SQLite file.
     lock_story(
         &SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap(),
@@ -388,6 +453,13 @@ async fn aws_store_passes_the_suite_against_moto() {
         .await
         .unwrap();
     audit_story(&again).await;
+    rules_story(
+        &again,
+        &DynamoAccountStore::connect(ddb.clone(), "snapdeploy-accounts")
+            .await
+            .unwrap(),
+    )
+    .await;
     lock_story(
         &again,
         &DynamoAccountStore::connect(ddb, "snapdeploy-accounts")

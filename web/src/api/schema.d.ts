@@ -164,6 +164,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/promotion-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_rules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/promotion-rules/{source_account_id}/{target_account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_rules"];
+        /** Sets the pair's rules, replacing any it had. Both accounts must be registered. */
+        put: operations["put_rules"];
+        post?: never;
+        delete: operations["delete_rules"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -266,7 +299,7 @@ export interface components {
             role_arn: components["schemas"]["RoleArn"];
         };
         /** @enum {string} */
-        AuditAction: "account-added" | "account-removed" | "snapshot" | "deploy" | "rollback";
+        AuditAction: "account-added" | "account-removed" | "snapshot" | "deploy" | "rollback" | "rules-set" | "rules-removed";
         /** @description One thing done to an account or a resource. Dry runs and reads are not recorded. */
         AuditEntry: {
             account_id: components["schemas"]["AccountId"];
@@ -407,6 +440,21 @@ export interface components {
             result?: Record<string, never> | null;
             status: components["schemas"]["JobStatus"];
         };
+        /** @description One value a `keep_target` rule kept as the target has it. */
+        Kept: {
+            path: string;
+            /** @description The `keep_target` entry that matched. */
+            rule: string;
+            /** @description What the source would have written (null: the source has nothing there). */
+            source_value: Record<string, never>;
+            /** @description What the target has and keeps (null: it has nothing there, so nothing is written). */
+            target_value: Record<string, never>;
+        };
+        /**
+         * @description How a substitution's `from` is matched.
+         * @enum {string}
+         */
+        MatchMode: "substring" | "whole";
         /** @description A registration request as a client sends it; `validate` turns it into an [`Account`]. */
         NewAccount: {
             /** @description 12 digits. */
@@ -427,9 +475,13 @@ export interface components {
             changes: components["schemas"]["FieldChange"][];
             /** @description The configuration that would be applied, after remapping. */
             desired: Record<string, never>;
+            /** @description Values the pair's promotion rules kept as the target has them. */
+            kept?: components["schemas"]["Kept"][];
             remapped: components["schemas"]["Remapped"][];
             resource_name: string;
             service: components["schemas"]["ServiceKind"];
+            /** @description Values the pair's promotion rules rewrote (before remapping). */
+            substitutions?: components["schemas"]["Substituted"][];
             /**
              * @description A service-specific overview (Lex: intents, slots and slot types added, changed or
              *     removed per locale).
@@ -449,6 +501,16 @@ export interface components {
             message: string;
             /** Format: int64 */
             total: number;
+        };
+        /** @description The rules of one (source, target) pair, as `PUT /promotion-rules/{source}/{target}` takes them. */
+        PromotionRules: {
+            /**
+             * @description `<service>:<JSON pointer>`, `*` matching any one key or index: the target keeps
+             *     whatever it has there now (nothing, when it has nothing).
+             */
+            keep_target?: string[];
+            /** @description Applied to every string value of the configuration, in order. */
+            substitutions?: components["schemas"]["Substitution"][];
         };
         Ready: {
             /** @description Each store checked: `ok` or what went wrong. */
@@ -493,6 +555,16 @@ export interface components {
             resource_name: string;
             service: string;
             snapshot_key: string;
+        };
+        /** @description A pair's rules as stored, with who set them and when. */
+        RuleSet: {
+            keep_target: string[];
+            source_account_id: string;
+            substitutions: components["schemas"]["Substitution"][];
+            target_account_id: string;
+            /** Format: date-time */
+            updated_at: string;
+            updated_by: string;
         };
         /**
          * @description The services SnapDeploy manages.
@@ -566,6 +638,21 @@ export interface components {
         };
         /** @enum {string} */
         StepStatus: "ok" | "failed";
+        /** @description One string value a substitution rewrote. */
+        Substituted: {
+            after: string;
+            before: string;
+            /** @description JSON pointer into the configuration. */
+            path: string;
+            /** @description Index of the rule in `substitutions`. */
+            rule: number;
+        };
+        Substitution: {
+            from: string;
+            /** @description `substring` (default) or `whole`. */
+            match?: components["schemas"]["MatchMode"];
+            to: string;
+        };
         Unmapped: {
             path: string;
             reason: string;
@@ -1033,6 +1120,141 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleSet"][];
+                };
+            };
+        };
+    };
+    get_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_account_id: string;
+                target_account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleSet"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_account_id: string;
+                target_account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromotionRules"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleSet"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_account_id: string;
+                target_account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             404: {
                 headers: {

@@ -60,6 +60,23 @@ impl Provider for ConnectProvider {
         "InstanceAlias"
     }
 
+    fn document_fields(&self) -> &'static [&'static str] {
+        &[
+            "InstanceAlias",
+            "InstanceArn",
+            "HoursOfOperations",
+            "Prompts",
+            "Queues",
+            "RoutingProfiles",
+            "QuickConnects",
+            "Modules",
+            "Flows",
+            "LambdaFunctions",
+            "LexBots",
+            "LexAliases",
+        ]
+    }
+
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
         let client = ctx.connect().await?;
         let all = instances(ctx, &client).await?;

@@ -248,6 +248,8 @@ pub(crate) async fn plan(
         remapped: f.remapped,
         unmapped: f.unmapped,
         warnings,
+        substitutions: vec![],
+        kept: vec![],
         blockers: f.blockers,
         summary: json!({
             "target_instance_id": p.tgt_instance_id,

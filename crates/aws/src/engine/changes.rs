@@ -23,6 +23,9 @@ struct Change {
     options: DeployOptions,
     reason: SnapshotReason,
     taken_by: String,
+    /// A deploy applies the (source account, target account) pair's promotion rules; a
+    /// rollback restores its snapshot exactly.
+    apply_rules: bool,
 }
 
 /// A change's lease on its resource, renewed in the background every third of its length
@@ -175,6 +178,7 @@ impl Engine {
             options: req.options,
             reason: SnapshotReason::PreDeploy,
             taken_by: req.taken_by,
+            apply_rules: true,
         };
         self.change(change, progress).await
     }
@@ -242,6 +246,7 @@ impl Engine {
             options,
             reason: SnapshotReason::PreRollback,
             taken_by: req.taken_by,
+            apply_rules: false,
         };
         self.change(change, progress).await
     }
@@ -284,6 +289,7 @@ impl Engine {
             options,
             reason,
             taken_by,
+            apply_rules,
         } = change;
         let (account_id, region) = (&account_id, &region);
         let provider = self.provider(source.service)?;
@@ -306,9 +312,17 @@ impl Engine {
         let live = provider
             .capture_since(&ctx, &target, store, previous.as_ref(), true)
             .await?;
+        let (ruled, notes) = if apply_rules {
+            self.ruled_source(&source, account_id, live.as_ref())
+                .await?
+        } else {
+            Default::default()
+        };
+        let source = ruled.unwrap_or(source);
         let mut plan = provider
             .plan(&ctx, &source, &target, live.as_ref(), &options)
             .await?;
+        notes.into_plan(&mut plan);
         flag_leftovers(&mut plan, &source, account_id, region);
         if dry_run {
             return Ok(DeployOutcome::Plan(Box::new(plan)));

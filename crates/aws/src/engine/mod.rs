@@ -3,6 +3,7 @@
 //! write, and the resource put back when a step fails.
 
 mod changes;
+mod rules;
 mod snapshots;
 
 use crate::change::{DeployOptions, Progress};
@@ -19,7 +20,8 @@ use snapdeploy_core::{
     ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey, SnapshotReason, VersionSelector,
 };
 use snapdeploy_store::{
-    AccountStore, AuditLog, LockStore, MemoryAudit, MemoryLocks, SnapshotStore,
+    AccountStore, AuditLog, LockStore, MemoryAudit, MemoryLocks, MemoryRules, RuleStore,
+    SnapshotStore,
 };
 use std::sync::Arc;
 
@@ -82,6 +84,9 @@ pub struct Engine {
     pub locks: Arc<dyn LockStore>,
     /// Who changed what (in this process unless `with_audit` keeps it).
     pub audit: Arc<dyn AuditLog>,
+    /// Promotion rules per (source, target) account pair (in this process unless
+    /// `with_rules` keeps them).
+    pub rules: Arc<dyn RuleStore>,
 }
 
 impl Engine {
@@ -96,12 +101,19 @@ impl Engine {
             snapshots,
             locks: Arc::new(MemoryLocks::default()),
             audit: Arc::new(MemoryAudit::default()),
+            rules: Arc::new(MemoryRules::default()),
         }
     }
 
     /// The audit trail kept with the account registry (SQLite, DynamoDB).
     pub fn with_audit(mut self, audit: Arc<dyn AuditLog>) -> Self {
         self.audit = audit;
+        self
+    }
+
+    /// The promotion rules kept with the account registry (SQLite, DynamoDB).
+    pub fn with_rules(mut self, rules: Arc<dyn RuleStore>) -> Self {
+        self.rules = rules;
         self
     }
 

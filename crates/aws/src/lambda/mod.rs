@@ -35,6 +35,36 @@ impl Provider for LambdaProvider {
         "FunctionName"
     }
 
+    fn document_fields(&self) -> &'static [&'static str] {
+        &[
+            "FunctionName",
+            "PackageType",
+            "Runtime",
+            "Handler",
+            "ImageUri",
+            "Role",
+            "Description",
+            "Timeout",
+            "MemorySize",
+            "Environment",
+            "Layers",
+            "VpcConfig",
+            "DeadLetterConfig",
+            "TracingConfig",
+            "EphemeralStorage",
+            "Architectures",
+            "KMSKeyArn",
+            "CodeSha256",
+            "CodeSize",
+            "ReservedConcurrentExecutions",
+            "Policy",
+            "Tags",
+            "Versions",
+            "Aliases",
+            "ConnectInstances",
+        ]
+    }
+
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
         let client = ctx.lambda().await?;
         // FunctionVersion=ALL returns the published versions in the same pages as the
@@ -323,6 +353,8 @@ impl Provider for LambdaProvider {
             remapped: result.remapped,
             unmapped: result.unmapped,
             warnings,
+            substitutions: vec![],
+            kept: vec![],
             blockers: Vec::new(),
             summary: Value::Null,
             desired,

@@ -38,6 +38,21 @@ impl Provider for LexProvider {
         "BotName"
     }
 
+    fn document_fields(&self) -> &'static [&'static str] {
+        &[
+            "BotName",
+            "Description",
+            "RoleArn",
+            "DataPrivacy",
+            "IdleSessionTTLInSeconds",
+            "Definition",
+            "ExportedVersion",
+            "Tags",
+            "Versions",
+            "Aliases",
+        ]
+    }
+
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
         let client = ctx.lex().await?;
         let bots = list_bots(ctx, &client).await?;
@@ -259,6 +274,8 @@ impl Provider for LexProvider {
             remapped: result.remapped,
             unmapped: result.unmapped,
             warnings: Vec::new(),
+            substitutions: vec![],
+            kept: vec![],
             blockers,
             summary,
             desired,

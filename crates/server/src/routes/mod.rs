@@ -7,6 +7,7 @@ mod common;
 mod extract;
 mod health;
 mod jobs;
+mod rules;
 mod snapshots;
 
 use crate::error::{ApiError, ErrorBody};
@@ -42,7 +43,11 @@ use utoipa::OpenApi;
         changes::rollback,
         jobs::get_job,
         jobs::job_events,
-        audit::audit
+        audit::audit,
+        rules::list_rules,
+        rules::get_rules,
+        rules::put_rules,
+        rules::delete_rules
     ),
     components(schemas(
         extract::ExtractManyBody,
@@ -66,7 +71,13 @@ use utoipa::OpenApi;
         snapdeploy_core::Plan,
         snapdeploy_core::Report,
         snapdeploy_core::AuditEntry,
-        snapdeploy_core::AuditAction
+        snapdeploy_core::AuditAction,
+        snapdeploy_core::PromotionRules,
+        snapdeploy_core::RuleSet,
+        snapdeploy_core::Substitution,
+        snapdeploy_core::MatchMode,
+        snapdeploy_core::Substituted,
+        snapdeploy_core::Kept
     ))
 )]
 pub struct ApiDoc;
@@ -97,6 +108,13 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{id}", get(jobs::get_job))
         .route("/jobs/{id}/events", get(jobs::job_events))
         .route("/audit", get(audit::audit))
+        .route("/promotion-rules", get(rules::list_rules))
+        .route(
+            "/promotion-rules/{source_account_id}/{target_account_id}",
+            get(rules::get_rules)
+                .put(rules::put_rules)
+                .delete(rules::delete_rules),
+        )
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

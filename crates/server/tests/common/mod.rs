@@ -98,7 +98,7 @@ pub async fn spawn_app_until(
         Arc::new(SqliteAccountStore::open(&data.path().join("registry.db")).expect("sqlite"));
     let snapshots = snapshots
         .unwrap_or_else(|| Arc::new(LocalSnapshotStore::new(data.path().join("snapshots"))));
-    let engine = Arc::new(Engine::new(hub, accounts, snapshots));
+    let engine = Arc::new(Engine::new(hub, accounts.clone(), snapshots).with_rules(accounts));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -125,6 +125,18 @@ impl TestApp {
         let r = self
             .http
             .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .put(format!("{}{path}", self.base))
             .json(body)
             .send()
             .await
