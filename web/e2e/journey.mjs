@@ -267,6 +267,37 @@ try {
   await snap('audit');
   await audit('the audit trail');
 
+  console.log('promotion rules');
+  await page.getByRole('link', { name: 'Promotion rules' }).click();
+  await page.getByRole('heading', { name: 'Promotion rules', level: 1 }).waitFor();
+  await page.locator('#rules-source').selectOption('111111111111');
+  await page.locator('#rules-target').selectOption('222222222222');
+  await text('This pair has no rules yet.').waitFor();
+  await page.getByRole('button', { name: 'Add substitution' }).click();
+  await page.getByLabel('Substitution 1: from').fill('customers-dev');
+  await page.getByLabel('Substitution 1: to').fill('customers-prod');
+  await page.getByLabel('Substitution 1: match').selectOption('whole');
+  await page.getByRole('button', { name: 'Add kept path' }).click();
+  await page.getByLabel('Kept path 1', { exact: true }).fill('lambda:/Environment/Variables/STAGE');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved by' }).waitFor();
+  await page.getByTestId('rules-111111111111-222222222222').waitFor();
+  check(true, 'the dev → prod rules are saved and listed');
+  await snap('promotion-rules');
+  await audit('the promotion rules page');
+  await page.getByRole('link', { name: 'Deploy' }).click();
+  await page.getByRole('heading', { name: 'Deploy', level: 1 }).waitFor();
+  await page.locator('#source-account-account').selectOption('111111111111');
+  await page.locator('#src-resource').selectOption('cc-customer-lookup');
+  await page.locator('#src-snapshot').selectOption({ index: 1 });
+  await page.locator('#target-account-account').selectOption('222222222222');
+  await page.getByRole('button', { name: 'Show the plan' }).click();
+  const applied = page.getByTestId('rules-applied');
+  await applied.waitFor();
+  check((await applied.textContent()).includes('/Environment/Variables/TABLE: customers-dev → customers-prod'), 'the plan shows the substitution');
+  check((await applied.textContent()).includes('/Environment/Variables/STAGE: kept prod, not dev'), 'the plan shows the kept value');
+  await snap('deploy-plan-with-rules');
+
   // The one refusal the journey provokes on purpose (the duplicate account) is logged by the
   // browser as a failed request; anything else is an error.
   const expected = consoleErrors.findIndex((m) => m.includes('status of 409'));

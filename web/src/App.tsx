@@ -5,6 +5,7 @@ import Accounts from './features/accounts/components/AccountsPage';
 import Audit from './features/audit/components/AuditPage';
 import Deploy from './features/change/components/DeployPage';
 import Rollback from './features/change/components/RollbackPage';
+import Rules from './features/rules/components/RulesPage';
 import Explorer from './features/explorer/components/ExplorerPage';
 import Snapshots from './features/snapshots/components/SnapshotsPage';
 
@@ -14,6 +15,7 @@ const nav = [
   ['/app/snapshots', 'Snapshots'],
   ['/app/deploy', 'Deploy'],
   ['/app/rollback', 'Roll back'],
+  ['/app/rules', 'Promotion rules'],
   ['/app/audit', 'Audit'],
 ] as const;
 
@@ -55,6 +57,7 @@ export default function App() {
           <Route path="/app/snapshots" element={<Snapshots />} />
           <Route path="/app/deploy" element={<Deploy />} />
           <Route path="/app/rollback" element={<Rollback />} />
+          <Route path="/app/rules" element={<Rules />} />
           <Route path="/app/audit" element={<Audit />} />
           <Route path="*" element={<p>No such page. Choose one above.</p>} />
         </Routes>

@@ -59,6 +59,12 @@ pub(crate) enum Cmd {
         #[command(subcommand)]
         cmd: AccountsCmd,
     },
+    /// Promotion rules per (source account, target account) pair: values rewritten or kept
+    /// as the target has them when a deploy goes from one to the other.
+    Rules {
+        #[command(subcommand)]
+        cmd: RulesCmd,
+    },
     /// List a service's resources in an account and region.
     Extract {
         service: String,
@@ -107,6 +113,41 @@ pub(crate) enum AccountsCmd {
     List,
     Remove {
         account_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum RulesCmd {
+    /// Every pair's rules.
+    List,
+    /// One pair's rules.
+    Show {
+        source_account_id: String,
+        target_account_id: String,
+    },
+    /// Set a pair's rules, replacing what it had: from a JSON file (`-` for stdin) in the
+    /// API's shape, or from the flags.
+    Set {
+        source_account_id: String,
+        target_account_id: String,
+        /// `{"substitutions": [{"from", "to", "match"}], "keep_target": ["lambda:/…"]}`.
+        #[arg(long, conflicts_with_all = ["substitute", "substitute_whole", "keep"])]
+        file: Option<std::path::PathBuf>,
+        /// FROM=TO, replaced wherever FROM occurs inside a string value (repeatable).
+        #[arg(long, value_name = "FROM=TO")]
+        substitute: Vec<String>,
+        /// FROM=TO, replaced only where a whole string value equals FROM (repeatable).
+        #[arg(long, value_name = "FROM=TO")]
+        substitute_whole: Vec<String>,
+        /// `<service>:<JSON pointer>` the target keeps as it has it (repeatable; `*` matches
+        /// any one key).
+        #[arg(long, value_name = "SERVICE:/POINTER")]
+        keep: Vec<String>,
+    },
+    /// Remove a pair's rules.
+    Remove {
+        source_account_id: String,
+        target_account_id: String,
     },
 }
 

@@ -171,6 +171,24 @@ fn print_outcome(outcome: DeployOutcome, json_out: bool) -> Result<i32> {
             c.to.as_ref().map(|v| v.to_string()).unwrap_or_default()
         );
     }
+    for s in &plan.substitutions {
+        println!(
+            "  rule {} substituted {}: {} -> {}",
+            s.rule, s.path, s.before, s.after
+        );
+    }
+    for k in &plan.kept {
+        match &k.target_value {
+            serde_json::Value::Null => println!(
+                "  kept {} ({}): the target has none, so {} is not written",
+                k.path, k.rule, k.source_value
+            ),
+            v => println!(
+                "  kept {} ({}): the target's {v}, not {}",
+                k.path, k.rule, k.source_value
+            ),
+        }
+    }
     for r in &plan.remapped {
         println!("  remapped {}: {} -> {}", r.path, r.from, r.to);
     }

@@ -5,6 +5,7 @@ mod args;
 mod changes;
 mod config;
 mod inventory;
+mod rules;
 mod serve;
 mod setup;
 
@@ -49,6 +50,7 @@ async fn run(cli: Cli) -> Result<i32> {
             data_dir,
         } => serve::demo(&addr, &sandbox_addr, data_dir).await,
         Cmd::Accounts { cmd } => accounts::run(cmd, json_out).await,
+        Cmd::Rules { cmd } => rules::run(cmd, json_out).await,
         Cmd::Extract { service, at } => inventory::extract(&service, &at, json_out).await,
         Cmd::Snapshot(args) => inventory::snapshot(args, json_out).await,
         Cmd::Snapshots(args) => inventory::snapshots(args, json_out).await,

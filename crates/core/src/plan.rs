@@ -29,10 +29,8 @@ pub struct Plan {
     pub unmapped: Vec<Unmapped>,
     pub warnings: Vec<String>,
     /// Values the pair's promotion rules rewrote (before remapping).
-    #[serde(default)]
     pub substitutions: Vec<Substituted>,
     /// Values the pair's promotion rules kept as the target has them.
-    #[serde(default)]
     pub kept: Vec<Kept>,
     /// Reasons the plan cannot be applied as asked (a deploy is refused while any remain).
     #[serde(skip_serializing_if = "Vec::is_empty")]

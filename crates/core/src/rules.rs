@@ -168,10 +168,8 @@ pub struct Kept {
     /// The `keep_target` entry that matched.
     pub rule: String,
     /// What the source would have written (null: the source has nothing there).
-    #[schema(value_type = Object)]
     pub source_value: Value,
     /// What the target has and keeps (null: it has nothing there, so nothing is written).
-    #[schema(value_type = Object)]
     pub target_value: Value,
 }
 

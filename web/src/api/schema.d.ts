@@ -446,9 +446,9 @@ export interface components {
             /** @description The `keep_target` entry that matched. */
             rule: string;
             /** @description What the source would have written (null: the source has nothing there). */
-            source_value: Record<string, never>;
+            source_value: unknown;
             /** @description What the target has and keeps (null: it has nothing there, so nothing is written). */
-            target_value: Record<string, never>;
+            target_value: unknown;
         };
         /**
          * @description How a substitution's `from` is matched.
@@ -476,12 +476,12 @@ export interface components {
             /** @description The configuration that would be applied, after remapping. */
             desired: Record<string, never>;
             /** @description Values the pair's promotion rules kept as the target has them. */
-            kept?: components["schemas"]["Kept"][];
+            kept: components["schemas"]["Kept"][];
             remapped: components["schemas"]["Remapped"][];
             resource_name: string;
             service: components["schemas"]["ServiceKind"];
             /** @description Values the pair's promotion rules rewrote (before remapping). */
-            substitutions?: components["schemas"]["Substituted"][];
+            substitutions: components["schemas"]["Substituted"][];
             /**
              * @description A service-specific overview (Lex: intents, slots and slot types added, changed or
              *     removed per locale).

@@ -20,6 +20,9 @@ export type AuditEntry = S['AuditEntry'];
 export type AuditOutcome = S['AuditOutcome'];
 export type SnapshotBody = S['SnapshotBody'];
 export type DeployOptions = S['DeployOptions'];
+export type PromotionRules = S['PromotionRules'];
+export type RuleSet = S['RuleSet'];
+export type Substitution = S['Substitution'];
 
 /** Free-form JSON the schema types as an open object. */
 export type Json = Record<string, unknown>;

@@ -13,6 +13,8 @@ const plan: Plan = {
   remapped: [{ path: '/Flows/Main/Content', from: 'arn:a', to: 'arn:b' }],
   unmapped: [{ path: '/Flows/Orders/Content/Actions/0', value: 'arn:aws:lex:us-east-1:111111111111:bot-alias/B/A', reason: 'bot OrdersBot has no alias live' }],
   warnings: [],
+  substitutions: [],
+  kept: [],
   summary: { items: [{ kind: 'flow', name: 'Main', action: 'create' }, { kind: 'queue', name: 'Sales', action: 'unchanged' }] } as never,
   desired: {} as never,
 };
@@ -38,5 +40,25 @@ describe('the plan view', () => {
     expect(list).toHaveTextContent('Not in the snapshot (2): will be removed');
     expect(list).toHaveTextContent('queue Escalations');
     expect(list).toHaveTextContent('Lambda function association arn:aws:lambda:us-east-1:222222222222:function:cc-callback-scheduler');
+  });
+
+  it('what the promotion rules did is listed: each substitution and each kept value', () => {
+    render(
+      <PlanView
+        plan={{
+          ...plan,
+          substitutions: [{ path: '/Environment/Variables/TABLE', rule: 0, before: 'customers-dev', after: 'customers-prod' }],
+          kept: [
+            { path: '/Environment/Variables/STAGE', rule: 'lambda:/Environment/Variables/STAGE', source_value: 'dev', target_value: 'prod' },
+            { path: '/Environment/Variables/DEBUG', rule: 'lambda:/Environment/Variables/*', source_value: 'true', target_value: null },
+          ],
+        }}
+      />,
+    );
+    const rules = screen.getByTestId('rules-applied');
+    expect(rules).toHaveTextContent('Promotion rules applied (1 substituted, 2 kept as the target has them)');
+    expect(rules).toHaveTextContent('/Environment/Variables/TABLE: customers-dev → customers-prod');
+    expect(rules).toHaveTextContent('/Environment/Variables/STAGE: kept prod, not dev');
+    expect(rules).toHaveTextContent('/Environment/Variables/DEBUG: kept (the target has none: not written), not true');
   });
 });

@@ -53,6 +53,26 @@ export function PlanView({ plan }: { plan: Plan }) {
           </ul>
         </div>
       )}
+      {(plan.substitutions.length > 0 || plan.kept.length > 0) && (
+        <details open className="mb-2" data-testid="rules-applied">
+          <summary className="cursor-pointer text-sm font-semibold">
+            Promotion rules applied ({plan.substitutions.length} substituted, {plan.kept.length} kept as the target has them)
+          </summary>
+          <ul className="list-disc pl-5 text-xs">
+            {plan.substitutions.map((s, i) => (
+              <li key={`s${i}`} className="break-all font-mono">
+                {s.path}: {s.before} → {s.after}
+              </li>
+            ))}
+            {plan.kept.map((k, i) => (
+              <li key={`k${i}`} className="break-all font-mono">
+                {k.path}: kept {k.target_value === null ? '(the target has none: not written)' : shown(k.target_value)}, not{' '}
+                {shown(k.source_value)}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       {notInSource.length > 0 && (
         <details className="mb-2" data-testid="not-in-source">
           <summary className="cursor-pointer text-sm font-semibold">
