@@ -1,0 +1,113 @@
+//! The `snapdeploy` binary as a pipeline runs it, against a sandbox of its own.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use snapdeploy_sandbox::seed::{DEV, PROD};
+use snapdeploy_sandbox::{Sandbox, SandboxConfig, Seed, HUB_ACCESS_KEY, HUB_SECRET_KEY};
+use std::process::Output;
+
+pub struct Cli {
+    pub sandbox_url: String,
+    pub data: tempfile::TempDir,
+}
+
+impl Cli {
+    pub async fn new() -> Self {
+        Self::with_sandbox(SandboxConfig {
+            quotas_enabled: false,
+            ..SandboxConfig::default()
+        })
+        .await
+    }
+
+    pub async fn with_sandbox(config: SandboxConfig) -> Self {
+        let sb = Sandbox::seeded(config, Seed::Demo);
+        let addr = sb.spawn("127.0.0.1:0").await.unwrap();
+        Self {
+            sandbox_url: format!("http://{addr}"),
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[]).await
+    }
+
+    pub async fn run_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        self.command(args)
+            .envs(extra_env.iter().copied())
+            .output()
+            .await
+            .unwrap()
+    }
+
+    /// The binary with a pipeline's environment, pointed at this sandbox and data folder.
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_snapdeploy"));
+        cmd.args(args)
+            .current_dir(self.data.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", &self.sandbox_url)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", HUB_ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", HUB_SECRET_KEY)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("SNAPDEPLOY_DATA_DIR", self.data.path().join("store"))
+            .env("SNAPDEPLOY_USER", "ci-pipeline");
+        cmd
+    }
+
+    /// Registers the sandbox's dev and prod accounts, as a pipeline's setup step would.
+    pub async fn add_dev_and_prod(&self) {
+        for a in [&DEV, &PROD] {
+            let out = self
+                .run(&[
+                    "accounts",
+                    "add",
+                    "--account-id",
+                    a.account_id,
+                    "--name",
+                    a.name,
+                    "--role-arn",
+                    a.role_arn,
+                    "--external-id",
+                    a.external_id,
+                    "--regions",
+                    "us-east-1",
+                ])
+                .await;
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    /// `snapshot <args...>` of a resource in the dev account, us-east-1; its metadata.
+    pub async fn snapshot_dev(&self, args: &[&str]) -> Value {
+        let mut all = vec!["snapshot"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--account-id", DEV.account_id, "--region", "us-east-1"]);
+        self.json(&all).await
+    }
+
+    pub async fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all).await;
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+}
