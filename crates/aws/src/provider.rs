@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use serde_json::Value;
 use snapdeploy_core::{
-    Account, BlobRef, ConnectKind, Plan, Region, ResourceName, ServiceKind, SnapshotEnvelope,
-    SourceRef, StepOutcome, StepStatus,
+    leave_out, leftovers, merge_unmapped, Account, ArnRemapper, BlobRef, ConnectKind, Plan, Region,
+    ResourceName, ServiceKind, SnapshotEnvelope, SourceRef, StepOutcome, StepStatus, Unmapped,
 };
 use snapdeploy_store::SnapshotStore;
 use std::collections::{BTreeSet, HashMap};
@@ -408,4 +408,35 @@ pub(crate) async fn missing_lambdas(
         }
     }
     Ok(missing)
+}
+
+/// After a provider's own remapping and checks: adds every value that still names the
+/// source account or region, lists each reference once, and — when the deploy accepts
+/// unmapped references — leaves each one out of `desired` (the target keeps what it has
+/// there, or gets nothing; `unit` names the value a reference's path belongs to, such as
+/// the policy statement holding a condition), so no source value is written.
+pub(crate) fn settle_unmapped(
+    desired: &mut Value,
+    current: Option<&Value>,
+    unmapped: Vec<Unmapped>,
+    base: &ArnRemapper,
+    accept: bool,
+    unit: impl Fn(&str) -> String,
+) -> Vec<Unmapped> {
+    let mut all = unmapped;
+    for l in leftovers(desired, base) {
+        if !all.iter().any(|u| l.value.contains(&u.value)) {
+            all.push(l);
+        }
+    }
+    let all = merge_unmapped(all);
+    if accept {
+        let pointers: Vec<String> = all
+            .iter()
+            .flat_map(|u| std::iter::once(&u.path).chain(&u.also_at))
+            .map(|p| unit(p))
+            .collect();
+        leave_out(desired, current, &pointers);
+    }
+    all
 }

@@ -22,11 +22,11 @@ pub use ids::{
     AccountId, AliasName, ExternalId, Note, Region, ResourceName, RoleArn, ServiceKind,
     ValidationError, VersionSelector,
 };
-pub use plan::{Plan, PlanAction, Report, ReportStatus, StepOutcome, StepStatus};
+pub use plan::{merge_unmapped, Plan, PlanAction, Report, ReportStatus, StepOutcome, StepStatus};
 pub use remap::{leftovers, remap_arns, ArnRemapper, RemapResult, Remapped, Unmapped};
 pub use rules::{
-    apply_rules, KeepPath, Kept, MatchMode, PromotionRules, RuleError, RuleSet, Substituted,
-    Substitution,
+    apply_rules, leave_out, KeepPath, Kept, MatchMode, PromotionRules, RuleError, RuleSet,
+    Substituted, Substitution,
 };
 pub use snapshot::{
     BlobRef, ResourceRef, SnapshotEnvelope, SnapshotKey, SnapshotMeta, SnapshotReason, SourceRef,

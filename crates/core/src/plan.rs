@@ -45,6 +45,33 @@ pub struct Plan {
     pub desired: Value,
 }
 
+impl Plan {
+    /// Lists each unmappable reference once: the same value (or the same missing target
+    /// value) found at several places is one entry naming the other places in `also_at`.
+    pub fn merge_unmapped(&mut self) {
+        self.unmapped = merge_unmapped(std::mem::take(&mut self.unmapped));
+    }
+}
+
+/// Each unmappable reference once: the same value (or the same missing target value) found
+/// at several places is one entry naming the other places in `also_at`.
+pub fn merge_unmapped(all: Vec<Unmapped>) -> Vec<Unmapped> {
+    {
+        let mut merged: Vec<Unmapped> = Vec::new();
+        for u in all {
+            let key = |x: &Unmapped| x.would_be.clone().unwrap_or_else(|| x.value.clone());
+            match merged.iter_mut().find(|m| key(m) == key(&u)) {
+                Some(first) => {
+                    first.also_at.push(u.path);
+                    first.also_at.extend(u.also_at);
+                }
+                None => merged.push(u),
+            }
+        }
+        merged
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {
@@ -117,4 +144,8 @@ pub struct Report {
     pub restore_error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_version: Option<String>,
+    /// References that could not be mapped and were left out, as the deploy accepted
+    /// (`options.accept_unmapped`): none of them was written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<Unmapped>,
 }

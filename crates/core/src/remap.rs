@@ -18,11 +18,33 @@ pub struct Remapped {
     pub to: String,
 }
 
+impl Unmapped {
+    /// A reference the target lacks: `would_be` (what the source value maps to) does not
+    /// exist there.
+    pub fn missing(path: String, remapper: &ArnRemapper, would_be: &str, reason: String) -> Self {
+        Self {
+            path,
+            value: remapper.source_of(would_be),
+            reason,
+            would_be: Some(would_be.to_owned()),
+            also_at: vec![],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Unmapped {
     pub path: String,
+    /// The value as the source has it.
     pub value: String,
     pub reason: String,
+    /// What it would have become in the target, where that is known (a function ARN in the
+    /// target account that does not exist there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_be: Option<String>,
+    /// Other places the same value is used: one reference is listed once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_at: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -56,6 +78,20 @@ impl ArnRemapper {
             explicit: BTreeMap::new(),
             explicit_only: Vec::new(),
         }
+    }
+
+    /// The source value a mapped ARN or URL came from (the account and region swapped
+    /// back); the value itself when it names neither.
+    pub fn source_of(&self, mapped: &str) -> String {
+        let back = ArnRemapper::new(
+            &self.to_account,
+            &self.to_region,
+            &self.from_account,
+            &self.from_region,
+        );
+        let arn = back.map_arn(mapped).ok().flatten();
+        arn.or_else(|| back.map_url(mapped).ok().flatten())
+            .unwrap_or_else(|| mapped.to_owned())
     }
 
     pub fn is_identity(&self) -> bool {
@@ -180,14 +216,14 @@ pub fn leftovers(value: &Value, remapper: &ArnRemapper) -> Vec<Unmapped> {
             && contains_token(s, &remapper.from_account)
         {
             format!(
-                "still names the source account {}: no rule maps this value; change it, or accept it as it is",
+                "still names the source account {}: no rule maps this value; add a promotion rule for it, or accept leaving it out",
                 remapper.from_account
             )
         } else if remapper.from_region != remapper.to_region
             && contains_token(s, &remapper.from_region)
         {
             format!(
-                "still names the source region {}: no rule maps this value; change it, or accept it as it is",
+                "still names the source region {}: no rule maps this value; add a promotion rule for it, or accept leaving it out",
                 remapper.from_region
             )
         } else {
@@ -197,6 +233,8 @@ pub fn leftovers(value: &Value, remapper: &ArnRemapper) -> Vec<Unmapped> {
             path: display_path(path),
             value: s.to_owned(),
             reason,
+            would_be: None,
+            also_at: vec![],
         });
     });
     out
@@ -323,6 +361,8 @@ fn remap_tokens(
                         path: display_path(path),
                         value: arn.into(),
                         reason,
+                        would_be: None,
+                        also_at: vec![],
                     });
                     result.push_str(arn);
                 }

@@ -220,6 +220,37 @@ pub fn apply_rules(
     (substituted, kept)
 }
 
+/// Leaves each value at `pointers` out of `desired`: an array element is dropped (a
+/// policy statement, a layer); any other value is what the target has there now (`live`),
+/// or nothing when it has nothing. What a deploy that accepts unmapped references does
+/// with them, so no source value is written.
+pub fn leave_out(desired: &mut Value, live: Option<&Value>, pointers: &[String]) {
+    let mut paths: Vec<Vec<String>> = pointers
+        .iter()
+        .map(|p| {
+            p.trim_start_matches('/')
+                .split('/')
+                .map(|seg| seg.replace("~1", "/").replace("~0", "~"))
+                .collect()
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    // Array elements last to first, so each index still names what it named.
+    paths.sort_by(|a, b| {
+        let index = |p: &Vec<String>| p.last().and_then(|l| l.parse::<usize>().ok());
+        (a.len(), index(b)).cmp(&(b.len(), index(a)))
+    });
+    for path in paths {
+        let is_index = path.last().is_some_and(|l| l.parse::<usize>().is_ok());
+        let pointer = to_pointer(&path);
+        match live.and_then(|l| l.pointer(&pointer)).filter(|_| !is_index) {
+            Some(v) => set(desired, &path, v.clone()),
+            None => remove(desired, &path),
+        }
+    }
+}
+
 fn substitute(value: &mut Value, path: &str, rules: &[Substitution], out: &mut Vec<Substituted>) {
     match value {
         Value::String(s) => {
@@ -470,6 +501,28 @@ mod tests {
             "p"
         );
         assert_eq!(kept.len(), 3);
+    }
+
+    #[test]
+    fn a_left_out_value_is_the_targets_own_or_nothing_and_a_left_out_element_is_dropped() {
+        let mut desired = json!({"Environment": {"Variables": {"A": "dev-a", "B": "dev-b", "C": "c"}},
+                                 "Policy": [{"Sid": "0"}, {"Sid": "1"}, {"Sid": "2"}]});
+        let live = json!({"Environment": {"Variables": {"A": "prod-a"}}, "Policy": [{"Sid": "x"}]});
+        leave_out(
+            &mut desired,
+            Some(&live),
+            &[
+                "/Environment/Variables/A".into(),
+                "/Environment/Variables/B".into(),
+                "/Policy/0".into(),
+                "/Policy/2".into(),
+            ],
+        );
+        assert_eq!(
+            desired["Environment"]["Variables"],
+            json!({"A": "prod-a", "C": "c"})
+        );
+        assert_eq!(desired["Policy"], json!([{"Sid": "1"}]));
     }
 
     #[test]

@@ -41,6 +41,31 @@ pub async fn handle(sh: &Shared, req: Req) -> Response {
         (&Method::GET, ["download", token]) => download(sh, token),
         (&Method::PUT, ["upload", id]) => upload(sh, id, &req),
         (&Method::GET, ["counters"]) => json(200, &sh.counters_json()),
+        // Everything an account holds, as text: what a test greps for values that must not
+        // be there (a source account id in a target account), read past every API.
+        (&Method::GET, ["dump", account]) => {
+            let w = sh.world();
+            let mut text = String::new();
+            for ((a, r), l) in &w.lambda {
+                if a == account {
+                    text.push_str(&format!("lambda {r}: {l:?}\n"));
+                }
+            }
+            for ((a, r), l) in &w.lex {
+                if a == account {
+                    text.push_str(&format!("lex {r}: {l:?}\n"));
+                }
+            }
+            for ((a, r), c) in &w.connect {
+                if a == account {
+                    text.push_str(&format!("connect {r}: {c:?}\n"));
+                }
+            }
+            let mut r = Response::new(Body::from(text));
+            r.headers_mut()
+                .insert("content-type", HeaderValue::from_static("text/plain"));
+            r
+        }
         (&Method::DELETE, ["counters"]) => {
             sh.reset_counters();
             empty(204)

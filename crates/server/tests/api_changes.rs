@@ -59,9 +59,9 @@ async fn a_second_change_of_a_resource_being_changed_is_refused_until_the_first_
     dry["dry_run"] = json!(true);
     let (s, plan) = app.post("/deploy", &dry).await;
     assert_eq!(s, 200, "{plan}");
-    let other = app.snapshot(&DEV, "cc-holiday-check").await;
+    let other = app.snapshot(&DEV, "cc-callback-scheduler").await;
     let (s, report) = app
-        .post("/deploy", &json!({"source": {"snapshot_key": other["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}, "options": {"accept_unmapped": true}}))
+        .post("/deploy", &json!({"source": {"snapshot_key": other["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}}))
         .await;
     assert_eq!(s, 200, "{report}");
 

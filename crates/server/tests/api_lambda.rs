@@ -305,6 +305,19 @@ async fn promotion_to_prod_rewrites_arns_and_reports_unmappable_ones() {
     let (s, report) = app.post("/deploy", &accept).await;
     assert_eq!(s, 200, "{report}");
     assert_eq!(report["plan"]["unmapped"].as_array().unwrap().len(), 1);
+    // Accepted means left out: prod's function does not get the other account's layer.
+    let got = app
+        .lambda_as(&PROD)
+        .get_function_configuration()
+        .function_name("cc-survey-recorder")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !format!("{:?}", got.layers()).contains("333333333333"),
+        "{:?}",
+        got.layers()
+    );
 }
 
 async fn meta_code_sha(app: &TestApp, key: &str) -> Option<String> {
@@ -504,16 +517,28 @@ async fn image_functions_keep_their_image_uri() {
     assert_eq!(
         plan["unmapped"],
         json!([{"path": "/ImageUri", "value": "111111111111.dkr.ecr.us-east-1.amazonaws.com/holiday-check:1.4",
-                "reason": "still names the source account 111111111111: no rule maps this value; change it, or accept it as it is"}])
+                "reason": "still names the source account 111111111111: no rule maps this value; add a promotion rule for it, or accept leaving it out"}])
     );
+    // An image cannot be left out of a new function: accepting is not enough.
     let mut accepted = body.clone();
     accepted["options"] = json!({"accept_unmapped": true});
-    let (s, report) = app.post("/deploy", &accepted).await;
+    let (s, refused) = app.post("/deploy", &accepted).await;
+    assert_error(s, &refused, 422, "invalid_operation");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the image URI cannot be left out of a new function"),
+        "{refused}"
+    );
+    // A promotion rule says where prod's image is: prod's own registry.
+    let rule = json!({"substitutions": [{"from": "111111111111.dkr.ecr.", "to": "222222222222.dkr.ecr."}]});
+    let (s, set) = app
+        .put("/promotion-rules/111111111111/222222222222", &rule)
+        .await;
+    assert_eq!(s, 200, "{set}");
+    let (s, report) = app.post("/deploy", &body).await;
     assert_eq!(s, 200, "{report}");
-    assert!(report["plan"]["warnings"][0]
-        .as_str()
-        .unwrap()
-        .contains("ECR"));
     let got = app
         .lambda_as(&PROD)
         .get_function()
@@ -523,7 +548,7 @@ async fn image_functions_keep_their_image_uri() {
         .unwrap();
     assert_eq!(
         got.code().unwrap().image_uri(),
-        Some("111111111111.dkr.ecr.us-east-1.amazonaws.com/holiday-check:1.4")
+        Some("222222222222.dkr.ecr.us-east-1.amazonaws.com/holiday-check:1.4")
     );
 }
 

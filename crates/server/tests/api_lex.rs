@@ -649,11 +649,14 @@ async fn a_code_hook_whose_function_is_missing_in_the_target_is_unmapped_once() 
         .filter(|u| u["reason"].as_str().unwrap().starts_with("code hook:"))
         .collect();
     assert_eq!(hooks.len(), 1, "{plan}");
+    // The source value, and what it would have become.
     let value = hooks[0]["value"].as_str().unwrap();
     assert!(
-        value.starts_with("arn:aws:lambda:us-east-1:222222222222:function:lex-orders-fulfillment"),
+        value.starts_with("arn:aws:lambda:us-east-1:111111111111:function:lex-orders-fulfillment"),
         "{value}"
     );
+    let would_be = hooks[0]["would_be"].as_str().unwrap();
+    assert_eq!(would_be, value.replace("111111111111", "222222222222"));
     assert!(hooks[0]["path"]
         .as_str()
         .unwrap()

@@ -70,7 +70,7 @@ async fn nothing_environment_specific_crosses_silently() {
     assert_eq!(
         plan["unmapped"],
         json!([{"path": "/Environment/Variables/REPORTS_BUCKET", "value": "reports-111111111111",
-                "reason": "still names the source account 111111111111: no rule maps this value; change it, or accept it as it is"}])
+                "reason": "still names the source account 111111111111: no rule maps this value; add a promotion rule for it, or accept leaving it out"}])
     );
     let (s, refused) = app.post("/deploy", &body).await;
     assert_error(s, &refused, 422, "invalid_operation");
@@ -87,6 +87,29 @@ async fn nothing_environment_specific_crosses_silently() {
         .unwrap()
         .get("REPORTS_BUCKET")
         .is_none());
+
+    // Accepted, it is left out: prod does not get it, and the report says so.
+    let mut accepted = body.clone();
+    accepted["options"] = json!({"accept_unmapped": true});
+    let (s, report) = app.post("/deploy", &accepted).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(
+        report["left_out"][0]["path"],
+        "/Environment/Variables/REPORTS_BUCKET"
+    );
+    let vars = prod
+        .get_function_configuration()
+        .function_name("cc-callback-scheduler")
+        .send()
+        .await
+        .unwrap()
+        .environment()
+        .unwrap()
+        .variables()
+        .unwrap()
+        .clone();
+    assert!(!vars.contains_key("REPORTS_BUCKET"), "{vars:?}");
+    assert!(vars.contains_key("CALLBACK_QUEUE"), "the rest is written");
 
     // A rule that says how is applied before the check, and the value no longer blocks.
     let rule = json!({"substitutions": [{"from": "reports-111111111111", "to": "reports-222222222222", "match": "whole"}]});

@@ -529,6 +529,11 @@ export interface components {
         /** @description What a deploy or rollback did. */
         Report: {
             error?: string | null;
+            /**
+             * @description References that could not be mapped and were left out, as the deploy accepted
+             *     (`options.accept_unmapped`): none of them was written.
+             */
+            left_out?: components["schemas"]["Unmapped"][];
             plan: components["schemas"]["Plan"];
             published_version?: string | null;
             restore_error?: string | null;
@@ -654,9 +659,17 @@ export interface components {
             to: string;
         };
         Unmapped: {
+            /** @description Other places the same value is used: one reference is listed once. */
+            also_at?: string[];
             path: string;
             reason: string;
+            /** @description The value as the source has it. */
             value: string;
+            /**
+             * @description What it would have become in the target, where that is known (a function ARN in the
+             *     target account that does not exist there).
+             */
+            would_be?: string | null;
         };
     };
     responses: never;

@@ -243,7 +243,9 @@ impl Run<'_> {
 
     pub(super) async fn associations(&self, p: &Prepared, applied: &mut Applied) -> AwsResult<()> {
         let live_lambdas = string_list(&p.live["LambdaFunctions"]);
-        for arn in p.lambdas.iter().filter(|a| !live_lambdas.contains(a)) {
+        // What the target lacks is left out (the plan lists it; a deploy only gets here
+        // with it accepted).
+        for arn in p.associated_lambdas().filter(|a| !live_lambdas.contains(a)) {
             self.pace().await;
             self.client
                 .associate_lambda_function()
@@ -257,7 +259,7 @@ impl Run<'_> {
                 .push(Association::LambdaFunction(arn.clone()));
         }
         let live_lex = string_list(&p.live["LexBots"]);
-        for arn in p.lex_aliases.iter().filter(|a| !live_lex.contains(a)) {
+        for arn in p.associated_lex().filter(|a| !live_lex.contains(a)) {
             self.pace().await;
             self.client
                 .associate_bot()

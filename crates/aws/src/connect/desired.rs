@@ -5,10 +5,24 @@ use super::items::{body, esc, name_refs, Ident, Kind, BARE_ID_KEYS};
 use super::prepare::Prepared;
 use crate::provider::{string_list, Association};
 use serde_json::{json, Value};
-use snapdeploy_core::{remap_arns, ArnRemapper, Remapped, Unmapped};
+use snapdeploy_core::{leftovers, remap_arns, ArnRemapper, Remapped, Unmapped};
 use std::collections::{BTreeSet, HashMap};
 
 impl Prepared {
+    /// The Lambda functions the target instance is to be associated with: those that exist.
+    pub(super) fn associated_lambdas(&self) -> impl Iterator<Item = &String> {
+        self.lambdas
+            .iter()
+            .filter(|a| !self.missing_lambdas.contains(*a))
+    }
+
+    /// The Lex bot aliases the target instance is to be associated with: those found there.
+    pub(super) fn associated_lex(&self) -> impl Iterator<Item = &String> {
+        self.lex_aliases
+            .iter()
+            .filter(|a| !matches!(self.lex.get(*a), Some(Err(_))))
+    }
+
     /// The target's associations the snapshot does not have (a whole-instance deploy only:
     /// a selective one leaves the rest of the instance alone).
     pub(super) fn extra_associations(&self) -> Vec<Association> {
@@ -120,17 +134,27 @@ impl Prepared {
                 &format!("{prefix}/Content"),
                 &mut |path, s| {
                     if self.missing_lambdas.contains(s) {
-                        unmapped.push(Unmapped {
-                            path: path.to_owned(),
-                            value: s.to_owned(),
-                            reason: format!(
+                        unmapped.push(Unmapped::missing(
+                            path.to_owned(),
+                            &self.base,
+                            s,
+                            format!(
                                 "no Lambda function of this name in account {} region {}",
                                 self.base.to_account, self.base.to_region
                             ),
-                        });
+                        ));
                     }
                 },
             );
+            for mut l in leftovers(&item["Content"], &self.base) {
+                if !unmapped.iter().any(|u| l.value.contains(&u.value)) {
+                    l.path = format!("{prefix}/Content{}", l.path.trim_end_matches('/'));
+                    unmapped.push(l);
+                }
+            }
+            if self.accept_unmapped && !unmapped.is_empty() {
+                self.leave_out_of_content(kind, &mut item, &unmapped);
+            }
         } else {
             for (k, n, path) in name_refs(kind, &item) {
                 if self.resolve(k, &n).is_none() {
@@ -141,16 +165,30 @@ impl Prepared {
                             "no {} of this name in the snapshot or the target instance",
                             k.label()
                         ),
+                        would_be: None,
+                        also_at: vec![],
                     });
                 }
             }
             if !self.same_instance {
                 let number = &item["OutboundCallerConfig"]["OutboundCallerIdNumberId"];
-                if let Some(n) = number.as_str() {
+                if let Some(n) = number.as_str().map(String::from) {
+                    if self.accept_unmapped {
+                        // Left out: the target queue keeps its own number (or has none).
+                        let live = self
+                            .matched
+                            .get(&(kind, name.to_owned()))
+                            .map(|ln| &self.live[kind.key()][ln]["OutboundCallerConfig"]);
+                        item["OutboundCallerConfig"]["OutboundCallerIdNumberId"] = live
+                            .map(|o| o["OutboundCallerIdNumberId"].clone())
+                            .unwrap_or(Value::Null);
+                    }
                     unmapped.push(Unmapped {
                         path: format!("{prefix}/OutboundCallerConfig/OutboundCallerIdNumberId"),
-                        value: n.to_owned(),
+                        value: n,
                         reason: "phone numbers are claimed per instance; choose the target's number after the deploy".into(),
+                        would_be: None,
+                        also_at: vec![],
                     });
                 }
                 if let Some(u) = item["Config"]["User"]["UserId"].as_str() {
@@ -158,11 +196,31 @@ impl Prepared {
                         path: format!("{prefix}/Config/User/UserId"),
                         value: u.to_owned(),
                         reason: "users are not part of a snapshot; the id names a user of the source instance".into(),
+                        would_be: None,
+                        also_at: vec![],
                     });
                 }
             }
         }
         (item, remapped, unmapped)
+    }
+
+    /// Content that still names references the target lacks, written without them: each
+    /// is replaced by what it would have become (a function ARN in the target that does not
+    /// exist there), else by its ARN mapped to the target account, else emptied; a flow is
+    /// then only saved, not published, so nothing runs it until someone fixes it.
+    fn leave_out_of_content(&self, kind: Kind, item: &mut Value, unmapped: &[Unmapped]) {
+        for u in unmapped {
+            let with = u
+                .would_be
+                .clone()
+                .or_else(|| self.base.map_arn(&u.value).ok().flatten())
+                .unwrap_or_default();
+            replace_in_strings(&mut item["Content"], &u.value, &with);
+        }
+        if kind == Kind::Flow {
+            item["Status"] = json!("SAVED");
+        }
     }
 
     /// A live item as the snapshot would name it: references to items the snapshot has
@@ -265,6 +323,8 @@ pub(super) fn replace_ids(
                             reason:
                                 "an id of the source instance that is not part of what is deployed"
                                     .into(),
+                            would_be: None,
+                            also_at: vec![],
                         });
                     }
                 } else {
@@ -289,6 +349,15 @@ pub(super) fn each_string_at(v: &Value, path: &str, f: &mut impl FnMut(&str, &st
                 each_string_at(x, &format!("{path}/{}", esc(k)), f);
             }
         }
+        _ => {}
+    }
+}
+
+fn replace_in_strings(v: &mut Value, from: &str, to: &str) {
+    match v {
+        Value::String(s) if s.contains(from) => *s = s.replace(from, to),
+        Value::Array(a) => a.iter_mut().for_each(|x| replace_in_strings(x, from, to)),
+        Value::Object(m) => m.values_mut().for_each(|x| replace_in_strings(x, from, to)),
         _ => {}
     }
 }

@@ -26,6 +26,7 @@ struct Findings {
     remapped: Vec<Remapped>,
     unmapped: Vec<Unmapped>,
     blockers: Vec<String>,
+    warnings: Vec<String>,
 }
 
 impl Findings {
@@ -114,14 +115,15 @@ impl Findings {
             .collect();
         for (i, a) in p.lambdas.iter().enumerate() {
             if p.missing_lambdas.contains(a) {
-                self.unmapped.push(Unmapped {
-                    path: format!("/LambdaFunctions/{i}"),
-                    value: a.clone(),
-                    reason: format!(
+                self.unmapped.push(Unmapped::missing(
+                    format!("/LambdaFunctions/{i}"),
+                    &p.base,
+                    a,
+                    format!(
                         "no Lambda function of this name in account {} region {}",
                         ctx.account.account_id, ctx.region
                     ),
-                });
+                ));
             }
         }
         for (i, a) in p.lex_aliases.iter().enumerate() {
@@ -130,6 +132,8 @@ impl Findings {
                     path: format!("/LexBots/{i}"),
                     value: a.clone(),
                     reason: why.clone(),
+                    would_be: None,
+                    also_at: vec![],
                 });
             }
         }
@@ -181,6 +185,12 @@ pub(crate) async fn plan(
         let mut kind_items = serde_json::Map::new();
         for (kk, name) in p.selected.iter().filter(|(kk, _)| *kk == k) {
             let (want, r, u) = p.desired(*kk, name);
+            if p.accept_unmapped && k == Kind::Flow && !u.is_empty() {
+                f.warnings.push(format!(
+                    "flow {name} is saved, not published: its content names {} reference(s) the target lacks, left out",
+                    u.len()
+                ));
+            }
             f.remapped.extend(r);
             f.unmapped.extend(u);
             let action = f.item(&p, live, k, name, &want);
@@ -191,8 +201,15 @@ pub(crate) async fn plan(
         desired.insert(k.key().into(), Value::Object(kind_items));
     }
     let (add_lambdas, add_lex) = f.associations(ctx, &p, live);
-    desired.insert("LambdaFunctions".into(), json!(p.lambdas));
-    desired.insert("LexBots".into(), json!(p.lex_aliases));
+    if p.accept_unmapped {
+        let lambdas: Vec<&String> = p.associated_lambdas().collect();
+        let lex: Vec<&String> = p.associated_lex().collect();
+        desired.insert("LambdaFunctions".into(), json!(lambdas));
+        desired.insert("LexBots".into(), json!(lex));
+    } else {
+        desired.insert("LambdaFunctions".into(), json!(p.lambdas));
+        desired.insert("LexBots".into(), json!(p.lex_aliases));
+    }
     let mut extra: Vec<Value> = p
         .extra
         .iter()
@@ -215,7 +232,7 @@ pub(crate) async fn plan(
             });
         }
     }
-    let mut warnings = Vec::new();
+    let mut warnings = std::mem::take(&mut f.warnings);
     if !extra.is_empty() {
         warnings.push(format!(
             "{} item(s) of the target are not in the snapshot: {} (see summary.not_in_source)",

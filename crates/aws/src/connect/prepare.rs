@@ -36,6 +36,8 @@ pub(crate) struct Prepared {
     pub(super) missing_lambdas: BTreeSet<String>,
     pub(super) lambdas: Vec<String>,
     pub(super) lex_aliases: Vec<String>,
+    /// The deploy accepts unmapped references: each is left out of what is written.
+    pub(super) accept_unmapped: bool,
     /// The remapper and bare-id map derived from `target` (rebuilt after items are created,
     /// not for every item written).
     pub(super) derived: OnceLock<(ArnRemapper, HashMap<String, String>)>,
@@ -177,6 +179,7 @@ pub(crate) async fn prepare(
         missing_lambdas: BTreeSet::new(),
         lambdas: Vec::new(),
         lex_aliases: Vec::new(),
+        accept_unmapped: options.accept_unmapped,
         derived: OnceLock::new(),
     };
     // Lambda functions keep their names: each one the target would call must exist there.

@@ -324,6 +324,7 @@ impl Engine {
             .await?;
         notes.into_plan(&mut plan);
         flag_leftovers(&mut plan, &source, account_id, region);
+        plan.merge_unmapped();
         if dry_run {
             return Ok(DeployOutcome::Plan(Box::new(plan)));
         }
@@ -346,6 +347,7 @@ impl Engine {
                 error: None,
                 restore_error: None,
                 published_version: None,
+                left_out: vec![],
             })));
         }
 
@@ -401,12 +403,17 @@ impl Engine {
             error: None,
             restore_error: None,
             published_version: applied.published_version.clone(),
+            left_out: vec![],
         };
+        if options.accept_unmapped {
+            report.left_out = report.plan.unmapped.clone();
+        }
         if let Err(e) = result {
             tracing::warn!(resource = %target, "change failed, restoring: {e}");
             progress.report("a step failed: restoring the safety snapshot", 0, 0);
             report.error = Some(e.to_string());
             report.published_version = None;
+            report.left_out.clear();
             self.put_back(
                 provider,
                 &ctx,

@@ -7,8 +7,8 @@ use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::limiter::Quota;
 use crate::provider::{
-    download, is_not_found, paged, reapply, str_of, string_map, svc, Applied, ApplyInput, Captured,
-    Ctx, Provider, Steps,
+    download, is_not_found, paged, reapply, settle_unmapped, str_of, string_map, svc, Applied,
+    ApplyInput, Captured, Ctx, Provider, Steps,
 };
 use crate::tags::retag;
 use apply::{create_function, load_code, wait_until_ready, Writer};
@@ -330,11 +330,30 @@ impl Provider for LambdaProvider {
         {
             warnings.push("the image URI points at the source account's ECR repository: the target account needs pull access to it".into());
         }
-        let (action, changes) = match live {
+        let current = live.map(|l| applied_subset(&l.config, with_aliases));
+        let unmapped = settle_unmapped(
+            &mut desired,
+            current.as_ref(),
+            result.unmapped,
+            &remapper,
+            options.accept_unmapped,
+            |path| match path.strip_prefix("/Policy/") {
+                // A statement without its condition would grant more: it goes whole.
+                Some(rest) => format!("/Policy/{}", rest.split('/').next().unwrap_or_default()),
+                None => path.to_owned(),
+            },
+        );
+        let mut blockers = Vec::new();
+        if desired.get("PackageType").and_then(Value::as_str) == Some("Image")
+            && desired.get("ImageUri").is_none()
+        {
+            // An image is the function's code: it cannot be left out of a new function.
+            blockers.push("the image URI cannot be left out of a new function: add a promotion rule that maps it to an image the target account can pull (for example its own ECR registry)".to_owned());
+        }
+        let (action, changes) = match &current {
             None => (PlanAction::Create, diff(&json!({}), &desired)),
-            Some(l) => {
-                let current = applied_subset(&l.config, with_aliases);
-                let changes = diff(&current, &desired);
+            Some(current) => {
+                let changes = diff(current, &desired);
                 let action = if changes.is_empty() {
                     PlanAction::Unchanged
                 } else {
@@ -351,11 +370,11 @@ impl Provider for LambdaProvider {
             action,
             changes,
             remapped: result.remapped,
-            unmapped: result.unmapped,
+            unmapped,
             warnings,
             substitutions: vec![],
             kept: vec![],
-            blockers: Vec::new(),
+            blockers,
             summary: Value::Null,
             desired,
         })

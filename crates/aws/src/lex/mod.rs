@@ -9,8 +9,8 @@ use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::limiter::Quota;
 use crate::provider::{
-    is_not_found, missing_lambdas, reapply, str_of, svc, Applied, ApplyInput, Captured, Ctx,
-    Provider, Steps,
+    is_not_found, missing_lambdas, reapply, settle_unmapped, str_of, svc, Applied, ApplyInput,
+    Captured, Ctx, Provider, Steps,
 };
 use crate::tags::retag;
 use apply::{alias_moves, point_alias, BotWriter, LiveVersions, MAX_VERSIONS};
@@ -212,30 +212,45 @@ impl Provider for LexProvider {
         let arns: BTreeSet<String> = hooks.iter().map(|(_, a)| a.clone()).collect();
         let missing = missing_lambdas(ctx, &arns).await?;
         for (path, arn) in hooks {
-            let listed = result.unmapped.iter().any(|u| u.value == arn);
-            if missing.contains(&arn) && !listed {
-                result.unmapped.push(Unmapped {
+            if missing.contains(&arn) {
+                result.unmapped.push(Unmapped::missing(
                     path,
-                    value: arn,
-                    reason: format!(
+                    &remapper,
+                    &arn,
+                    format!(
                         "code hook: no such Lambda function (or version or alias) in account {} region {}; promote the function there first",
                         ctx.account.account_id, ctx.region
                     ),
-                });
+                ));
             }
         }
-        let (action, changes, summary) = match live {
+        let current = live.map(|l| {
+            let mut current = applied_subset(&l.config, with_versions);
+            if !with_versions {
+                only_alias(&mut current, options.alias.as_deref());
+            }
+            current
+        });
+        let unmapped = settle_unmapped(
+            &mut desired,
+            current.as_ref(),
+            result.unmapped,
+            &remapper,
+            options.accept_unmapped,
+            // A code hook goes whole: the alias's locale then calls no function.
+            |path| match path.find("/CodeHook/") {
+                Some(i) => path[..i + "/CodeHook".len()].to_owned(),
+                None => path.to_owned(),
+            },
+        );
+        let (action, changes, summary) = match &current {
             None => (
                 PlanAction::Create,
                 diff(&json!({}), &desired),
                 definition_summary(&json!({}), &desired["Definition"]["locales"]),
             ),
-            Some(l) => {
-                let mut current = applied_subset(&l.config, with_versions);
-                if !with_versions {
-                    only_alias(&mut current, options.alias.as_deref());
-                }
-                let changes = diff(&current, &desired);
+            Some(current) => {
+                let changes = diff(current, &desired);
                 let action = if changes.is_empty() {
                     PlanAction::Unchanged
                 } else {
@@ -272,7 +287,7 @@ impl Provider for LexProvider {
             action,
             changes,
             remapped: result.remapped,
-            unmapped: result.unmapped,
+            unmapped,
             warnings: Vec::new(),
             substitutions: vec![],
             kept: vec![],

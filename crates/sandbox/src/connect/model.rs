@@ -150,7 +150,7 @@ impl Kind {
     }
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Instance {
     pub id: String,
     pub alias: String,
@@ -168,7 +168,7 @@ pub struct Instance {
     pub lex_bots: Vec<String>,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct ConnectRegion {
     pub instances: BTreeMap<String, Instance>,
 }

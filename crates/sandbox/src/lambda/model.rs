@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct LambdaRegion {
     pub functions: BTreeMap<String, Function>,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Code {
     pub zip: Option<Arc<Vec<u8>>>,
     pub image_uri: Option<String>,
@@ -18,7 +18,7 @@ pub struct Code {
     pub size: u64,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Version {
     pub config: Map<String, Value>,
     pub code: Code,
@@ -27,7 +27,7 @@ pub struct Version {
     pub revision_id: String,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Alias {
     pub version: String,
     pub description: String,
@@ -35,6 +35,7 @@ pub struct Alias {
     pub revision_id: String,
 }
 
+#[derive(Debug)]
 pub struct Function {
     pub name: String,
     pub arn: String,

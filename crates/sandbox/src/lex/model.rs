@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct LexRegion {
     pub bots: BTreeMap<String, Bot>,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Locale {
     pub def: LexLocale,
     pub status: String,
@@ -20,14 +20,14 @@ pub struct Locale {
     pub updated: f64,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct BotVersion {
     pub description: String,
     pub locales: BTreeMap<String, Locale>,
     pub created: f64,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct BotAlias {
     pub id: String,
     pub name: String,
@@ -39,6 +39,7 @@ pub struct BotAlias {
     pub updated: f64,
 }
 
+#[derive(Debug)]
 pub struct Bot {
     pub id: String,
     pub name: String,

@@ -54,7 +54,7 @@ export default function DeployPage() {
           )}
           <label className="flex items-center gap-2 text-sm">
             <input type="checkbox" checked={opts.acceptUnmapped} onChange={(e) => setOpts({ ...opts, acceptUnmapped: e.target.checked })} />
-            Deploy even with unmappable references
+            Deploy without the unmappable references (they are left out)
           </label>
         </div>
         <button className={`${buttonCls} mt-3`} disabled={!ready || change.planning} onClick={() => change.dryRun(body())}>

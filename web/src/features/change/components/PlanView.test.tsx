@@ -1,7 +1,7 @@
 import { render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../../api/types';
-import { PlanView } from './PlanView';
+import { PlanView, ReportView } from './PlanView';
 
 const plan: Plan = {
   service: 'connect',
@@ -60,5 +60,27 @@ describe('the plan view', () => {
     expect(rules).toHaveTextContent('/Environment/Variables/TABLE: customers-dev → customers-prod');
     expect(rules).toHaveTextContent('/Environment/Variables/STAGE: kept prod, not dev');
     expect(rules).toHaveTextContent('/Environment/Variables/DEBUG: kept (the target has none: not written), not true');
+  });
+
+  it('a reference used at several places is listed once, with what it would have become', () => {
+    const u = {
+      path: '/Flows/After Hours/Content/Actions/1/Parameters/LambdaFunctionARN',
+      value: 'arn:aws:lambda:us-east-1:111111111111:function:cc-callback-scheduler',
+      would_be: 'arn:aws:lambda:us-east-1:222222222222:function:cc-callback-scheduler',
+      also_at: ['/LambdaFunctions/0'],
+      reason: 'no Lambda function of this name in account 222222222222 region us-east-1',
+    };
+    render(<PlanView plan={{ ...plan, unmapped: [u] }} />);
+    const box = screen.getByTestId('unmapped');
+    expect(box).toHaveTextContent('1 reference(s) cannot be mapped');
+    expect(box).toHaveTextContent('(would be arn:aws:lambda:us-east-1:222222222222:function:cc-callback-scheduler)');
+    expect(box).toHaveTextContent('also used at /LambdaFunctions/0');
+  });
+
+  it('the report lists what an accepted deploy left out', () => {
+    const left = { path: '/Environment/Variables/REPORTS_BUCKET', value: 'reports-111111111111', reason: 'still names the source account' };
+    render(<ReportView report={{ status: 'succeeded', plan, steps: [], left_out: [left] }} />);
+    expect(screen.getByTestId('left-out')).toHaveTextContent('Left out, as accepted (1): not written to the target');
+    expect(screen.getByTestId('left-out')).toHaveTextContent('/Environment/Variables/REPORTS_BUCKET: reports-111111111111');
   });
 });

@@ -46,8 +46,21 @@ export function PlanView({ plan }: { plan: Plan }) {
           <strong className="text-red-800">{plan.unmapped.length} reference(s) cannot be mapped to the target</strong>
           <ul className="mt-1 list-disc pl-5 text-xs">
             {plan.unmapped.map((u, i) => (
-              <li key={i}>
-                <span className="font-mono">{u.path}</span>: <span className="font-mono">{u.value}</span> — {u.reason}
+              <li key={i} className="break-all">
+                <span className="font-mono">{u.path}</span>: <span className="font-mono">{u.value}</span>
+                {u.would_be ? (
+                  <>
+                    {' '}
+                    (would be <span className="font-mono">{u.would_be}</span>)
+                  </>
+                ) : null}{' '}
+                — {u.reason}
+                {u.also_at && u.also_at.length > 0 ? (
+                  <span className="text-slate-600">
+                    {' '}
+                    · also used at <span className="font-mono">{u.also_at.join(', ')}</span>
+                  </span>
+                ) : null}
               </li>
             ))}
           </ul>
@@ -150,6 +163,18 @@ export function ReportView({ report }: { report: Report }) {
       {report.restore_error && <p className="text-sm text-red-800">Restoring also failed: {report.restore_error}</p>}
       {report.safety_snapshot && <p className="text-sm">Safety snapshot taken first: <span className="font-mono text-xs">{report.safety_snapshot.key}</span></p>}
       {report.published_version && <p className="text-sm">Published version {report.published_version}</p>}
+      {report.left_out && report.left_out.length > 0 && (
+        <div className="mt-2 text-sm" data-testid="left-out">
+          <strong>Left out, as accepted ({report.left_out.length}): not written to the target</strong>
+          <ul className="list-disc pl-5 text-xs">
+            {report.left_out.map((u, i) => (
+              <li key={i} className="break-all">
+                <span className="font-mono">{u.path}</span>: <span className="font-mono">{u.value}</span> — {u.reason}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <ol className="mt-2 text-sm">
         {report.steps.map((s, i) => (
           <li key={i}>
