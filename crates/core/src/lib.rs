@@ -9,6 +9,7 @@ pub mod diff;
 pub mod ids;
 pub mod lexjson;
 pub mod plan;
+pub mod release;
 pub mod remap;
 pub mod rules;
 pub mod snapshot;
@@ -23,6 +24,7 @@ pub use ids::{
     ValidationError, VersionSelector,
 };
 pub use plan::{merge_unmapped, Plan, PlanAction, Report, ReportStatus, StepOutcome, StepStatus};
+pub use release::{release_id, Release, ReleaseMember, ReleaseOutcome, ReleaseStatus};
 pub use remap::{leftovers, remap_arns, ArnRemapper, RemapResult, Remapped, Unmapped};
 pub use rules::{
     apply_rules, leave_out, KeepPath, Kept, MatchMode, PromotionRules, RuleError, RuleSet,

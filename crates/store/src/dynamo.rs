@@ -1,6 +1,7 @@
 use crate::api::{backend, AccountStore, StoreError, StoreResult};
 use crate::audit::AuditLog;
 use crate::locks::{Lease, LockStore};
+use crate::releases::{decode_release, newest_releases, ReleaseStore};
 use crate::rules::{no_rules, RuleStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
@@ -9,7 +10,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TableStatus,
 };
 use aws_sdk_dynamodb::Client;
-use snapdeploy_core::{Account, AccountId, RuleSet};
+use snapdeploy_core::{Account, AccountId, Release, RuleSet};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -17,17 +18,18 @@ use std::time::Duration;
 /// holds the account document as JSON plus the key, so the schema can grow without a
 /// migration. Change leases live beside it in `<table>-locks`, keyed by `lock_key`, and the
 /// audit trail in `<table>-audit`, keyed by account and time, and promotion rules in
-/// `<table>-rules`, keyed by source and target account.
+/// `<table>-rules`, keyed by source and target account, and releases in `<table>-releases`.
 pub struct DynamoAccountStore {
     client: Client,
     table: String,
     locks: String,
     audit: String,
     rules: String,
+    releases: String,
 }
 
 impl DynamoAccountStore {
-    /// Connects to `table`, `<table>-locks`, `<table>-audit` and `<table>-rules`, creating them (on-demand
+    /// Connects to `table` and its `-locks`, `-audit`, `-rules` and `-releases` tables, creating them (on-demand
     /// billing) when they do not exist.
     pub async fn connect(client: Client, table: &str) -> StoreResult<Self> {
         let store = Self {
@@ -36,12 +38,14 @@ impl DynamoAccountStore {
             locks: format!("{table}-locks"),
             audit: format!("{table}-audit"),
             rules: format!("{table}-rules"),
+            releases: format!("{table}-releases"),
         };
         ensure_table(&store.client, &store.table, "account_id", None).await?;
         ensure_table(&store.client, &store.locks, "lock_key", None).await?;
         ensure_table(&store.client, &store.audit, "account_id", Some("entry_key")).await?;
         let pair = Some("target_account_id");
         ensure_table(&store.client, &store.rules, "source_account_id", pair).await?;
+        ensure_table(&store.client, &store.releases, "release_id", None).await?;
         Ok(store)
     }
 }
@@ -541,5 +545,63 @@ impl RuleStore for DynamoAccountStore {
                 .cmp(&(&b.source_account_id, &b.target_account_id))
         });
         Ok(sets)
+    }
+}
+
+#[async_trait]
+impl ReleaseStore for DynamoAccountStore {
+    async fn put_release(&self, release: &Release) -> StoreResult<()> {
+        let doc = serde_json::to_string(release).map_err(backend("encoding a release"))?;
+        self.client
+            .put_item()
+            .table_name(&self.releases)
+            .item("release_id", AttributeValue::S(release.release_id.clone()))
+            .item("document", AttributeValue::S(doc))
+            .send()
+            .await
+            .map_err(|e| dynamo_failed("putting a release", e))?;
+        Ok(())
+    }
+
+    async fn get_release(&self, id: &str) -> StoreResult<Option<Release>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.releases)
+            .key("release_id", AttributeValue::S(id.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| dynamo_failed("getting a release", e))?;
+        out.item()
+            .and_then(|i| i.get("document"))
+            .and_then(|d| d.as_s().ok())
+            .map(|d| decode_release(d))
+            .transpose()
+    }
+
+    async fn list_releases(&self, limit: usize) -> StoreResult<Vec<Release>> {
+        let mut all = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.releases)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| dynamo_failed("scanning releases", e))?;
+            for item in out.items() {
+                if let Some(doc) = item.get("document").and_then(|d| d.as_s().ok()) {
+                    all.push(decode_release(doc)?);
+                }
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        Ok(newest_releases(all, limit))
     }
 }

@@ -1,10 +1,11 @@
 use crate::api::{backend, AccountStore, StoreError, StoreResult};
 use crate::audit::AuditLog;
 use crate::locks::{Lease, LockStore};
+use crate::releases::{decode_release, ReleaseStore};
 use crate::rules::{no_rules, RuleStore};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
-use snapdeploy_core::{Account, AccountId, RuleSet};
+use snapdeploy_core::{Account, AccountId, Release, RuleSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -53,6 +54,11 @@ impl SqliteAccountStore {
                  target_account_id TEXT NOT NULL,
                  document          TEXT NOT NULL,
                  PRIMARY KEY (source_account_id, target_account_id)
+             );
+             CREATE TABLE IF NOT EXISTS releases (
+                 release_id TEXT PRIMARY KEY,
+                 created_ms INTEGER NOT NULL,
+                 document   TEXT NOT NULL
              );",
         )
         .map_err(backend("creating the accounts table"))?;
@@ -342,5 +348,55 @@ impl RuleStore for SqliteAccountStore {
                 .map_err(backend("listing promotion rules"))
         })?;
         docs.iter().map(|d| decode_rules(d)).collect()
+    }
+}
+
+#[async_trait]
+impl ReleaseStore for SqliteAccountStore {
+    async fn put_release(&self, release: &Release) -> StoreResult<()> {
+        let doc = serde_json::to_string(release).map_err(backend("encoding a release"))?;
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO releases (release_id, created_ms, document) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(release_id) DO UPDATE SET document = excluded.document",
+                params![
+                    release.release_id,
+                    release.created_at.timestamp_millis(),
+                    doc
+                ],
+            )
+            .map(|_| ())
+            .map_err(backend("writing a release"))
+        })
+    }
+
+    async fn get_release(&self, id: &str) -> StoreResult<Option<Release>> {
+        let doc: Option<String> = self.with(|c| {
+            c.query_row(
+                "SELECT document FROM releases WHERE release_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend("reading a release"))
+        })?;
+        doc.as_deref().map(decode_release).transpose()
+    }
+
+    async fn list_releases(&self, limit: usize) -> StoreResult<Vec<Release>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let docs: Vec<String> = self.with(|c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT document FROM releases ORDER BY created_ms DESC, release_id DESC LIMIT ?1",
+                )
+                .map_err(backend("listing releases"))?;
+            let rows = stmt
+                .query_map([limit], |r| r.get(0))
+                .map_err(backend("listing releases"))?;
+            rows.collect::<Result<_, _>>()
+                .map_err(backend("listing releases"))
+        })?;
+        docs.iter().map(|d| decode_release(d)).collect()
     }
 }

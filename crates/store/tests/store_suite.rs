@@ -318,6 +318,62 @@ async fn rules_story(rules: &dyn RuleStore, other_process: &dyn RuleStore) {
     rules.delete_rules(&prod, &dev).await.unwrap();
 }
 
+/// Releases: written and rewritten by id, listed newest first up to a limit.
+async fn release_story(releases: &dyn ReleaseStore, other_process: &dyn ReleaseStore) {
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    let release = |id: &str, ms: i64| Release {
+        release_id: id.into(),
+        source_account_id: AccountId::parse("111111111111").unwrap(),
+        source_region: Region::parse("us-east-1").unwrap(),
+        target_account_id: AccountId::parse("222222222222").unwrap(),
+        target_region: Region::parse("us-east-1").unwrap(),
+        instance: "acme-prod".into(),
+        created_at: at(ms),
+        created_by: "alice".into(),
+        status: ReleaseStatus::Running,
+        members: vec![ReleaseMember {
+            service: ServiceKind::Lambda,
+            resource_name: "cc-customer-lookup".into(),
+            source_snapshot: "111111111111/lambda/cc-customer-lookup/x.json".into(),
+            alias: None,
+            safety_snapshot: None,
+            status: ReleaseStatus::Planned,
+            error: None,
+            rollback: None,
+        }],
+    };
+    assert_eq!(releases.get_release("rel-1").await.unwrap(), None);
+    releases
+        .put_release(&release("rel-1", 1_000))
+        .await
+        .unwrap();
+    releases
+        .put_release(&release("rel-3", 3_000))
+        .await
+        .unwrap();
+    releases
+        .put_release(&release("rel-2", 2_000))
+        .await
+        .unwrap();
+    let mut done = release("rel-1", 1_000);
+    done.status = ReleaseStatus::Succeeded;
+    done.members[0].safety_snapshot = Some("222222222222/lambda/cc-customer-lookup/y.json".into());
+    releases.put_release(&done).await.unwrap();
+    assert_eq!(
+        other_process.get_release("rel-1").await.unwrap(),
+        Some(done)
+    );
+    let ids: Vec<String> = other_process
+        .list_releases(2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.release_id)
+        .collect();
+    assert_eq!(ids, ["rel-3", "rel-2"]);
+    assert_eq!(other_process.list_releases(10).await.unwrap().len(), 3);
+}
+
 /// The audit trail: appended entries come back newest first, whole, per account or all.
 async fn audit_story(log: &dyn AuditLog) {
     let dev = AccountId::parse("111111111111").unwrap();
@@ -381,6 +437,12 @@ async fn in_memory_rules_pass_the_rules_story() {
 }
 
 #[tokio::test]
+async fn in_memory_releases_pass_the_release_story() {
+    let releases = MemoryReleases::default();
+    release_story(&releases, &releases).await;
+}
+
+#[tokio::test]
 async fn in_memory_locks_pass_the_lock_story() {
     let locks = MemoryLocks::default();
     lock_story(&locks, &locks).await;
@@ -392,6 +454,11 @@ async fn embedded_store_passes_the_suite() {
     account_story(&SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap()).await;
     audit_story(&SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap()).await;
     rules_story(
+        &SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap(),
+        &SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap(),
+    )
+    .await;
+    release_story(
         &SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap(),
         &SqliteAccountStore::open(&dir.path().join("registry.db")).unwrap(),
     )
@@ -454,6 +521,13 @@ async fn aws_store_passes_the_suite_against_moto() {
         .unwrap();
     audit_story(&again).await;
     rules_story(
+        &again,
+        &DynamoAccountStore::connect(ddb.clone(), "snapdeploy-accounts")
+            .await
+            .unwrap(),
+    )
+    .await;
+    release_story(
         &again,
         &DynamoAccountStore::connect(ddb.clone(), "snapdeploy-accounts")
             .await
