@@ -67,6 +67,11 @@ pub struct DeployOptions {
     /// "remove what was created after the snapshot"). Off by default: they are only listed.
     #[serde(default)]
     pub remove_extra: bool,
+    /// Connect: promote the instance as one release with the Lambda functions and Lex bots
+    /// its flows and associations use (fresh snapshots of each in the source), applied in
+    /// dependency order: functions, bots, the instance.
+    #[serde(default)]
+    pub with_dependencies: bool,
 }
 
 fn yes() -> bool {
@@ -84,6 +89,7 @@ impl Default for DeployOptions {
             note: None,
             flows: None,
             remove_extra: false,
+            with_dependencies: false,
         }
     }
 }

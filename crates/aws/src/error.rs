@@ -48,3 +48,9 @@ impl AwsError {
 }
 
 pub type AwsResult<T> = Result<T, AwsError>;
+
+impl From<snapdeploy_core::ValidationError> for AwsError {
+    fn from(e: snapdeploy_core::ValidationError) -> Self {
+        Self::Invalid(e.to_string())
+    }
+}

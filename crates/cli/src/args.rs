@@ -82,6 +82,20 @@ pub(crate) enum Cmd {
     Deploy(DeployArgs),
     /// Bring a resource back to an earlier snapshot (a safety snapshot is taken first).
     Rollback(RollbackArgs),
+    /// Releases (instances promoted with what they use), newest first.
+    Releases {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Roll a whole release back: every member to its safety snapshot, last first.
+    RollbackRelease {
+        release_id: String,
+        /// Delete the functions and bots the release created (otherwise they are kept).
+        #[arg(long)]
+        remove_created: bool,
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Args)]
@@ -220,6 +234,10 @@ pub(crate) struct DeployArgs {
     /// Connect: delete the target's items that the snapshot does not have.
     #[arg(long)]
     pub(crate) remove_extra: bool,
+    /// Connect: promote the instance as one release with the Lambda functions and Lex bots
+    /// it uses (functions, then bots, then the instance; undone as one on a failure).
+    #[arg(long)]
+    pub(crate) with_dependencies: bool,
 }
 
 #[derive(Args)]

@@ -23,6 +23,7 @@ pub(crate) async fn deploy(args: DeployArgs, json_out: bool) -> Result<i32> {
         note,
         flows,
         remove_extra,
+        with_dependencies,
     } = args;
     let (config, engine) = engine_from_env().await?;
     let source = match (snapshot_key, file) {
@@ -59,6 +60,7 @@ pub(crate) async fn deploy(args: DeployArgs, json_out: bool) -> Result<i32> {
                     .collect()
             }),
             remove_extra,
+            with_dependencies,
             ..DeployOptions::default()
         },
         taken_by: config.cli_actor(),
@@ -93,6 +95,66 @@ pub(crate) async fn rollback(args: RollbackArgs, json_out: bool) -> Result<i32> 
     let outcome = through_interrupts(engine.rollback(req, &bar.1)).await;
     bar.0.finish_and_clear();
     print_outcome(outcome?, json_out)
+}
+
+pub(crate) async fn releases(limit: usize, json_out: bool) -> Result<i32> {
+    let (_, engine) = engine_from_env().await?;
+    let all = engine.recent_releases(limit).await?;
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+    } else if all.is_empty() {
+        println!("no releases");
+    } else {
+        for r in &all {
+            print_release(r);
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) async fn rollback_release(
+    id: &str,
+    remove_created: bool,
+    dry_run: bool,
+    json_out: bool,
+) -> Result<i32> {
+    let (_, engine) = engine_from_env().await?;
+    let bar = progress_bar(json_out);
+    let outcome =
+        through_interrupts(engine.rollback_release(id, remove_created, dry_run, &bar.1)).await;
+    bar.0.finish_and_clear();
+    print_outcome(outcome?, json_out)
+}
+
+fn print_release(r: &snapdeploy_core::Release) {
+    println!(
+        "{} {:?}: {} {} -> {} {} ({}, by {} at {})",
+        r.release_id,
+        r.status,
+        r.source_account_id,
+        r.source_region,
+        r.target_account_id,
+        r.target_region,
+        r.instance,
+        r.created_by,
+        r.created_at.format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    for m in &r.members {
+        println!(
+            "  {} {:<28} {:?}{}{}",
+            m.service,
+            m.resource_name,
+            m.status,
+            m.error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default(),
+            m.rollback
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+    }
 }
 
 /// Runs a deploy or rollback to its end even when interrupted: Ctrl-C (or a pipeline's
@@ -149,7 +211,11 @@ pub(crate) fn progress_bar(json_out: bool) -> (ProgressBar, Progress) {
 }
 
 fn print_outcome(outcome: DeployOutcome, json_out: bool) -> Result<i32> {
-    let failed = matches!(&outcome, DeployOutcome::Report(r) if r.status.failed());
+    let failed = match &outcome {
+        DeployOutcome::Report(r) => r.status.failed(),
+        DeployOutcome::Release(r) => r.release.status.failed(),
+        DeployOutcome::Plan(_) => false,
+    };
     if json_out {
         println!("{}", serde_json::to_string_pretty(&outcome)?);
         return Ok(if failed { 2 } else { 0 });
@@ -157,7 +223,43 @@ fn print_outcome(outcome: DeployOutcome, json_out: bool) -> Result<i32> {
     let plan = match &outcome {
         DeployOutcome::Plan(p) => p.as_ref(),
         DeployOutcome::Report(r) => &r.plan,
+        DeployOutcome::Release(r) => {
+            print_release(&r.release);
+            for (i, p) in r.plans.iter().enumerate() {
+                println!(
+                    "plan of {}:",
+                    r.order.get(i).map(String::as_str).unwrap_or("")
+                );
+                print_plan(p);
+            }
+            return Ok(if failed { 2 } else { 0 });
+        }
     };
+    print_plan(plan);
+    if let DeployOutcome::Report(r) = &outcome {
+        if let Some(s) = &r.safety_snapshot {
+            println!("safety snapshot: {}", s.key);
+        }
+        for s in &r.steps {
+            println!(
+                "  step {:<22} {} {}",
+                s.step,
+                s.status,
+                s.message.clone().unwrap_or_default()
+            );
+        }
+        if let Some(v) = &r.published_version {
+            println!("published version {v}");
+        }
+        println!("status: {}", r.status);
+        if let Some(e) = &r.error {
+            eprintln!("error: {e}");
+        }
+    }
+    Ok(if failed { 2 } else { 0 })
+}
+
+fn print_plan(plan: &snapdeploy_core::Plan) {
     println!(
         "{} {} in {} {}: {:?}",
         plan.service, plan.resource_name, plan.target_account_id, plan.target_region, plan.action
@@ -198,25 +300,4 @@ fn print_outcome(outcome: DeployOutcome, json_out: bool) -> Result<i32> {
     for w in &plan.warnings {
         println!("  warning: {w}");
     }
-    if let DeployOutcome::Report(r) = &outcome {
-        if let Some(s) = &r.safety_snapshot {
-            println!("safety snapshot: {}", s.key);
-        }
-        for s in &r.steps {
-            println!(
-                "  step {:<22} {} {}",
-                s.step,
-                s.status,
-                s.message.clone().unwrap_or_default()
-            );
-        }
-        if let Some(v) = &r.published_version {
-            println!("published version {v}");
-        }
-        println!("status: {}", r.status);
-        if let Some(e) = &r.error {
-            eprintln!("error: {e}");
-        }
-    }
-    Ok(if failed { 2 } else { 0 })
 }

@@ -57,5 +57,11 @@ async fn run(cli: Cli) -> Result<i32> {
         Cmd::Audit(args) => inventory::audit(args, json_out).await,
         Cmd::Deploy(args) => changes::deploy(args, json_out).await,
         Cmd::Rollback(args) => changes::rollback(args, json_out).await,
+        Cmd::Releases { limit } => changes::releases(limit, json_out).await,
+        Cmd::RollbackRelease {
+            release_id,
+            remove_created,
+            dry_run,
+        } => changes::rollback_release(&release_id, remove_created, dry_run, json_out).await,
     }
 }

@@ -5,8 +5,8 @@ use crate::config::{Config, StoreKind};
 use anyhow::{Context, Result};
 use snapdeploy_aws::{Engine, Hub, HubConfig};
 use snapdeploy_store::{
-    AccountStore, AuditLog, DynamoAccountStore, LocalSnapshotStore, LockStore, RuleStore,
-    S3SnapshotStore, SnapshotStore, SqliteAccountStore,
+    AccountStore, AuditLog, DynamoAccountStore, LocalSnapshotStore, LockStore, ReleaseStore,
+    RuleStore, S3SnapshotStore, SnapshotStore, SqliteAccountStore,
 };
 use std::sync::Arc;
 
@@ -38,8 +38,9 @@ pub(crate) async fn build_engine(
         Arc<dyn LockStore>,
         Arc<dyn AuditLog>,
         Arc<dyn RuleStore>,
+        Arc<dyn ReleaseStore>,
     );
-    let (accounts, snapshots, locks, audit, rules): Stores = match config.store {
+    let (accounts, snapshots, locks, audit, rules, releases): Stores = match config.store {
         StoreKind::Embedded => {
             let registry = Arc::new(
                 SqliteAccountStore::open(&config.data_dir.join("registry.db"))
@@ -51,6 +52,7 @@ pub(crate) async fn build_engine(
                     &config.data_dir,
                     &config.bucket_prefix,
                 )),
+                registry.clone(),
                 registry.clone(),
                 registry.clone(),
                 registry,
@@ -73,6 +75,7 @@ pub(crate) async fn build_engine(
                 Arc::new(S3SnapshotStore::new(s3, &config.bucket_prefix)),
                 registry.clone(),
                 registry.clone(),
+                registry.clone(),
                 registry,
             )
         }
@@ -91,7 +94,8 @@ pub(crate) async fn build_engine(
         Engine::new(hub, accounts, snapshots)
             .with_locks(locks)
             .with_audit(audit)
-            .with_rules(rules),
+            .with_rules(rules)
+            .with_releases(releases),
     ))
 }
 

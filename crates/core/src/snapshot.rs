@@ -16,6 +16,8 @@ pub enum SnapshotReason {
     PreDeploy,
     PreRollback,
     Scheduled,
+    /// A fresh snapshot of a function or bot a release promotes with an instance.
+    Release,
 }
 
 /// A binary part stored once, content-addressed, beside the snapshots of an account.

@@ -217,6 +217,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_releases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/releases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_release"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rollback": {
         parameters: {
             query?: never;
@@ -363,6 +395,12 @@ export interface components {
              *     "remove what was created after the snapshot"). Off by default: they are only listed.
              */
             remove_extra?: boolean;
+            /**
+             * @description Connect: promote the instance as one release with the Lambda functions and Lex bots
+             *     its flows and associations use (fresh snapshots of each in the source), applied in
+             *     dependency order: functions, bots, the instance.
+             */
+            with_dependencies?: boolean;
         };
         DeploySourceBody: {
             snapshot?: Record<string, never> | null;
@@ -521,6 +559,57 @@ export interface components {
             status: string;
         };
         Region: string;
+        /** @description The stored record of a release. */
+        Release: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** @description The Connect instance (its alias in the target). */
+            instance: string;
+            members: components["schemas"]["ReleaseMember"][];
+            release_id: string;
+            source_account_id: string;
+            source_region: string;
+            status: components["schemas"]["ReleaseStatus"];
+            target_account_id: string;
+            target_region: string;
+        };
+        /** @description One resource of a release, in the order it is applied. */
+        ReleaseMember: {
+            /** @description Lex: the alias moved to the new version. */
+            alias?: string | null;
+            error?: string | null;
+            /** @description Its name in the target (and in the source: members keep their names). */
+            resource_name: string;
+            /** @description What its rollback did, once the release is rolled back. */
+            rollback?: string | null;
+            /** @description What the member's deploy overwrote (none: the release created it). */
+            safety_snapshot?: string | null;
+            service: components["schemas"]["ServiceKind"];
+            /** @description The fresh snapshot of the source the release deploys. */
+            source_snapshot: string;
+            status: components["schemas"]["ReleaseStatus"];
+        };
+        /**
+         * @description What `POST /deploy` with `with_dependencies` answers: the release with each member's
+         *     plan (a dry run) or report.
+         */
+        ReleaseOutcome: {
+            /** @description The members in apply order, as `<service> <name>`. */
+            order: string[];
+            /**
+             * @description Each member's plan (dry run) or report, in apply order; a member not reached has
+             *     neither.
+             */
+            plans: components["schemas"]["Plan"][];
+            release: components["schemas"]["Release"];
+            reports: components["schemas"]["Report"][];
+        };
+        /**
+         * @description How a release (or one of its members) stands.
+         * @enum {string}
+         */
+        ReleaseStatus: "planned" | "running" | "succeeded" | "unchanged" | "failed_restored" | "failed_not_restored" | "rolled_back";
         Remapped: {
             from: string;
             path: string;
@@ -549,17 +638,22 @@ export interface components {
         ResourceName: string;
         RoleArn: string;
         RollbackBody: {
-            account_id: string;
-            dry_run?: boolean;
-            region: string;
             /**
-             * @description Connect: delete items created after the snapshot (by default they are only listed
-             *     in the plan's `summary.not_in_source`).
+             * @description One resource back to one of its snapshots: account_id, region, service,
+             *     resource_name and snapshot_key.
              */
+            account_id?: string | null;
+            dry_run?: boolean;
+            region?: string | null;
+            /**
+             * @description Or a whole release back, every member to its safety snapshot, last first (and what
+             *     it created deleted when `remove_created`).
+             */
+            release_id?: string | null;
             remove_created?: boolean;
-            resource_name: string;
-            service: string;
-            snapshot_key: string;
+            resource_name?: string | null;
+            service?: string | null;
+            snapshot_key?: string | null;
         };
         /** @description A pair's rules as stored, with who set them and when. */
         RuleSet: {
@@ -631,7 +725,7 @@ export interface components {
             taken_by: string;
         };
         /** @enum {string} */
-        SnapshotReason: "manual" | "pre-deploy" | "pre-rollback" | "scheduled";
+        SnapshotReason: "manual" | "pre-deploy" | "pre-rollback" | "scheduled" | "release";
         SourceRef: {
             arn: string;
             id?: string;
@@ -1306,6 +1400,66 @@ export interface operations {
             };
         };
     };
+    list_releases: {
+        parameters: {
+            query?: {
+                /** @description at most this many, 1 to 1000 (default 100) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description releases, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Release"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     rollback: {
         parameters: {
             query?: {
@@ -1321,7 +1475,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description a plan (dry_run) or a report */
+            /** @description a plan (dry_run) or a report; for a release, the release */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1337,6 +1491,14 @@ export interface operations {
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

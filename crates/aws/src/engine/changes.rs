@@ -102,7 +102,7 @@ impl Engine {
             return outcome;
         };
         match &outcome {
-            Ok(DeployOutcome::Plan(_)) => return outcome,
+            Ok(DeployOutcome::Plan(_) | DeployOutcome::Release(_)) => return outcome,
             Ok(DeployOutcome::Report(r)) => {
                 entry.outcome = r.status.into();
                 entry.safety_snapshot = r.safety_snapshot.as_ref().map(|m| m.key.clone());
@@ -139,6 +139,10 @@ impl Engine {
         req: DeployRequest,
         progress: &Progress,
     ) -> AwsResult<DeployOutcome> {
+        if req.options.with_dependencies {
+            // Each member's deploy and rollback is recorded on its own.
+            return Box::pin(self.deploy_release(req, progress)).await;
+        }
         let entry = (!req.dry_run).then(|| {
             let (key, service, name) = match &req.source {
                 DeploySource::Key(k) => (Some(k.to_string()), k.service, &k.resource_name),
@@ -293,14 +297,7 @@ impl Engine {
         } = change;
         let (account_id, region) = (&account_id, &region);
         let provider = self.provider(source.service)?;
-        if source.service != ServiceKind::Connect
-            && (options.flows.is_some() || options.remove_extra)
-        {
-            return Err(AwsError::Invalid(format!(
-                "options.flows and options.remove_extra apply to Connect instances, not to {}",
-                source.service
-            )));
-        }
+        check_options(source.service, &options)?;
         let ctx = self.ctx(account_id, region).await?;
         provider.validate(&source, self.snapshots.as_ref()).await?;
         progress.report("planning", 0, 0);
@@ -333,7 +330,7 @@ impl Engine {
         }
         if !plan.unmapped.is_empty() && !options.accept_unmapped {
             return Err(AwsError::Invalid(format!(
-                "{} reference(s) cannot be mapped to account {account_id} region {region}; review the plan (dry_run) and set options.accept_unmapped to deploy anyway",
+                "{} reference(s) cannot be mapped to account {account_id} region {region}; review the plan (dry_run) and set options.accept_unmapped to deploy without them",
                 plan.unmapped.len()
             )));
         }
@@ -476,6 +473,21 @@ impl Engine {
             }
         }
     }
+}
+
+/// Options that do not apply to the service are refused, not ignored.
+fn check_options(service: ServiceKind, options: &DeployOptions) -> AwsResult<()> {
+    if service != ServiceKind::Connect && options.flows.is_some() {
+        return Err(AwsError::Invalid(format!(
+            "options.flows applies to Connect instances, not to {service}"
+        )));
+    }
+    if service == ServiceKind::Lex && options.remove_extra {
+        return Err(AwsError::NotSupported(
+            "removing what was created since a snapshot (remove_created) is not supported for Lex bots yet".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Adds to the plan's unmapped references every value that still names the source account

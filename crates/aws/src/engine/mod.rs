@@ -3,6 +3,7 @@
 //! write, and the resource put back when a step fails.
 
 mod changes;
+mod release;
 mod rules;
 mod snapshots;
 
@@ -20,8 +21,8 @@ use snapdeploy_core::{
     ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey, SnapshotReason, VersionSelector,
 };
 use snapdeploy_store::{
-    AccountStore, AuditLog, LockStore, MemoryAudit, MemoryLocks, MemoryRules, RuleStore,
-    SnapshotStore,
+    AccountStore, AuditLog, LockStore, MemoryAudit, MemoryLocks, MemoryReleases, MemoryRules,
+    ReleaseStore, RuleStore, SnapshotStore,
 };
 use std::sync::Arc;
 
@@ -68,12 +69,14 @@ pub struct RollbackRequest {
     pub remove_created: bool,
 }
 
-/// The outcome of a deploy: a plan (dry run) or a report.
+/// The outcome of a deploy: a plan (dry run) or a report; of a release (an instance with
+/// what it uses), the release with its members' plans or reports.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum DeployOutcome {
     Plan(Box<Plan>),
     Report(Box<Report>),
+    Release(Box<snapdeploy_core::ReleaseOutcome>),
 }
 
 pub struct Engine {
@@ -87,6 +90,9 @@ pub struct Engine {
     /// Promotion rules per (source, target) account pair (in this process unless
     /// `with_rules` keeps them).
     pub rules: Arc<dyn RuleStore>,
+    /// Releases: instances promoted with what they use (in this process unless
+    /// `with_releases` keeps them).
+    pub releases: Arc<dyn ReleaseStore>,
 }
 
 impl Engine {
@@ -102,6 +108,7 @@ impl Engine {
             locks: Arc::new(MemoryLocks::default()),
             audit: Arc::new(MemoryAudit::default()),
             rules: Arc::new(MemoryRules::default()),
+            releases: Arc::new(MemoryReleases::default()),
         }
     }
 
@@ -114,6 +121,12 @@ impl Engine {
     /// The promotion rules kept with the account registry (SQLite, DynamoDB).
     pub fn with_rules(mut self, rules: Arc<dyn RuleStore>) -> Self {
         self.rules = rules;
+        self
+    }
+
+    /// The releases kept with the account registry (SQLite, DynamoDB).
+    pub fn with_releases(mut self, releases: Arc<dyn ReleaseStore>) -> Self {
+        self.releases = releases;
         self
     }
 

@@ -524,4 +524,46 @@ impl Writer<'_> {
         }
         Ok(())
     }
+
+    /// Deletes the aliases, then the versions, the snapshot does not have (listed in the
+    /// plan's `summary.not_in_source`).
+    pub(super) async fn remove_not_in_source(
+        &self,
+        run: &mut Steps<'_>,
+        summary: &Value,
+    ) -> AwsResult<()> {
+        let extra: Vec<Value> = summary["not_in_source"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if extra.is_empty() {
+            return Ok(());
+        }
+        let (ctx, client, name) = (self.ctx, &self.client, self.name);
+        run.step("remove versions and aliases not in the snapshot", async {
+            for e in &extra {
+                let n = e["name"].as_str().unwrap_or_default();
+                ctx.pace(Quota::LambdaControl).await;
+                if e["kind"] == "alias" {
+                    client
+                        .delete_alias()
+                        .function_name(name)
+                        .name(n)
+                        .send()
+                        .await
+                        .map_err(svc("deleting an alias"))?;
+                } else {
+                    client
+                        .delete_function()
+                        .function_name(name)
+                        .qualifier(n)
+                        .send()
+                        .await
+                        .map_err(svc("deleting a version"))?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
 }

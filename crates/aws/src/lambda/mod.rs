@@ -14,7 +14,10 @@ use crate::tags::retag;
 use apply::{create_function, load_code, wait_until_ready, Writer};
 use async_trait::async_trait;
 use aws_sdk_lambda::types::FunctionConfiguration;
-use read::{applied_subset, code_sha_of, config_json, get_policy, list_aliases, list_versions};
+use read::{
+    applied_subset, code_sha_of, config_json, extra_versions, get_policy, list_aliases,
+    list_versions, not_in_source,
+};
 use serde_json::{json, Value};
 use snapdeploy_core::{
     diff, remap_arns, ArnRemapper, Plan, PlanAction, ResourceName, ServiceKind, SnapshotEnvelope,
@@ -350,7 +353,7 @@ impl Provider for LambdaProvider {
             // An image is the function's code: it cannot be left out of a new function.
             blockers.push("the image URI cannot be left out of a new function: add a promotion rule that maps it to an image the target account can pull (for example its own ECR registry)".to_owned());
         }
-        let (action, changes) = match &current {
+        let (mut action, mut changes) = match &current {
             None => (PlanAction::Create, diff(&json!({}), &desired)),
             Some(current) => {
                 let changes = diff(current, &desired);
@@ -361,6 +364,15 @@ impl Provider for LambdaProvider {
                 };
                 (action, changes)
             }
+        };
+        // Back where the snapshot was taken: the versions and aliases made since are listed,
+        // and removed when asked (a rollback's remove_created).
+        let summary = match live {
+            Some(l) if same_place => {
+                let extra = not_in_source(&source.config, &l.config);
+                extra_versions(extra, options.remove_extra, &mut action, &mut changes)
+            }
+            _ => Value::Null,
         };
         Ok(Plan {
             service: ServiceKind::Lambda,
@@ -375,7 +387,7 @@ impl Provider for LambdaProvider {
             substitutions: vec![],
             kept: vec![],
             blockers,
-            summary: Value::Null,
+            summary,
             desired,
         })
     }
@@ -430,7 +442,9 @@ impl Provider for LambdaProvider {
         w.resource_policy(run, &live, desired).await?;
         w.publish(run, &live, options, applied).await?;
         w.aliases(run, &live, desired, options, applied).await?;
-
+        if options.remove_extra {
+            w.remove_not_in_source(run, &plan.summary).await?;
+        }
         Ok(())
     }
 

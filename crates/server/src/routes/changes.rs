@@ -10,7 +10,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
 use snapdeploy_aws::{DeployOptions, DeployRequest, RollbackRequest};
-use snapdeploy_core::{AccountId, Region, ReportStatus, ResourceName, ServiceKind, SnapshotKey};
+use snapdeploy_core::{
+    AccountId, Region, ReleaseStatus, ReportStatus, ResourceName, ServiceKind, SnapshotKey,
+};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +61,32 @@ fn outcome_response(outcome: DeployOutcome) -> ApiResult<(StatusCode, Value)> {
         )
         .with_details(json!({"report": to_value(&r)}))),
         DeployOutcome::Report(r) => Ok((StatusCode::OK, to_value(&r))),
+        DeployOutcome::Release(r) if r.release.status.failed() => {
+            let failed = r.release.members.iter().find(|m| m.error.is_some());
+            Err(ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "change_failed",
+                format!(
+                    "release {}: {}; {}",
+                    r.release.release_id,
+                    failed
+                        .map(|m| format!(
+                            "{} {}: {}",
+                            m.service,
+                            m.resource_name,
+                            m.error.clone().unwrap_or_default()
+                        ))
+                        .unwrap_or_default(),
+                    if r.release.status == ReleaseStatus::FailedRestored {
+                        "every member already changed was put back"
+                    } else {
+                        "putting some members back failed too"
+                    }
+                ),
+            )
+            .with_details(json!({"release": to_value(&r)})))
+        }
+        DeployOutcome::Release(r) => Ok((StatusCode::OK, to_value(&r))),
     }
 }
 
@@ -112,37 +140,77 @@ pub(super) async fn deploy(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RollbackBody {
-    account_id: String,
-    region: String,
-    service: String,
-    resource_name: String,
-    snapshot_key: String,
+    /// One resource back to one of its snapshots: account_id, region, service,
+    /// resource_name and snapshot_key.
+    account_id: Option<String>,
+    region: Option<String>,
+    service: Option<String>,
+    resource_name: Option<String>,
+    snapshot_key: Option<String>,
+    /// Or a whole release back, every member to its safety snapshot, last first (and what
+    /// it created deleted when `remove_created`).
+    release_id: Option<String>,
     #[serde(default)]
     dry_run: bool,
-    /// Connect: delete items created after the snapshot (by default they are only listed
-    /// in the plan's `summary.not_in_source`).
     #[serde(default)]
     remove_created: bool,
 }
 
+/// A field the rollback needs, or a 400 naming it.
+fn needed(v: Option<String>, field: &str) -> ApiResult<String> {
+    v.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            format!("{field}: required (or give release_id alone to roll back a release)"),
+        )
+        .with_details(json!({ "field": field }))
+    })
+}
+
 #[utoipa::path(post, path = "/rollback", request_body = RollbackBody, params(("background" = Option<bool>, Query)),
-    responses((status = 200, description = "a plan (dry_run) or a report"), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody, description = "the resource is being changed by another deploy or rollback"), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+    responses((status = 200, description = "a plan (dry_run) or a report; for a release, the release"), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the resource is being changed by another deploy or rollback"), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub(super) async fn rollback(
     State(s): State<AppState>,
     ApiQuery(mode): ApiQuery<RunMode>,
     ApiJson(b): ApiJson<RollbackBody>,
 ) -> ApiResult<Response> {
+    let engine = s.engine.clone();
+    if let Some(id) = b.release_id {
+        let single = [
+            &b.account_id,
+            &b.region,
+            &b.service,
+            &b.resource_name,
+            &b.snapshot_key,
+        ];
+        if single.iter().any(|f| f.is_some()) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "give release_id alone, or a resource and snapshot_key without it",
+            ));
+        }
+        let (remove_created, dry_run) = (b.remove_created, b.dry_run);
+        return run(&s, "rollback", mode, move |progress| async move {
+            outcome_response(
+                engine
+                    .rollback_release(&id, remove_created, dry_run, &progress)
+                    .await?,
+            )
+        })
+        .await;
+    }
     let req = RollbackRequest {
-        account_id: AccountId::parse(&b.account_id)?,
-        region: Region::parse(&b.region)?,
-        service: ServiceKind::parse(&b.service)?,
-        resource_name: ResourceName::parse(&b.resource_name)?,
-        snapshot_key: SnapshotKey::parse(&b.snapshot_key)?,
+        account_id: AccountId::parse(&needed(b.account_id, "account_id")?)?,
+        region: Region::parse(&needed(b.region, "region")?)?,
+        service: ServiceKind::parse(&needed(b.service, "service")?)?,
+        resource_name: ResourceName::parse(&needed(b.resource_name, "resource_name")?)?,
+        snapshot_key: SnapshotKey::parse(&needed(b.snapshot_key, "snapshot_key")?)?,
         dry_run: b.dry_run,
         taken_by: s.config.actor.clone(),
         remove_created: b.remove_created,
     };
-    let engine = s.engine.clone();
     run(&s, "rollback", mode, move |progress| async move {
         outcome_response(engine.rollback(req, &progress).await?)
     })

@@ -7,6 +7,7 @@ mod common;
 mod extract;
 mod health;
 mod jobs;
+mod releases;
 mod rules;
 mod snapshots;
 
@@ -47,7 +48,9 @@ use utoipa::OpenApi;
         rules::list_rules,
         rules::get_rules,
         rules::put_rules,
-        rules::delete_rules
+        rules::delete_rules,
+        releases::list_releases,
+        releases::get_release
     ),
     components(schemas(
         extract::ExtractManyBody,
@@ -77,7 +80,11 @@ use utoipa::OpenApi;
         snapdeploy_core::Substitution,
         snapdeploy_core::MatchMode,
         snapdeploy_core::Substituted,
-        snapdeploy_core::Kept
+        snapdeploy_core::Kept,
+        snapdeploy_core::Release,
+        snapdeploy_core::ReleaseMember,
+        snapdeploy_core::ReleaseStatus,
+        snapdeploy_core::ReleaseOutcome
     ))
 )]
 pub struct ApiDoc;
@@ -108,6 +115,8 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{id}", get(jobs::get_job))
         .route("/jobs/{id}/events", get(jobs::job_events))
         .route("/audit", get(audit::audit))
+        .route("/releases", get(releases::list_releases))
+        .route("/releases/{id}", get(releases::get_release))
         .route("/promotion-rules", get(rules::list_rules))
         .route(
             "/promotion-rules/{source_account_id}/{target_account_id}",

@@ -98,7 +98,11 @@ pub async fn spawn_app_until(
         Arc::new(SqliteAccountStore::open(&data.path().join("registry.db")).expect("sqlite"));
     let snapshots = snapshots
         .unwrap_or_else(|| Arc::new(LocalSnapshotStore::new(data.path().join("snapshots"))));
-    let engine = Arc::new(Engine::new(hub, accounts.clone(), snapshots).with_rules(accounts));
+    let engine = Arc::new(
+        Engine::new(hub, accounts.clone(), snapshots)
+            .with_rules(accounts.clone())
+            .with_releases(accounts),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
