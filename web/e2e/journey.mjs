@@ -225,6 +225,14 @@ try {
   check(await page.getByTestId('unmapped').getByText('bot OrdersBot has no alias live').first().isVisible(), 'unmappable references are highlighted');
   await snap('deploy-connect-plan');
   await audit('the Connect plan with unmappable references');
+  // With its dependencies, the same promotion is one release with nothing left unmapped.
+  await page.getByLabel(/Promote with dependencies/).check();
+  await page.getByRole('button', { name: 'Show the plan' }).click();
+  await page.getByTestId('release').waitFor();
+  check((await page.getByTestId('release-member').count()) === 5, 'the release has the instance, its 3 functions and its bot');
+  check(await text('5 members, applied in this order; nothing unmapped').isVisible(), 'nothing unmapped with its dependencies');
+  await snap('deploy-connect-release-plan');
+  await audit('the release plan');
 
   console.log('diff');
   await snapshotOf('222222222222', 'lambda', 'cc-customer-lookup', 'prod after release');

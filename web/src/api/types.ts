@@ -22,6 +22,8 @@ export type SnapshotBody = S['SnapshotBody'];
 export type DeployOptions = S['DeployOptions'];
 export type PromotionRules = S['PromotionRules'];
 export type RuleSet = S['RuleSet'];
+export type Release = S['Release'];
+export type ReleaseOutcome = S['ReleaseOutcome'];
 export type Substitution = S['Substitution'];
 
 /** Free-form JSON the schema types as an open object. */

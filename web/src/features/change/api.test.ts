@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deployRequest, rollbackRequest } from './api';
+import { deployRequest, releaseRollbackRequest, rollbackRequest } from './api';
 
-const form = (service: string, options: Partial<{ alias: string; flows: string; acceptUnmapped: boolean }> = {}) => ({
+const form = (service: string, options: Partial<{ alias: string; flows: string; acceptUnmapped: boolean; withDependencies: boolean }> = {}) => ({
   source: { service, key: 'k' },
   target: { account: '222222222222', region: 'us-east-1', resource: '' },
   options: { alias: '', flows: '', acceptUnmapped: false, ...options },
@@ -27,9 +27,16 @@ describe('change requests', () => {
     });
   });
 
-  it('only a Connect rollback says whether to remove created items', () => {
+  it('a Connect or Lambda rollback says whether to remove what was created; a Lex one does not', () => {
     const f = { account: '111111111111', region: 'us-east-1', service: 'connect', resource: 'acme-dev', key: 'k', removeCreated: true };
     expect(rollbackRequest(f)).toEqual({ account_id: '111111111111', region: 'us-east-1', service: 'connect', resource_name: 'acme-dev', snapshot_key: 'k', remove_created: true });
-    expect(rollbackRequest({ ...f, service: 'lambda', resource: 'fn' })).not.toHaveProperty('remove_created');
+    expect(rollbackRequest({ ...f, service: 'lambda', resource: 'fn' })).toHaveProperty('remove_created', true);
+    expect(rollbackRequest({ ...f, service: 'lex', resource: 'Bot' })).not.toHaveProperty('remove_created');
+  });
+
+  it('promoting with dependencies is a Connect choice only, and a release rolls back by its id', () => {
+    expect(deployRequest(form('connect', { withDependencies: true })).options).toEqual({ accept_unmapped: false, with_dependencies: true });
+    expect(deployRequest(form('lambda', { withDependencies: true })).options).not.toHaveProperty('with_dependencies');
+    expect(releaseRollbackRequest('rel-1', true)).toEqual({ release_id: 'rel-1', remove_created: true });
   });
 });

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ApiError, post, runJob } from '../../api/client';
-import type { DeployBody, DeployOptions, Plan, ProgressEvent, Report, RollbackBody } from '../../api/types';
+import type { DeployBody, DeployOptions, Plan, ProgressEvent, ReleaseOutcome, Report, RollbackBody } from '../../api/types';
 
 export { useAccounts } from '../../api/queries';
 export { useSnapshots } from '../../api/queries';
@@ -9,7 +9,7 @@ export { useSnapshots } from '../../api/queries';
 export interface DeployForm {
   source: { service: string; key: string };
   target: { account: string; region: string; resource: string };
-  options: { alias: string; flows: string; acceptUnmapped: boolean };
+  options: { alias: string; flows: string; acceptUnmapped: boolean; withDependencies?: boolean };
 }
 
 /** The `/deploy` request for the form: the alias for Lambda and Lex, chosen flows for Connect. */
@@ -22,6 +22,7 @@ export function deployRequest({ source, target, options }: DeployForm): DeployBo
     .map((f) => f.trim())
     .filter(Boolean);
   if (flows.length && source.service === 'connect') opts.flows = flows;
+  if (options.withDependencies && source.service === 'connect') opts.with_dependencies = true;
   return {
     source: { snapshot_key: source.key },
     target: { account_id: target.account, region: target.region, ...(target.resource ? { resource_name: target.resource } : {}) },
@@ -39,15 +40,24 @@ export interface RollbackForm {
   removeCreated: boolean;
 }
 
-/** The `/rollback` request for the form; only Connect knows `remove_created`. */
+/** The `/rollback` request for the form; Lex does not know `remove_created` (yet). */
 export const rollbackRequest = (f: RollbackForm): RollbackBody => ({
   account_id: f.account,
   region: f.region,
   service: f.service,
   resource_name: f.resource,
   snapshot_key: f.key,
-  ...(f.service === 'connect' ? { remove_created: f.removeCreated } : {}),
+  ...(f.service !== 'lex' ? { remove_created: f.removeCreated } : {}),
 });
+
+/** A release's rollback: every member back, last first. */
+export const releaseRollbackRequest = (releaseId: string, removeCreated: boolean): RollbackBody => ({
+  release_id: releaseId,
+  remove_created: removeCreated,
+});
+
+/** A release outcome (an instance promoted with what it uses) rather than one resource's plan or report. */
+export const isRelease = (v: unknown): v is ReleaseOutcome => typeof v === 'object' && v !== null && 'release' in v && 'order' in v;
 
 /** Plan (dry run) then apply as a background job with live progress; shared by deploy and rollback. */
 export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | '/rollback') {
@@ -56,11 +66,13 @@ export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | 
   const [running, setRunning] = useState(false);
   const [events, setEvents] = useState<ProgressEvent[]>([]);
   const [report, setReport] = useState<Report | null>(null);
+  const [release, setRelease] = useState<ReleaseOutcome | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const reset = () => {
     setPlan(null);
     setReport(null);
+    setRelease(null);
     setError(null);
     setEvents([]);
   };
@@ -69,7 +81,9 @@ export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | 
     reset();
     setPlanning(true);
     try {
-      setPlan(await post<Plan>(url, { ...body, dry_run: true }));
+      const planned = await post<Plan | ReleaseOutcome>(url, { ...body, dry_run: true });
+      if (isRelease(planned)) setRelease(planned);
+      else setPlan(planned);
     } catch (e) {
       setError(e);
     } finally {
@@ -83,18 +97,23 @@ export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | 
     setReport(null);
     setEvents([]);
     try {
-      setReport(await runJob<Report>(url, { ...body, dry_run: false }, (e) => setEvents((all) => [...all, e])));
+      const done = await runJob<Report | ReleaseOutcome>(url, { ...body, dry_run: false }, (e) => setEvents((all) => [...all, e]));
+      if (isRelease(done)) setRelease(done);
+      else setReport(done);
     } catch (e) {
       // A failed change still has a report: what failed and what was restored.
-      const r = (e as ApiError).details?.report as Report | undefined;
+      const details = (e as ApiError).details;
+      const r = details?.report as Report | undefined;
       if (r) setReport(r);
+      const rel = details?.release as ReleaseOutcome | undefined;
+      if (rel) setRelease(rel);
       setError(e);
     } finally {
       setRunning(false);
     }
   };
 
-  return { plan, planning, running, events, report, error, dryRun, apply, reset };
+  return { plan, planning, running, events, report, release, error, dryRun, apply, reset };
 }
 
 /** What the plan-and-progress view reads of a change. */

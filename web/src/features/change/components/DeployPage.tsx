@@ -10,7 +10,7 @@ export default function DeployPage() {
   const accounts = useAccounts();
   const [src, setSrc] = useState({ account: '', region: '', service: 'lambda', resource: '', key: '' });
   const [dst, setDst] = useState({ account: '', region: '', resource: '' });
-  const [opts, setOpts] = useState({ alias: '', flows: '', acceptUnmapped: false });
+  const [opts, setOpts] = useState({ alias: '', flows: '', acceptUnmapped: false, withDependencies: false });
   const snaps = useSnapshots(src.account, src.service, src.resource);
   const change = useChange<DeployBody>('/deploy');
   const target = dst.resource || src.resource;
@@ -50,6 +50,19 @@ export default function DeployPage() {
             <label className="flex flex-col text-sm" htmlFor="opt-flows">
               Only these flows (optional, comma-separated)
               <input id="opt-flows" className={inputCls} value={opts.flows} placeholder="Main Menu, Support Menu" onChange={(e) => setOpts({ ...opts, flows: e.target.value })} />
+            </label>
+          )}
+          {src.service === 'connect' && (
+            <label className="flex items-center gap-2 text-sm">
+              <input
+                type="checkbox"
+                checked={opts.withDependencies}
+                onChange={(e) => {
+                  setOpts({ ...opts, withDependencies: e.target.checked });
+                  change.reset();
+                }}
+              />
+              Promote with dependencies (the Lambda functions and Lex bots its flows use, as one release)
             </label>
           )}
           <label className="flex items-center gap-2 text-sm">

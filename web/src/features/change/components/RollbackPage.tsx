@@ -5,6 +5,7 @@ import { SnapshotSelect } from '../../../components/SnapshotSelect';
 import { AccountRegion, ErrorBox, Section, buttonCls } from '../../../components/common';
 import { type RollbackForm, rollbackRequest, useAccounts, useChange, useSnapshots } from '../api';
 import { ChangeSection } from './ChangeSection';
+import { ReleaseRollback } from './ReleaseRollback';
 
 export default function RollbackPage() {
   const accounts = useAccounts();
@@ -25,10 +26,10 @@ export default function RollbackPage() {
           {s.resource && (
             <SnapshotSelect id="rb-snapshot" label="Back to snapshot" value={s.key} snapshots={snaps.data} loading={snaps.isPending} empty="none yet" onChange={(key) => { setS({ ...s, key }); change.reset(); }} />
           )}
-          {s.service === 'connect' && (
+          {s.service !== 'lex' && (
             <label className="flex items-center gap-2 text-sm">
               <input type="checkbox" checked={s.removeCreated} onChange={(e) => setS({ ...s, removeCreated: e.target.checked })} />
-              Also delete items created after the snapshot
+              {s.service === 'connect' ? 'Also delete items created after the snapshot' : 'Also delete versions and aliases created after the snapshot'}
             </label>
           )}
         </div>
@@ -38,6 +39,7 @@ export default function RollbackPage() {
         </button>
       </Section>
       <ChangeSection title="2. Plan, confirm, watch" change={change} protectedTarget={protectedTarget} resource={s.resource} label="Roll back" runningLabel="Rolling back…" onConfirm={() => change.apply(body())} />
+      <ReleaseRollback />
     </>
   );
 }
