@@ -95,9 +95,13 @@ impl Cli {
     }
 
     pub async fn json(&self, args: &[&str]) -> Value {
+        self.json_with(args, &[]).await
+    }
+
+    pub async fn json_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
-        let out = self.run(&all).await;
+        let out = self.run_with(&all, extra_env).await;
         assert!(
             out.status.success(),
             "{args:?}: {}",
