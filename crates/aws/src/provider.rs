@@ -6,10 +6,11 @@ use crate::hub::Hub;
 use crate::limiter::Quota;
 use async_trait::async_trait;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
-use serde_json::Value;
+use serde_json::{json, Value};
 use snapdeploy_core::{
-    leave_out, leftovers, merge_unmapped, Account, ArnRemapper, BlobRef, ConnectKind, Plan, Region,
-    ResourceName, ServiceKind, SnapshotEnvelope, SourceRef, StepOutcome, StepStatus, Unmapped,
+    leave_out, leftovers, merge_unmapped, Account, ArnRemapper, BlobRef, ConnectKind, FieldChange,
+    FieldOp, Plan, PlanAction, Region, ResourceName, ServiceKind, SnapshotEnvelope, SourceRef,
+    StepOutcome, StepStatus, Unmapped,
 };
 use snapdeploy_store::SnapshotStore;
 use std::collections::{BTreeSet, HashMap};
@@ -439,4 +440,61 @@ pub(crate) fn settle_unmapped(
         leave_out(desired, current, &pointers);
     }
     all
+}
+
+/// The versions and aliases `live` has and the snapshot does not, as
+/// `{"kind", "name", "list"}` (aliases first: a version an alias points to cannot go).
+pub(crate) fn not_in_source(snapshot: &Value, live: &Value) -> Vec<Value> {
+    let names = |doc: &Value, list: &str, field: &str| -> Vec<String> {
+        doc[list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| str_of(x, field).map(String::from))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (list, field, kind) in [
+        ("Aliases", "Name", "alias"),
+        ("Versions", "Version", "version"),
+    ] {
+        let known = names(snapshot, list, field);
+        for n in names(live, list, field) {
+            if !known.contains(&n) {
+                out.push(json!({"kind": kind, "name": n, "list": list}));
+            }
+        }
+    }
+    out
+}
+
+/// Lists the extra versions and aliases in the plan's summary and, when they are to be
+/// removed, as changes (so a plan with only those to do is not `unchanged`).
+pub(crate) fn extra_versions(
+    extra: Vec<Value>,
+    remove: bool,
+    action: &mut PlanAction,
+    changes: &mut Vec<FieldChange>,
+) -> Value {
+    if extra.is_empty() {
+        return Value::Null;
+    }
+    if remove {
+        for e in &extra {
+            changes.push(FieldChange {
+                path: format!(
+                    "/{}/{}",
+                    e["list"].as_str().unwrap_or_default(),
+                    e["name"].as_str().unwrap_or_default()
+                ),
+                op: FieldOp::Remove,
+                from: Some(e["name"].clone()),
+                to: None,
+            });
+        }
+        if *action == PlanAction::Unchanged {
+            *action = PlanAction::Update;
+        }
+    }
+    json!({"not_in_source": extra, "remove_not_in_source": remove})
 }

@@ -482,11 +482,6 @@ fn check_options(service: ServiceKind, options: &DeployOptions) -> AwsResult<()>
             "options.flows applies to Connect instances, not to {service}"
         )));
     }
-    if service == ServiceKind::Lex && options.remove_extra {
-        return Err(AwsError::NotSupported(
-            "removing what was created since a snapshot (remove_created) is not supported for Lex bots yet".into(),
-        ));
-    }
     Ok(())
 }
 

@@ -386,7 +386,7 @@ impl Engine {
                             snapshot_key: SnapshotKey::parse(key)?,
                             dry_run: false,
                             taken_by: release.created_by.clone(),
-                            remove_created: remove_created && m.service != ServiceKind::Lex,
+                            remove_created,
                         },
                         &Progress::none(),
                     )
@@ -452,7 +452,7 @@ impl Engine {
                                 snapshot_key: SnapshotKey::parse(key)?,
                                 dry_run: true,
                                 taken_by: release.created_by.clone(),
-                                remove_created: remove_created && m.service != ServiceKind::Lex,
+                                remove_created,
                             },
                             &Progress::none(),
                         )

@@ -7,17 +7,14 @@ use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::limiter::Quota;
 use crate::provider::{
-    download, is_not_found, paged, reapply, settle_unmapped, str_of, string_map, svc, Applied,
-    ApplyInput, Captured, Ctx, Provider, Steps,
+    download, extra_versions, is_not_found, not_in_source, paged, reapply, settle_unmapped, str_of,
+    string_map, svc, Applied, ApplyInput, Captured, Ctx, Provider, Steps,
 };
 use crate::tags::retag;
 use apply::{create_function, load_code, wait_until_ready, Writer};
 use async_trait::async_trait;
 use aws_sdk_lambda::types::FunctionConfiguration;
-use read::{
-    applied_subset, code_sha_of, config_json, extra_versions, get_policy, list_aliases,
-    list_versions, not_in_source,
-};
+use read::{applied_subset, code_sha_of, config_json, get_policy, list_aliases, list_versions};
 use serde_json::{json, Value};
 use snapdeploy_core::{
     diff, remap_arns, ArnRemapper, Plan, PlanAction, ResourceName, ServiceKind, SnapshotEnvelope,

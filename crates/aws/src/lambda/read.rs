@@ -8,7 +8,6 @@ use aws_sdk_lambda::Client;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use snapdeploy_core::{FieldChange, FieldOp, PlanAction};
 use std::collections::BTreeMap;
 
 /// Fields that belong to the function's identity or history, not to what a deploy writes.
@@ -217,61 +216,4 @@ pub(super) async fn get_policy(ctx: &Ctx, client: &Client, name: &str) -> AwsRes
         .unwrap_or_default();
     statements.sort_by(|a, b| str_of(a, "StatementId").cmp(&str_of(b, "StatementId")));
     Ok(statements)
-}
-
-/// The versions and aliases `live` has and the snapshot does not, as
-/// `{"kind", "name", "list"}` (aliases first: a version an alias points to cannot go).
-pub(super) fn not_in_source(snapshot: &Value, live: &Value) -> Vec<Value> {
-    let names = |doc: &Value, list: &str, field: &str| -> Vec<String> {
-        doc[list]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|x| str_of(x, field).map(String::from))
-            .collect()
-    };
-    let mut out = Vec::new();
-    for (list, field, kind) in [
-        ("Aliases", "Name", "alias"),
-        ("Versions", "Version", "version"),
-    ] {
-        let known = names(snapshot, list, field);
-        for n in names(live, list, field) {
-            if !known.contains(&n) {
-                out.push(json!({"kind": kind, "name": n, "list": list}));
-            }
-        }
-    }
-    out
-}
-
-/// Lists the extra versions and aliases in the plan's summary and, when they are to be
-/// removed, as changes (so a plan with only those to do is not `unchanged`).
-pub(super) fn extra_versions(
-    extra: Vec<Value>,
-    remove: bool,
-    action: &mut PlanAction,
-    changes: &mut Vec<FieldChange>,
-) -> Value {
-    if extra.is_empty() {
-        return Value::Null;
-    }
-    if remove {
-        for e in &extra {
-            changes.push(FieldChange {
-                path: format!(
-                    "/{}/{}",
-                    e["list"].as_str().unwrap_or_default(),
-                    e["name"].as_str().unwrap_or_default()
-                ),
-                op: FieldOp::Remove,
-                from: Some(e["name"].clone()),
-                to: None,
-            });
-        }
-        if *action == PlanAction::Unchanged {
-            *action = PlanAction::Update;
-        }
-    }
-    json!({"not_in_source": extra, "remove_not_in_source": remove})
 }

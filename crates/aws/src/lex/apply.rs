@@ -452,6 +452,58 @@ impl BotWriter<'_> {
 
 /// The aliases to move, with their versions: the one a deploy names (to the version it
 /// published), and on a rollback every alias the snapshot records that differs now.
+impl BotWriter<'_> {
+    /// Deletes the aliases, then the versions, the snapshot does not have (listed in the
+    /// plan's `summary.not_in_source`).
+    pub(super) async fn remove_not_in_source(
+        &self,
+        run: &mut Steps<'_>,
+        bot_id: &str,
+        summary: &Value,
+        aliases: &[(String, Value)],
+    ) -> AwsResult<()> {
+        let extra: Vec<Value> = summary["not_in_source"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if extra.is_empty() {
+            return Ok(());
+        }
+        let (ctx, client) = (self.ctx, &self.client);
+        run.step("remove versions and aliases not in the snapshot", async {
+            for e in &extra {
+                let n = e["name"].as_str().unwrap_or_default();
+                ctx.pace(Quota::Lex).await;
+                if e["kind"] == "alias" {
+                    let Some((id, _)) = aliases.iter().find(|(_, a)| str_of(a, "Name") == Some(n))
+                    else {
+                        continue;
+                    };
+                    client
+                        .delete_bot_alias()
+                        .bot_id(bot_id)
+                        .bot_alias_id(id)
+                        .skip_resource_in_use_check(true)
+                        .send()
+                        .await
+                        .map_err(svc("deleting a bot alias"))?;
+                } else {
+                    client
+                        .delete_bot_version()
+                        .bot_id(bot_id)
+                        .bot_version(n)
+                        .skip_resource_in_use_check(true)
+                        .send()
+                        .await
+                        .map_err(svc("deleting a bot version"))?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
 pub(super) fn alias_moves(
     wanted_aliases: &[Value],
     live: &LiveVersions,

@@ -9,8 +9,8 @@ use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::limiter::Quota;
 use crate::provider::{
-    is_not_found, missing_lambdas, reapply, settle_unmapped, str_of, svc, Applied, ApplyInput,
-    Captured, Ctx, Provider, Steps,
+    extra_versions, is_not_found, missing_lambdas, not_in_source, reapply, settle_unmapped, str_of,
+    svc, Applied, ApplyInput, Captured, Ctx, Provider, Steps,
 };
 use crate::tags::retag;
 use apply::{alias_moves, point_alias, BotWriter, LiveVersions, MAX_VERSIONS};
@@ -243,7 +243,7 @@ impl Provider for LexProvider {
                 None => path.to_owned(),
             },
         );
-        let (action, changes, summary) = match &current {
+        let (mut action, mut changes, mut summary) = match &current {
             None => (
                 PlanAction::Create,
                 diff(&json!({}), &desired),
@@ -266,6 +266,15 @@ impl Provider for LexProvider {
                 )
             }
         };
+        // Back where the snapshot was taken: versions and aliases made since are listed,
+        // and removed when asked (a rollback's remove_created).
+        if let Some(l) = live.filter(|_| same_place) {
+            let extra = not_in_source(&source.config, &l.config);
+            let listed = extra_versions(extra, options.remove_extra, &mut action, &mut changes);
+            if let (Some(s), Some(l)) = (summary.as_object_mut(), listed.as_object()) {
+                s.extend(l.clone());
+            }
+        }
         let mut blockers = Vec::new();
         let versions = live
             .and_then(|l| l.config["Versions"].as_array())
@@ -374,6 +383,10 @@ impl Provider for LexProvider {
                 Ok(())
             })
             .await?;
+        }
+        if options.remove_extra {
+            w.remove_not_in_source(run, &bot_id, &plan.summary, &live.aliases)
+                .await?;
         }
         Ok(())
     }

@@ -197,6 +197,16 @@ impl TestApp {
         ))
     }
 
+    /// A Lex V2 models client acting directly in a sandbox account.
+    pub fn lex_as(&self, a: &SeedAccount) -> aws_sdk_lexmodelsv2::Client {
+        aws_sdk_lexmodelsv2::Client::new(&snapdeploy_testkit::sdk_config(
+            &self.sandbox_url,
+            a.access_key,
+            a.secret_key,
+            "us-east-1",
+        ))
+    }
+
     pub async fn snapshot(&self, a: &SeedAccount, name: &str) -> Value {
         let (status, body) = self
             .post("/snapshot", &json!({"account_id": a.account_id, "region": "us-east-1", "service": "lambda", "resource_name": name}))

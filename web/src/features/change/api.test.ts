@@ -27,11 +27,11 @@ describe('change requests', () => {
     });
   });
 
-  it('a Connect or Lambda rollback says whether to remove what was created; a Lex one does not', () => {
+  it('every rollback says whether to remove what was created since the snapshot', () => {
     const f = { account: '111111111111', region: 'us-east-1', service: 'connect', resource: 'acme-dev', key: 'k', removeCreated: true };
     expect(rollbackRequest(f)).toEqual({ account_id: '111111111111', region: 'us-east-1', service: 'connect', resource_name: 'acme-dev', snapshot_key: 'k', remove_created: true });
     expect(rollbackRequest({ ...f, service: 'lambda', resource: 'fn' })).toHaveProperty('remove_created', true);
-    expect(rollbackRequest({ ...f, service: 'lex', resource: 'Bot' })).not.toHaveProperty('remove_created');
+    expect(rollbackRequest({ ...f, service: 'lex', resource: 'Bot', removeCreated: false })).toHaveProperty('remove_created', false);
   });
 
   it('promoting with dependencies is a Connect choice only, and a release rolls back by its id', () => {

@@ -40,14 +40,14 @@ export interface RollbackForm {
   removeCreated: boolean;
 }
 
-/** The `/rollback` request for the form; Lex does not know `remove_created` (yet). */
+/** The `/rollback` request for the form. */
 export const rollbackRequest = (f: RollbackForm): RollbackBody => ({
   account_id: f.account,
   region: f.region,
   service: f.service,
   resource_name: f.resource,
   snapshot_key: f.key,
-  ...(f.service !== 'lex' ? { remove_created: f.removeCreated } : {}),
+  remove_created: f.removeCreated,
 });
 
 /** A release's rollback: every member back, last first. */

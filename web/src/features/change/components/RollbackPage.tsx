@@ -26,7 +26,7 @@ export default function RollbackPage() {
           {s.resource && (
             <SnapshotSelect id="rb-snapshot" label="Back to snapshot" value={s.key} snapshots={snaps.data} loading={snaps.isPending} empty="none yet" onChange={(key) => { setS({ ...s, key }); change.reset(); }} />
           )}
-          {s.service !== 'lex' && (
+          {s.resource && (
             <label className="flex items-center gap-2 text-sm">
               <input type="checkbox" checked={s.removeCreated} onChange={(e) => setS({ ...s, removeCreated: e.target.checked })} />
               {s.service === 'connect' ? 'Also delete items created after the snapshot' : 'Also delete versions and aliases created after the snapshot'}
