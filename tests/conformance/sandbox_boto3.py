@@ -96,6 +96,15 @@ def main():
     lam = client("lambda", *session)
     role = "arn:aws:iam::111111111111:role/conformance"
     v1 = make_zip("def handler(e, c):\n    return 1\n")
+    # Layers: a function may only name a version of its own account's layer that exists.
+    layer = lam.publish_layer_version(LayerName="l", Content={"ZipFile": make_zip("x = 1\n")},
+                                      CompatibleRuntimes=["python3.12"])
+    assert layer["Version"] == 1 and layer["LayerVersionArn"] == "arn:aws:lambda:us-east-1:111111111111:layer:l:1", layer
+    assert lam.get_layer_version_by_arn(Arn=layer["LayerVersionArn"])["Version"] == 1
+    assert error_code(lam.get_layer_version_by_arn, Arn="arn:aws:lambda:us-east-1:111111111111:layer:l:2")[0] == "ResourceNotFoundException"
+    assert error_code(lam.create_function, FunctionName="conf-nolayer", Runtime="python3.12", Role=role,
+                      Handler="main.handler", Code={"ZipFile": v1},
+                      Layers=["arn:aws:lambda:us-east-1:111111111111:layer:missing:1"])[0] == "InvalidParameterValueException"
     created = lam.create_function(FunctionName="conf-fn", Runtime="python3.12", Role=role, Handler="main.handler",
                                   Code={"ZipFile": v1}, Timeout=5, MemorySize=256,
                                   Environment={"Variables": {"STAGE": "dev"}}, Tags={"team": "qa"},

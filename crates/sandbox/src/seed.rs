@@ -4,7 +4,7 @@
 
 use crate::connect::model::Kind;
 use crate::connect::seed::{seed_associate, seed_create, seed_instance, set_prompt_audio};
-use crate::lambda::seed::{seed_function, seed_permission, seed_publish, seed_update};
+use crate::lambda::seed::{seed_function, seed_layer, seed_permission, seed_publish, seed_update};
 use crate::lex::model::Locale;
 use crate::lex::seed::{seed_alias, seed_bot, seed_version};
 use crate::state::RoleDef;
@@ -113,6 +113,7 @@ fn demo_lambda(sh: &Shared) {
         let role = format!("arn:aws:iam::{acct}:role/contact-centre-lambda");
         let instance =
             format!("arn:aws:connect:{r}:{acct}:instance/{stage}-0000-4000-8000-000000000001");
+        seed_layer(w, acct, r, "cc-common", 3);
         // prod runs the older lookup code; dev has moved on, so a promotion is an update.
         let lookup = if stage == "dev" { LOOKUP_V2 } else { LOOKUP_V1 };
         let _ = seed_function(

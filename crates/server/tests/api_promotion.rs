@@ -257,3 +257,46 @@ async fn promotion_rules_rewrite_and_keep_values_per_account_pair() {
         "customers-dev"
     );
 }
+
+/// A layer version of the source's own account is remapped to the target's: it must exist
+/// there, or it is unmapped (once, with what it would have become) until it is published.
+#[tokio::test]
+async fn a_layer_version_the_target_lacks_is_unmapped_until_published_there() {
+    let app = spawn_app().await;
+    app.register_both().await;
+    let dev = app.lambda_as(&DEV);
+    let prod = app.lambda_as(&PROD);
+    let zip = |c: &aws_sdk_lambda::Client| {
+        c.publish_layer_version()
+            .layer_name("cc-common")
+            .content(
+                aws_sdk_lambda::types::LayerVersionContentInput::builder()
+                    .zip_file(aws_sdk_lambda::primitives::Blob::new(b"PK".to_vec()))
+                    .build(),
+            )
+            .send()
+    };
+    let v4 = zip(&dev).await.unwrap();
+    assert_eq!(v4.version(), 4);
+    dev.update_function_configuration()
+        .function_name("cc-customer-lookup")
+        .layers(v4.layer_version_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    wait_ready(&dev, "cc-customer-lookup").await;
+    let meta = app.snapshot(&DEV, "cc-customer-lookup").await;
+    let dry = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}, "dry_run": true});
+    let (s, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(
+        plan["unmapped"],
+        json!([{"path": "/Layers/0", "value": "arn:aws:lambda:us-east-1:111111111111:layer:cc-common:4",
+                "would_be": "arn:aws:lambda:us-east-1:222222222222:layer:cc-common:4",
+                "reason": "no such layer version in account 222222222222 region us-east-1; publish it there first"}])
+    );
+    // Published in prod, it maps.
+    assert_eq!(zip(&prod).await.unwrap().version(), 4);
+    let (_, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(plan["unmapped"], json!([]), "{plan}");
+}

@@ -14,7 +14,10 @@ use crate::tags::retag;
 use apply::{create_function, load_code, wait_until_ready, Writer};
 use async_trait::async_trait;
 use aws_sdk_lambda::types::FunctionConfiguration;
-use read::{applied_subset, code_sha_of, config_json, get_policy, list_aliases, list_versions};
+use read::{
+    applied_subset, code_sha_of, config_json, get_policy, list_aliases, list_versions,
+    missing_layers,
+};
 use serde_json::{json, Value};
 use snapdeploy_core::{
     diff, remap_arns, ArnRemapper, Plan, PlanAction, ResourceName, ServiceKind, SnapshotEnvelope,
@@ -262,35 +265,17 @@ impl Provider for LambdaProvider {
         // Connect instances keep their alias, not their id: found by alias in the target,
         // or, where the target has a single instance (dev `acme-dev`, prod `acme-prod`),
         // that one; the plan shows which.
-        let mut missing_instances = BTreeMap::new();
-        if !same_place {
-            remapper.explicit_only.push(format!(
-                "arn:aws:connect:{}:{}:instance/",
-                source.region, source.account_id
-            ));
-            let named = string_map(&source.config["ConnectInstances"]);
-            if !named.is_empty() {
-                let target: HashMap<String, String> = crate::connect::instance_aliases(ctx)
-                    .await?
-                    .into_iter()
-                    .map(|(arn, alias)| (alias, arn))
-                    .collect();
-                let only = (target.len() == 1)
-                    .then(|| target.values().next())
-                    .flatten();
-                for (arn, alias) in named {
-                    match target.get(&alias).or(only) {
-                        Some(t) => {
-                            remapper.explicit.insert(arn, t.clone());
-                        }
-                        None => {
-                            missing_instances.insert(arn, alias);
-                        }
-                    }
-                }
-            }
-        }
+        let missing_instances = if same_place {
+            BTreeMap::new()
+        } else {
+            instance_remaps(ctx, source, &mut remapper).await?
+        };
         let mut result = remap_arns(&mut desired, &remapper);
+        if !same_place {
+            result
+                .unmapped
+                .extend(missing_layers(ctx, &desired, &remapper).await?);
+        }
         for u in result.unmapped.iter_mut() {
             if let Some(alias) = missing_instances.get(&u.value) {
                 u.reason = format!(
@@ -490,6 +475,43 @@ impl Provider for LambdaProvider {
         }
         Ok(vec![])
     }
+}
+
+/// Connect instances keep their alias, not their id: each the function names is found by
+/// alias in the target, or, where the target has a single instance (dev `acme-dev`, prod
+/// `acme-prod`), that one. Returns those found nowhere (ARN -> alias).
+async fn instance_remaps(
+    ctx: &Ctx,
+    source: &SnapshotEnvelope,
+    remapper: &mut ArnRemapper,
+) -> AwsResult<BTreeMap<String, String>> {
+    let mut missing_instances = BTreeMap::new();
+    remapper.explicit_only.push(format!(
+        "arn:aws:connect:{}:{}:instance/",
+        source.region, source.account_id
+    ));
+    let named = string_map(&source.config["ConnectInstances"]);
+    if !named.is_empty() {
+        let target: HashMap<String, String> = crate::connect::instance_aliases(ctx)
+            .await?
+            .into_iter()
+            .map(|(arn, alias)| (alias, arn))
+            .collect();
+        let only = (target.len() == 1)
+            .then(|| target.values().next())
+            .flatten();
+        for (arn, alias) in named {
+            match target.get(&alias).or(only) {
+                Some(t) => {
+                    remapper.explicit.insert(arn, t.clone());
+                }
+                None => {
+                    missing_instances.insert(arn, alias);
+                }
+            }
+        }
+    }
+    Ok(missing_instances)
 }
 
 #[cfg(test)]

@@ -217,3 +217,41 @@ pub(super) async fn get_policy(ctx: &Ctx, client: &Client, name: &str) -> AwsRes
     statements.sort_by(|a, b| str_of(a, "StatementId").cmp(&str_of(b, "StatementId")));
     Ok(statements)
 }
+
+/// The layers `desired` names in the target account and region that do not exist there
+/// (a remapped layer of the source's own account that was never published in the target).
+pub(super) async fn missing_layers(
+    ctx: &Ctx,
+    desired: &Value,
+    remapper: &snapdeploy_core::ArnRemapper,
+) -> AwsResult<Vec<snapdeploy_core::Unmapped>> {
+    let local = format!(
+        "arn:aws:lambda:{}:{}:layer:",
+        ctx.region, ctx.account.account_id
+    );
+    let client = ctx.lambda().await?;
+    let mut out = Vec::new();
+    let layers = desired["Layers"].as_array().cloned().unwrap_or_default();
+    for (i, l) in layers.iter().enumerate() {
+        let Some(arn) = l.as_str().filter(|a| a.starts_with(&local)) else {
+            continue;
+        };
+        ctx.pace(Quota::LambdaControl).await;
+        match client.get_layer_version_by_arn().arn(arn).send().await {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(is_not_found) => {
+                out.push(snapdeploy_core::Unmapped::missing(
+                    format!("/Layers/{i}"),
+                    remapper,
+                    arn,
+                    format!(
+                        "no such layer version in account {} region {}; publish it there first",
+                        ctx.account.account_id, ctx.region
+                    ),
+                ));
+            }
+            Err(e) => return Err(AwsError::service("checking a layer", e)),
+        }
+    }
+    Ok(out)
+}

@@ -345,6 +345,7 @@ pub(super) fn decode_code(code: &Value) -> Result<Code, Response> {
 }
 
 pub(super) fn create_function(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
+    super::layers::check_layers(w, ctx, body)?;
     let name = body
         .get("FunctionName")
         .and_then(Value::as_str)
@@ -446,6 +447,7 @@ pub(super) fn update_configuration(w: &mut World, ctx: &Ctx, raw: &str, body: &V
     let delay = w.config.lambda_update_delay;
     let reserved = ["FunctionName"];
     let _ = reserved;
+    super::layers::check_layers(w, ctx, body)?;
     let func = lookup_mut(w, ctx, &split_name(raw).0)?;
     if func.busy() {
         return Err(in_progress(&func.arn));

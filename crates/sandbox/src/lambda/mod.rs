@@ -3,6 +3,7 @@
 //! and default quotas.
 
 mod functions;
+mod layers;
 pub(crate) mod model;
 mod policy;
 pub(crate) mod seed;
@@ -48,6 +49,9 @@ enum Route {
     PutFunctionConcurrency(String),
     GetFunctionConcurrency(String),
     DeleteFunctionConcurrency(String),
+    PublishLayerVersion(String),
+    GetLayerVersion(String, String),
+    GetLayerVersionByArn,
 }
 
 impl Route {
@@ -77,6 +81,9 @@ impl Route {
             PutFunctionConcurrency(_) => "PutFunctionConcurrency",
             GetFunctionConcurrency(_) => "GetFunctionConcurrency",
             DeleteFunctionConcurrency(_) => "DeleteFunctionConcurrency",
+            PublishLayerVersion(_) => "PublishLayerVersion",
+            GetLayerVersion(..) => "GetLayerVersion",
+            GetLayerVersionByArn => "GetLayerVersionByArn",
         }
     }
 
@@ -122,6 +129,9 @@ fn route(method: &Method, segs: &[String]) -> Option<Route> {
             DeleteFunctionConcurrency(o(f))
         }
         ("GET", ["2019-09-30", "functions", f, "concurrency"]) => GetFunctionConcurrency(o(f)),
+        ("POST", ["2018-10-31", "layers", l, "versions"]) => PublishLayerVersion(o(l)),
+        ("GET", ["2018-10-31", "layers", l, "versions", v]) => GetLayerVersion(o(l), o(v)),
+        ("GET", ["2018-10-31", "layers"]) => GetLayerVersionByArn,
         _ => return None,
     })
 }
@@ -185,6 +195,9 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, req: &Req, body: &Value) -> Res {
         PutFunctionConcurrency(f) => put_concurrency(w, ctx, &f, body),
         GetFunctionConcurrency(f) => policy::get_function_concurrency(w, ctx, f),
         DeleteFunctionConcurrency(f) => policy::delete_function_concurrency(w, ctx, f),
+        PublishLayerVersion(l) => layers::publish_layer_version(w, ctx, &l, body),
+        GetLayerVersion(l, v) => layers::get_layer_version(w, ctx, &l, &v),
+        GetLayerVersionByArn => layers::get_layer_version_by_arn(w, ctx, req),
     }
 }
 

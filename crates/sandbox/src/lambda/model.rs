@@ -8,6 +8,8 @@ use std::time::Instant;
 #[derive(Debug, Default)]
 pub struct LambdaRegion {
     pub functions: BTreeMap<String, Function>,
+    /// Layer name -> version -> GetLayerVersion's answer.
+    pub layers: BTreeMap<String, BTreeMap<u64, Value>>,
 }
 
 #[derive(Debug, Clone)]

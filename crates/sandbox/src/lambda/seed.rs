@@ -86,3 +86,20 @@ pub(crate) fn seed_permission(w: &mut World, account: &str, region: &str, name: 
     };
     let _ = add_permission(w, &ctx, &req, name, &body);
 }
+
+/// Seed helper: publishes versions 1..=`versions` of a layer.
+pub(crate) fn seed_layer(w: &mut World, account: &str, region: &str, name: &str, versions: u64) {
+    let ctx = Ctx {
+        account: account.into(),
+        region: region.into(),
+        host: String::new(),
+    };
+    for _ in 0..versions {
+        let _ = super::layers::publish_layer_version(
+            w,
+            &ctx,
+            name,
+            &json!({"Content": {"ZipFile": ""}, "Description": "shared code of the contact centre functions", "CompatibleRuntimes": ["python3.12"]}),
+        );
+    }
+}
