@@ -132,6 +132,24 @@ async fn an_instance_promoted_with_its_dependencies_is_one_release_undone_as_one
         scheduler["CALLBACK_QUEUE"],
         "https://sqs.us-east-1.amazonaws.com/222222222222/callbacks"
     );
+    // The fulfillment function lets prod's bot invoke it, not dev's (ids differ).
+    let (_, bots) = app
+        .get("/extract/lex?account_id=222222222222&region=us-east-1")
+        .await;
+    let prod_bot = bots["resources"][0]["BotId"].as_str().unwrap().to_owned();
+    let policy = prod
+        .get_policy()
+        .function_name("lex-orders-fulfillment")
+        .send()
+        .await
+        .unwrap();
+    let text = policy.policy().unwrap();
+    assert!(
+        text.contains(&format!(
+            "arn:aws:lex:us-east-1:222222222222:bot-alias/{prod_bot}/*"
+        )),
+        "{text}"
+    );
     let (_, live) = connect_snapshot(&app, &PROD, "acme-prod").await;
     assert_eq!(live["config"]["Flows"]["Orders Bot"]["Status"], "PUBLISHED");
     assert_eq!(live["config"]["LexBots"].as_array().unwrap().len(), 1);

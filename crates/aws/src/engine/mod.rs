@@ -3,6 +3,7 @@
 //! write, and the resource put back when a step fails.
 
 mod changes;
+mod dependencies;
 mod release;
 mod rules;
 mod snapshots;

@@ -2,89 +2,16 @@
 //! associations use, promoted as one release — functions, then bots (a version and the
 //! alias, code hooks remapped), then the instance — and undone as one.
 
+use super::dependencies::Dependencies;
 use super::{DeployOutcome, DeployRequest, DeploySource, Engine, RollbackRequest, SnapshotRequest};
 use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::Applied;
-use serde_json::Value;
 use snapdeploy_core::{
     release_id, AliasName, Plan, Release, ReleaseMember, ReleaseOutcome, ReleaseStatus, Report,
     ReportStatus, ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey, SnapshotReason,
 };
-use std::collections::{BTreeMap, BTreeSet};
-
-/// What an instance calls in its own account and region: function names, and Lex aliases
-/// (source alias ARN -> bot name, alias name).
-struct Dependencies {
-    functions: BTreeSet<String>,
-    aliases: BTreeMap<String, (String, String)>,
-}
-
-impl Dependencies {
-    /// From the instance snapshot: its Lambda associations and every function ARN its
-    /// content names; its Lex associations by the names the snapshot recorded.
-    fn of_instance(src: &SnapshotEnvelope) -> Self {
-        let prefix = format!("arn:aws:lambda:{}:{}:function:", src.region, src.account_id);
-        let mut functions = BTreeSet::new();
-        each_string(&src.config, &mut |s| {
-            if let Some(rest) = s.strip_prefix(&prefix) {
-                functions.insert(rest.split(':').next().unwrap_or_default().to_owned());
-            }
-        });
-        let lex_prefix = format!("arn:aws:lex:{}:{}:", src.region, src.account_id);
-        let aliases = src.config["LexAliases"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(arn, _)| arn.starts_with(&lex_prefix))
-            .filter_map(|(arn, n)| {
-                Some((
-                    arn.clone(),
-                    (
-                        n["Bot"].as_str()?.to_owned(),
-                        n["Alias"].as_str()?.to_owned(),
-                    ),
-                ))
-            })
-            .collect();
-        functions.remove("");
-        Self { functions, aliases }
-    }
-
-    /// The functions a bot alias's code hooks call (from the bot's snapshot).
-    fn add_hooks(&mut self, bot: &SnapshotEnvelope, alias: &str) {
-        let prefix = format!("arn:aws:lambda:{}:{}:function:", bot.region, bot.account_id);
-        for a in bot.config["Aliases"].as_array().into_iter().flatten() {
-            if a["Name"] != alias {
-                continue;
-            }
-            each_string(&a["LocaleSettings"], &mut |s| {
-                if let Some(rest) = s.strip_prefix(&prefix) {
-                    self.functions
-                        .insert(rest.split(':').next().unwrap_or_default().to_owned());
-                }
-            });
-        }
-    }
-
-    /// An unmapped reference the release itself resolves: a member promoted first.
-    fn resolves(&self, src: &SnapshotEnvelope, value: &str) -> bool {
-        let prefix = format!("arn:aws:lambda:{}:{}:function:", src.region, src.account_id);
-        let function = value
-            .strip_prefix(&prefix)
-            .map(|rest| rest.split(':').next().unwrap_or_default());
-        function.is_some_and(|f| self.functions.contains(f)) || self.aliases.contains_key(value)
-    }
-}
-
-fn each_string(v: &Value, f: &mut impl FnMut(&str)) {
-    match v {
-        Value::String(s) => f(s),
-        Value::Array(a) => a.iter().for_each(|x| each_string(x, f)),
-        Value::Object(m) => m.values().for_each(|x| each_string(x, f)),
-        _ => {}
-    }
-}
+use std::collections::BTreeSet;
 
 /// A member to apply: its release record and the deploy options it is applied with.
 struct Step {
@@ -146,79 +73,59 @@ impl Engine {
         // One combined plan: each member's, with what the release itself resolves (a
         // function or bot promoted before the member that uses it) no longer unmapped.
         let mut plans = Vec::new();
-        for (i, step) in steps.iter().enumerate() {
-            progress.report(
-                &format!("planning {}", order[i]),
-                i as u64,
-                steps.len() as u64,
-            );
+        // Functions whose policy names a bot the release promotes after them: written first
+        // without that statement, then again once the bot is there.
+        let mut second_pass = Vec::new();
+        let total = steps.len() as u64;
+        for (i, step) in steps.iter_mut().enumerate() {
+            progress.report(&format!("planning {}", order[i]), i as u64, total);
             let mut plan = self
                 .member_plan(&req, &step.member, step.options.clone(), &source)
                 .await?;
-            resolve_within_release(&mut plan, &deps, &source);
+            let resolved = resolve_within_release(&mut plan, &deps, &source);
+            if resolved && step.member.service == ServiceKind::Lambda {
+                step.options.accept_unmapped = true;
+                second_pass.push(i);
+            }
             plans.push(plan);
         }
         if req.dry_run {
             return Ok(release_outcome(release, order, plans, vec![]));
         }
-        let blockers: Vec<String> = plans
-            .iter()
-            .zip(&order)
-            .flat_map(|(p, o)| p.blockers.iter().map(move |b| format!("{o}: {b}")))
-            .collect();
-        if !blockers.is_empty() {
-            return Err(AwsError::Invalid(blockers.join("; ")));
-        }
-        let unmapped: usize = plans.iter().map(|p| p.unmapped.len()).sum();
-        if unmapped > 0 && !req.options.accept_unmapped {
-            return Err(AwsError::Invalid(format!(
-                "{unmapped} reference(s) of the release cannot be mapped to account {} region {}; review the plan (dry_run) and set options.accept_unmapped to deploy without them",
-                req.account_id, req.region
-            )));
-        }
+        refuse_unless_ready(&plans, &order, &req)?;
 
         release.status = ReleaseStatus::Running;
         self.releases.put_release(&release).await?;
         let mut reports = Vec::new();
+        let instance_at = steps.len() - 1;
         for (i, step) in steps.iter().enumerate() {
-            progress.report(
-                &format!("deploying {}", order[i]),
-                i as u64,
-                steps.len() as u64,
-            );
-            let outcome = self
-                .deploy(
-                    DeployRequest {
-                        source: DeploySource::Key(SnapshotKey::parse(
-                            &step.member.source_snapshot,
-                        )?),
-                        account_id: req.account_id.clone(),
-                        region: req.region.clone(),
-                        resource_name: Some(ResourceName::parse(&step.member.resource_name)?),
-                        dry_run: false,
-                        options: step.options.clone(),
-                        taken_by: req.taken_by.clone(),
-                    },
-                    progress,
-                )
+            if i == instance_at && !second_pass.is_empty() {
+                let done = self
+                    .second_pass(
+                        &req,
+                        &steps,
+                        &second_pass,
+                        &mut release,
+                        &mut reports,
+                        progress,
+                    )
+                    .await;
+                if let Err(failed_at) = done {
+                    tracing::warn!(member = failed_at, "the release's second pass failed");
+                    let restored = self.put_back_members(&mut release, instance_at, true).await;
+                    release.status = if restored {
+                        ReleaseStatus::FailedRestored
+                    } else {
+                        ReleaseStatus::FailedNotRestored
+                    };
+                    self.releases.put_release(&release).await?;
+                    return Ok(release_outcome(release, order, plans, reports));
+                }
+            }
+            progress.report(&format!("deploying {}", order[i]), i as u64, total);
+            let failed = self
+                .apply_member(&req, step, &mut release.members[i], &mut reports, progress)
                 .await;
-            let m = &mut release.members[i];
-            let failed = match outcome {
-                Ok(DeployOutcome::Report(r)) => {
-                    m.safety_snapshot = r.safety_snapshot.as_ref().map(|s| s.key.clone());
-                    m.status = member_status(r.status);
-                    m.error = r.error.clone();
-                    let failed = r.status.failed();
-                    reports.push(*r);
-                    failed
-                }
-                Ok(_) => false,
-                Err(e) => {
-                    m.status = ReleaseStatus::FailedRestored;
-                    m.error = Some(e.to_string());
-                    true
-                }
-            };
             if failed {
                 // What the release created goes again: nothing of it stays half-promoted.
                 let restored = self.put_back_members(&mut release, i, true).await;
@@ -245,6 +152,120 @@ impl Engine {
         self.releases.put_release(&release).await?;
         progress.report(&format!("release {}", release.status_str()), 1, 1);
         Ok(release_outcome(release, order, plans, reports))
+    }
+
+    /// Deploys one member, recording its safety snapshot and outcome; true when it failed.
+    async fn apply_member(
+        &self,
+        req: &DeployRequest,
+        step: &Step,
+        m: &mut ReleaseMember,
+        reports: &mut Vec<Report>,
+        progress: &Progress,
+    ) -> bool {
+        let outcome = match (
+            SnapshotKey::parse(&step.member.source_snapshot),
+            ResourceName::parse(&step.member.resource_name),
+        ) {
+            (Ok(key), Ok(name)) => {
+                self.deploy(
+                    DeployRequest {
+                        source: DeploySource::Key(key),
+                        account_id: req.account_id.clone(),
+                        region: req.region.clone(),
+                        resource_name: Some(name),
+                        dry_run: false,
+                        options: step.options.clone(),
+                        taken_by: req.taken_by.clone(),
+                    },
+                    progress,
+                )
+                .await
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e.into()),
+        };
+        match outcome {
+            Ok(DeployOutcome::Report(r)) => {
+                m.safety_snapshot = r.safety_snapshot.as_ref().map(|s| s.key.clone());
+                m.status = member_status(r.status);
+                m.error = r.error.clone();
+                let failed = r.status.failed();
+                reports.push(*r);
+                failed
+            }
+            Ok(_) => false,
+            Err(e) => {
+                m.status = ReleaseStatus::FailedRestored;
+                m.error = Some(e.to_string());
+                true
+            }
+        }
+    }
+
+    /// Deploys again the functions whose policies name bots the release has now promoted
+    /// (their statements were left out the first time), without publishing a version. Err:
+    /// the index of the member that failed (its error recorded).
+    async fn second_pass(
+        &self,
+        req: &DeployRequest,
+        steps: &[Step],
+        members: &[usize],
+        release: &mut Release,
+        reports: &mut Vec<Report>,
+        progress: &Progress,
+    ) -> Result<(), usize> {
+        for &i in members {
+            let step = &steps[i];
+            let options = DeployOptions {
+                publish: false,
+                accept_unmapped: req.options.accept_unmapped,
+                ..step.options.clone()
+            };
+            progress.report(
+                &format!("completing {}", release.members[i].resource_name),
+                0,
+                0,
+            );
+            let outcome = match (
+                SnapshotKey::parse(&step.member.source_snapshot),
+                ResourceName::parse(&step.member.resource_name),
+            ) {
+                (Ok(key), Ok(name)) => {
+                    self.deploy(
+                        DeployRequest {
+                            source: DeploySource::Key(key),
+                            account_id: req.account_id.clone(),
+                            region: req.region.clone(),
+                            resource_name: Some(name),
+                            dry_run: false,
+                            options,
+                            taken_by: req.taken_by.clone(),
+                        },
+                        progress,
+                    )
+                    .await
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e.into()),
+            };
+            let error = match outcome {
+                Ok(DeployOutcome::Report(r)) => {
+                    let error = r
+                        .status
+                        .failed()
+                        .then(|| r.error.clone().unwrap_or_default());
+                    reports.push(*r);
+                    error
+                }
+                Ok(_) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(e) = error {
+                release.members[i].error =
+                    Some(format!("adding what names the promoted bots: {e}"));
+                return Err(i);
+            }
+        }
+        Ok(())
     }
 
     /// The functions and bots the instance uses, each freshly snapshotted in the source, in
@@ -287,6 +308,7 @@ impl Engine {
                 .load_source(DeploySource::Key(SnapshotKey::parse(&key)?))
                 .await?;
             deps.add_hooks(&env, &alias);
+            deps.bot_ids.insert(env.source.id.clone());
             let mut o = member_options(options);
             o.alias = Some(AliasName::parse(&alias).map_err(|e| AwsError::Invalid(e.to_string()))?);
             o.keep_versions = options.keep_versions;
@@ -503,6 +525,27 @@ impl StatusStr for Release {
     }
 }
 
+/// A release is refused, before anything is written, while a member has blockers or (not
+/// accepted) unmapped references.
+fn refuse_unless_ready(plans: &[Plan], order: &[String], req: &DeployRequest) -> AwsResult<()> {
+    let blockers: Vec<String> = plans
+        .iter()
+        .zip(order)
+        .flat_map(|(p, o)| p.blockers.iter().map(move |b| format!("{o}: {b}")))
+        .collect();
+    if !blockers.is_empty() {
+        return Err(AwsError::Invalid(blockers.join("; ")));
+    }
+    let unmapped: usize = plans.iter().map(|p| p.unmapped.len()).sum();
+    if unmapped > 0 && !req.options.accept_unmapped {
+        return Err(AwsError::Invalid(format!(
+            "{unmapped} reference(s) of the release cannot be mapped to account {} region {}; review the plan (dry_run) and set options.accept_unmapped to deploy without them",
+            req.account_id, req.region
+        )));
+    }
+    Ok(())
+}
+
 fn member(service: ServiceKind, name: &str, key: String, alias: Option<String>) -> ReleaseMember {
     ReleaseMember {
         service,
@@ -542,18 +585,20 @@ fn order_of(release: &Release) -> Vec<String> {
         .collect()
 }
 
-/// Unmapped references a member promoted before this one resolves become notes.
-fn resolve_within_release(plan: &mut Plan, deps: &Dependencies, source: &SnapshotEnvelope) {
+/// Unmapped references another member resolves become notes; true when there were any.
+fn resolve_within_release(plan: &mut Plan, deps: &Dependencies, source: &SnapshotEnvelope) -> bool {
     let (resolved, left): (Vec<_>, Vec<_>) = std::mem::take(&mut plan.unmapped)
         .into_iter()
         .partition(|u| deps.resolves(source, &u.value));
     plan.unmapped = left;
+    let any = !resolved.is_empty();
     for u in resolved {
         plan.warnings.push(format!(
-            "{} is promoted by this release before this member",
+            "{} is promoted by this release",
             u.would_be.as_deref().unwrap_or(&u.value)
         ));
     }
+    any
 }
 
 fn release_outcome(

@@ -1,6 +1,7 @@
 //! Lambda: extract, capture (configuration + code zip as a blob), plan, apply, restore.
 
 mod apply;
+mod lex_refs;
 mod read;
 
 use crate::change::{DeployOptions, Progress};
@@ -65,6 +66,7 @@ impl Provider for LambdaProvider {
             "Versions",
             "Aliases",
             "ConnectInstances",
+            "LexBots",
         ]
     }
 
@@ -207,6 +209,11 @@ impl Provider for LambdaProvider {
                 config.insert("ConnectInstances".into(), json!(named));
             }
         }
+        // So are the Lex bots allowed to invoke it: their names are recorded too.
+        let bots = lex_refs::capture(ctx, &policy).await?;
+        if !bots.is_empty() {
+            config.insert("LexBots".into(), Value::Object(bots));
+        }
         config.insert("Policy".into(), json!(policy));
 
         let mut blobs = Vec::new();
@@ -270,6 +277,11 @@ impl Provider for LambdaProvider {
         } else {
             instance_remaps(ctx, source, &mut remapper).await?
         };
+        let missing_bots = if same_place {
+            BTreeMap::new()
+        } else {
+            lex_refs::remap(ctx, source, &mut remapper).await?
+        };
         let mut result = remap_arns(&mut desired, &remapper);
         if !same_place {
             result
@@ -277,6 +289,9 @@ impl Provider for LambdaProvider {
                 .extend(missing_layers(ctx, &desired, &remapper).await?);
         }
         for u in result.unmapped.iter_mut() {
+            if let Some(why) = missing_bots.get(&u.value) {
+                u.reason = why.clone();
+            }
             if let Some(alias) = missing_instances.get(&u.value) {
                 u.reason = format!(
                     "no Connect instance {alias} (nor a single instance) in account {} region {}",

@@ -17,6 +17,7 @@ pub(super) const NOT_APPLIED: &[&str] = &[
     "Aliases",
     "CodeSize",
     "ConnectInstances",
+    "LexBots",
 ];
 
 /// The canonical, writable configuration of $LATEST, in AWS's field names.

@@ -39,8 +39,8 @@ where
     }
 }
 
-pub(super) struct LiveBot {
-    pub(super) id: String,
+pub(crate) struct LiveBot {
+    pub(crate) id: String,
 }
 
 /// Every bot of the account and region, 100 a page.
@@ -83,7 +83,7 @@ pub(super) async fn alias_summaries(
     .await
 }
 
-pub(super) async fn find_bot(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Option<LiveBot>> {
+pub(crate) async fn find_bot(ctx: &Ctx, client: &Client, name: &str) -> AwsResult<Option<LiveBot>> {
     Ok(list_bots(ctx, client)
         .await?
         .into_iter()
@@ -91,6 +91,20 @@ pub(super) async fn find_bot(ctx: &Ctx, client: &Client, name: &str) -> AwsResul
         .map(|b| LiveBot {
             id: b.bot_id().unwrap_or_default().to_owned(),
         }))
+}
+
+/// The name of the bot with this id (`None` when it is gone).
+pub(crate) async fn bot_name(
+    ctx: &Ctx,
+    client: &Client,
+    bot_id: &str,
+) -> AwsResult<Option<String>> {
+    ctx.pace(Quota::Lex).await;
+    match client.describe_bot().bot_id(bot_id).send().await {
+        Ok(b) => Ok(b.bot_name().map(String::from)),
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(None),
+        Err(e) => Err(AwsError::service("reading a bot", e)),
+    }
 }
 
 /// The bot and alias names behind an alias id (`None` when either is gone).

@@ -41,8 +41,10 @@ pub async fn promote_bot(app: &TestApp) {
     let hook = app
         .snapshot_of(&DEV, "lambda", "lex-orders-fulfillment")
         .await;
+    // Its policy names the bot, not in prod yet: that statement is left out (a release
+    // adds it once the bot is there).
     let (s, report) = app
-        .post("/deploy", &json!({"source": {"snapshot_key": hook["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}}))
+        .post("/deploy", &json!({"source": {"snapshot_key": hook["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}, "options": {"accept_unmapped": true}}))
         .await;
     assert_eq!(s, 200, "{report}");
     let meta = app.snapshot_of(&DEV, "lex", "OrdersBot").await;
