@@ -306,6 +306,40 @@ try {
   check((await applied.textContent()).includes('/Environment/Variables/STAGE: kept prod, not dev'), 'the plan shows the kept value');
   await snap('deploy-plan-with-rules');
 
+  console.log('a release: promote with dependencies, then roll it back as one');
+  await page.getByRole('link', { name: 'Deploy' }).click();
+  await page.getByRole('heading', { name: 'Deploy', level: 1 }).waitFor();
+  await page.locator('#source-account-account').selectOption('111111111111');
+  await page.locator('#src-service').selectOption('connect');
+  await page.locator('#src-resource').selectOption('acme-dev');
+  await page.locator('#src-snapshot').selectOption({ index: 1 });
+  await page.locator('#target-account-account').selectOption('222222222222');
+  await page.locator('#dst-resource').fill('acme-prod');
+  await page.getByLabel(/Promote with dependencies/).check();
+  await page.getByRole('button', { name: 'Show the plan' }).click();
+  await page.getByTestId('release').waitFor();
+  await page.locator('#confirm-name').fill('acme-prod');
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+  await page.getByTestId('release-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: 240_000 });
+  check((await page.getByTestId('release-member').allTextContents()).every((t) => t.includes('succeeded')), 'every member of the release succeeded');
+  // Prod's own function reads prod's table (the rules), checked through the API.
+  const lookup = await (await fetch(`${base}/extract/lambda/cc-customer-lookup?account_id=222222222222&region=us-east-1`)).json();
+  const vars = (lookup.config ?? lookup).Environment.Variables;
+  check(vars.TABLE === 'customers-prod' && vars.STAGE === 'prod', 'prod reads customers-prod and keeps STAGE=prod');
+  await snap('release-report');
+  await audit('the release report');
+  await page.getByRole('link', { name: 'Roll back' }).click();
+  await page.getByRole('heading', { name: 'Roll back', level: 1 }).waitFor();
+  await page.locator('#release-id').selectOption({ index: 1 });
+  await page.getByRole('button', { name: 'Show the release rollback' }).click();
+  await page.getByTestId('release').waitFor();
+  await page.locator('#confirm-name').fill('acme-prod');
+  await page.getByRole('button', { name: 'Roll back the release' }).click();
+  await page.getByTestId('release-status').filter({ hasText: 'rolled back' }).waitFor({ timeout: 240_000 });
+  const fns = await (await fetch(`${base}/extract/lambda?account_id=222222222222&region=us-east-1`)).json();
+  check(fns.resources.length === 1, 'the functions the release created are gone from prod');
+  await snap('release-rolled-back');
+
   // The one refusal the journey provokes on purpose (the duplicate account) is logged by the
   // browser as a failed request; anything else is an error.
   const expected = consoleErrors.findIndex((m) => m.includes('status of 409'));

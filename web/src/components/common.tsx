@@ -103,7 +103,8 @@ export function ProgressLog({ events, running }: { events: ProgressEvent[]; runn
           <div className={`h-2 bg-blue-600 ${pct === undefined ? 'w-1/3 animate-pulse' : ''}`} style={pct === undefined ? undefined : { width: `${pct}%` }} />
         </div>
       )}
-      <ol className="max-h-40 overflow-auto text-xs text-slate-600" data-testid="progress-log">
+      {/* Focusable: a long log scrolls, and keyboard users must be able to scroll it too. */}
+      <ol className="max-h-40 overflow-auto text-xs text-slate-600" data-testid="progress-log" tabIndex={0} aria-label="Progress log">
         {events.map((e, i) => (
           <li key={i}>{e.message}</li>
         ))}

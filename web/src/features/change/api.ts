@@ -67,12 +67,15 @@ export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | 
   const [events, setEvents] = useState<ProgressEvent[]>([]);
   const [report, setReport] = useState<Report | null>(null);
   const [release, setRelease] = useState<ReleaseOutcome | null>(null);
+  // A release's dry run answers with the release as it stands: what awaits confirmation.
+  const [applied, setApplied] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
   const reset = () => {
     setPlan(null);
     setReport(null);
     setRelease(null);
+    setApplied(false);
     setError(null);
     setEvents([]);
   };
@@ -96,6 +99,7 @@ export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | 
     setError(null);
     setReport(null);
     setEvents([]);
+    setApplied(true);
     try {
       const done = await runJob<Report | ReleaseOutcome>(url, { ...body, dry_run: false }, (e) => setEvents((all) => [...all, e]));
       if (isRelease(done)) setRelease(done);
@@ -113,7 +117,7 @@ export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | 
     }
   };
 
-  return { plan, planning, running, events, report, release, error, dryRun, apply, reset };
+  return { plan, planning, running, events, report, release, applied, error, dryRun, apply, reset };
 }
 
 /** What the plan-and-progress view reads of a change. */

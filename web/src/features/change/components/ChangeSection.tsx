@@ -23,7 +23,7 @@ export function ChangeSection({
   onConfirm: () => void;
 }) {
   if (!change.plan && !change.error && !change.report && !change.release) return null;
-  const planned = change.release?.release.status === 'planned';
+  const planned = Boolean(change.release) && !change.applied;
   return (
     <Section title={title}>
       {change.plan && <PlanView plan={change.plan} />}

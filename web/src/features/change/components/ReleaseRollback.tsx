@@ -1,5 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { get } from '../../../api/client';
 import type { Release, RollbackBody } from '../../../api/types';
 import { ErrorBox, Loading, Section, buttonCls, inputCls } from '../../../components/common';
@@ -13,6 +13,11 @@ export function ReleaseRollback() {
   const [id, setId] = useState('');
   const [removeCreated, setRemoveCreated] = useState(true);
   const change = useChange<RollbackBody>('/rollback');
+  const qc = useQueryClient();
+  // Once a rollback has run, the list shows each release as it now stands.
+  useEffect(() => {
+    if (change.applied && !change.running) qc.invalidateQueries({ queryKey: ['releases'] });
+  }, [change.applied, change.running, qc]);
   const chosen = releases.data?.find((r) => r.release_id === id);
   const protectedTarget = Boolean(accounts.data?.find((a) => a.account_id === chosen?.target_account_id)?.protected);
   const body = () => releaseRollbackRequest(id, removeCreated);

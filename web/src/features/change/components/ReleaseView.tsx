@@ -56,7 +56,9 @@ export function ReleaseView({ outcome }: { outcome: ReleaseOutcome }) {
       </table>
       {plans.map((p, i) => (
         <details key={`p${i}`} className="mb-2" open={p.unmapped.length > 0}>
-          <summary className="cursor-pointer text-sm font-semibold">Plan of {order[i] ?? p.resource_name}</summary>
+          <summary className="cursor-pointer text-sm font-semibold">
+            Plan of {p.service} {p.resource_name}
+          </summary>
           <PlanView plan={p} />
         </details>
       ))}
