@@ -300,3 +300,110 @@ async fn a_layer_version_the_target_lacks_is_unmapped_until_published_there() {
     let (_, plan) = app.post("/deploy", &dry).await;
     assert_eq!(plan["unmapped"], json!([]), "{plan}");
 }
+
+/// Across regions (us-east-1 → eu-west-2, same account): ARNs and queue URLs move to the
+/// target region, a layer must exist there, and any other value naming the source region is
+/// flagged until a rule says how; the function written in eu-west-2 names no us-east-1.
+#[tokio::test]
+async fn a_cross_region_promotion_leaves_nothing_naming_the_source_region() {
+    let app = spawn_app().await;
+    let (s, b) = app
+        .post(
+            "/accounts",
+            &json!({"account_id": DEV.account_id, "name": DEV.name, "role_arn": DEV.role_arn,
+            "external_id": DEV.external_id, "regions": ["us-east-1", "eu-west-2"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let dev = app.lambda_as(&DEV);
+    dev.update_function_configuration()
+        .function_name("cc-callback-scheduler")
+        .environment(
+            Environment::builder()
+                .variables(
+                    "CALLBACK_QUEUE",
+                    "https://sqs.us-east-1.amazonaws.com/111111111111/callbacks",
+                )
+                .variables("ARCHIVE", "s3://archive-us-east-1/calls")
+                .build(),
+        )
+        .layers("arn:aws:lambda:us-east-1:111111111111:layer:cc-common:3")
+        .send()
+        .await
+        .unwrap();
+    wait_ready(&dev, "cc-callback-scheduler").await;
+    let meta = app.snapshot(&DEV, "cc-callback-scheduler").await;
+    let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "111111111111", "region": "eu-west-2"}});
+    let mut dry = body.clone();
+    dry["dry_run"] = json!(true);
+    let (s, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(s, 200, "{plan}");
+    let unmapped: Vec<(&str, &str)> = plan["unmapped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["path"].as_str().unwrap(), u["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        unmapped,
+        [
+            (
+                "/Layers/0",
+                "arn:aws:lambda:us-east-1:111111111111:layer:cc-common:3"
+            ),
+            (
+                "/Environment/Variables/ARCHIVE",
+                "s3://archive-us-east-1/calls"
+            ),
+        ],
+        "{plan}"
+    );
+    assert!(plan["unmapped"][1]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("still names the source region us-east-1"));
+    let (s, refused) = app.post("/deploy", &body).await;
+    assert_error(s, &refused, 422, "invalid_operation");
+
+    // The layer published in eu-west-2 and a rule for the archive: nothing is left.
+    let eu = aws_sdk_lambda::Client::new(&snapdeploy_testkit::sdk_config(
+        &app.sandbox_url,
+        DEV.access_key,
+        DEV.secret_key,
+        "eu-west-2",
+    ));
+    for _ in 0..3 {
+        eu.publish_layer_version()
+            .layer_name("cc-common")
+            .content(
+                aws_sdk_lambda::types::LayerVersionContentInput::builder()
+                    .zip_file(aws_sdk_lambda::primitives::Blob::new(b"PK".to_vec()))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let rule = json!({"substitutions": [{"from": "archive-us-east-1", "to": "archive-eu-west-2"}]});
+    let (s, _) = app
+        .put("/promotion-rules/111111111111/111111111111", &rule)
+        .await;
+    assert_eq!(s, 200);
+    let (_, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(plan["unmapped"], json!([]), "{plan}");
+    let (s, report) = app.post("/deploy", &body).await;
+    assert_eq!(s, 200, "{report}");
+    let written = eu
+        .get_function_configuration()
+        .function_name("cc-callback-scheduler")
+        .send()
+        .await
+        .unwrap();
+    let vars = written.environment().unwrap().variables().unwrap();
+    assert_eq!(
+        vars["CALLBACK_QUEUE"],
+        "https://sqs.eu-west-2.amazonaws.com/111111111111/callbacks"
+    );
+    assert_eq!(vars["ARCHIVE"], "s3://archive-eu-west-2/calls");
+    assert!(!format!("{written:?}").contains("us-east-1"), "{written:?}");
+}
