@@ -84,3 +84,74 @@ async fn a_pipeline_promotes_an_instance_with_its_dependencies_and_rolls_the_rel
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already rolled back"));
 }
+
+async fn inject(cli: &Cli, fault: serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sandbox/faults", cli.sandbox_url))
+        .json(&fault)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+}
+
+/// A change that failed and was put back exits 2 (not 0, not 1): for one resource, and for a
+/// release whose last member failed.
+#[tokio::test]
+async fn a_change_that_failed_and_was_restored_exits_2() {
+    let cli = Cli::new().await;
+    cli.add_dev_and_prod().await;
+    let meta = cli.snapshot_dev(&["lambda", "cc-customer-lookup"]).await;
+    inject(&cli, serde_json::json!({"service": "lambda", "operation": "UpdateFunctionConfiguration", "status": 400, "error_code": "InvalidParameterValueException", "message": "injected"})).await;
+    let key = meta["key"].as_str().unwrap();
+    let out = cli
+        .run(&[
+            "deploy",
+            "--snapshot-key",
+            key,
+            "--account-id",
+            PROD.account_id,
+            "--region",
+            "us-east-1",
+        ])
+        .await;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stdout.contains("status: failed_restored"), "{stdout}");
+    assert!(stderr.contains("injected"), "{stderr}");
+
+    let meta = cli.snapshot_dev(&["connect", "acme-dev"]).await;
+    inject(&cli, serde_json::json!({"service": "connect", "operation": "CreateQueue", "status": 400, "error_code": "InvalidParameterException", "message": "injected"})).await;
+    let out = cli
+        .run_with(
+            &[
+                "--json",
+                "deploy",
+                "--snapshot-key",
+                meta["key"].as_str().unwrap(),
+                "--account-id",
+                PROD.account_id,
+                "--region",
+                "us-east-1",
+                "--resource-name",
+                "acme-prod",
+                "--with-dependencies",
+            ],
+            &[
+                ("SNAPDEPLOY_CONNECT_RATE", "500"),
+                ("SNAPDEPLOY_CONNECT_BURST", "500"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let release: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(release["release"]["status"], "failed_restored", "{release}");
+}
