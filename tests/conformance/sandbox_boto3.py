@@ -466,6 +466,22 @@ def main():
     counters = json.loads(control("GET", "counters").read())
     assert counters["lambda:GetFunctionConfiguration"]["faulted"] == 1, counters
     assert counters["lambda:ListFunctions"]["throttled"] >= 1, counters
+    # --- IAM, SQS, SNS: what a promotion checks a function's role and DLQ against --------
+    iam = client("iam", *session)
+    assert error_code(iam.get_role, RoleName="conf-role") == ("NoSuchEntity", 404)
+    iam.create_role(RoleName="conf-role", AssumeRolePolicyDocument="{}")
+    assert iam.get_role(RoleName="conf-role")["Role"]["Arn"] == "arn:aws:iam::111111111111:role/conf-role"
+    sqs = client("sqs", *session)
+    assert error_code(sqs.get_queue_url, QueueName="conf-q")[0] in ("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
+    url = sqs.create_queue(QueueName="conf-q")["QueueUrl"]
+    assert url == "https://sqs.us-east-1.amazonaws.com/111111111111/conf-q", url
+    assert sqs.get_queue_url(QueueName="conf-q", QueueOwnerAWSAccountId="111111111111")["QueueUrl"] == url
+    sns = client("sns", *session)
+    topic = "arn:aws:sns:us-east-1:111111111111:conf-t"
+    assert error_code(sns.get_topic_attributes, TopicArn=topic) == ("NotFound", 404)
+    assert sns.create_topic(Name="conf-t")["TopicArn"] == topic
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["TopicArn"] == topic
+
     print("boto3 conformance: all checks passed")
 
 

@@ -120,6 +120,36 @@ impl ServiceClient for aws_sdk_connect::Client {
     }
 }
 
+impl ServiceClient for aws_sdk_iam::Client {
+    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
+        let conf = aws_sdk_iam::config::Builder::from(base)
+            .region(region)
+            .credentials_provider(creds)
+            .build();
+        Self::from_conf(conf)
+    }
+}
+
+impl ServiceClient for aws_sdk_sqs::Client {
+    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
+        let conf = aws_sdk_sqs::config::Builder::from(base)
+            .region(region)
+            .credentials_provider(creds)
+            .build();
+        Self::from_conf(conf)
+    }
+}
+
+impl ServiceClient for aws_sdk_sns::Client {
+    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
+        let conf = aws_sdk_sns::config::Builder::from(base)
+            .region(region)
+            .credentials_provider(creds)
+            .build();
+        Self::from_conf(conf)
+    }
+}
+
 /// (account, region, client type) -> client
 type ClientKey = (String, String, TypeId);
 

@@ -217,6 +217,19 @@ impl Ctx {
     pub async fn lex(&self) -> AwsResult<aws_sdk_lexmodelsv2::Client> {
         self.hub.client(&self.account, &self.region).await
     }
+
+    /// IAM, SQS and SNS: only to check that what a function names exists in the target.
+    pub async fn iam(&self) -> AwsResult<aws_sdk_iam::Client> {
+        self.hub.client(&self.account, &self.region).await
+    }
+
+    pub async fn sqs(&self) -> AwsResult<aws_sdk_sqs::Client> {
+        self.hub.client(&self.account, &self.region).await
+    }
+
+    pub async fn sns(&self) -> AwsResult<aws_sdk_sns::Client> {
+        self.hub.client(&self.account, &self.region).await
+    }
 }
 
 pub(crate) fn is_not_found<E: ProvideErrorMetadata>(e: &E) -> bool {

@@ -16,6 +16,7 @@ mod lambda;
 mod lex;
 mod ops;
 mod quota;
+mod resources;
 pub mod seed;
 mod state;
 mod sts;
@@ -142,6 +143,9 @@ async fn dispatch(sb: &Sandbox, req: http::Req) -> Response {
         "lambda" => lambda::handle(&sb.inner, &principal, &scope, req).await,
         "lex" => lex::handle(&sb.inner, &principal, &scope, req).await,
         "connect" => connect::handle(&sb.inner, &principal, &scope, req).await,
+        "iam" => resources::iam(&sb.inner, &principal, req).await,
+        "sqs" => resources::sqs(&sb.inner, &principal, &scope, req).await,
+        "sns" => resources::sns(&sb.inner, &principal, &scope, req).await,
         other => http::json_error(
             400,
             "UnknownServiceException",

@@ -114,6 +114,13 @@ fn demo_lambda(sh: &Shared) {
         let instance =
             format!("arn:aws:connect:{r}:{acct}:instance/{stage}-0000-4000-8000-000000000001");
         seed_layer(w, acct, r, "cc-common", 3);
+        // What the functions name in their own account: their role and queues.
+        w.iam_roles
+            .insert((acct.to_owned(), "contact-centre-lambda".to_owned()));
+        for q in ["callbacks", "cc-lambda-dlq"] {
+            w.sqs_queues
+                .insert((acct.to_owned(), r.to_owned(), q.to_owned()));
+        }
         // prod runs the older lookup code; dev has moved on, so a promotion is an update.
         let lookup = if stage == "dev" { LOOKUP_V2 } else { LOOKUP_V1 };
         let _ = seed_function(
@@ -223,6 +230,10 @@ fn demo_lambda(sh: &Shared) {
 fn large_lambda(sh: &Shared, count: usize) {
     let mut w = sh.world();
     let role = format!("arn:aws:iam::{}:role/bench-lambda", DEV.account_id);
+    for a in [&DEV, &PROD] {
+        w.iam_roles
+            .insert((a.account_id.to_owned(), "bench-lambda".to_owned()));
+    }
     let zip = code(
         "main.py",
         "def handler(event, context):\n    return event\n",

@@ -157,6 +157,10 @@ pub struct World {
     pub downloads: HashMap<String, Download>,
     pub faults: Vec<Fault>,
     pub quotas: Quotas,
+    /// IAM roles by (account, name); SQS queues and SNS topics by (account, region, name).
+    pub iam_roles: BTreeSet<(String, String)>,
+    pub sqs_queues: BTreeSet<(String, String, String)>,
+    pub sns_topics: BTreeSet<(String, String, String)>,
 }
 
 impl World {
@@ -258,6 +262,9 @@ impl Shared {
                 downloads: HashMap::new(),
                 faults: Vec::new(),
                 quotas: Quotas::default(),
+                iam_roles: BTreeSet::new(),
+                sqs_queues: BTreeSet::new(),
+                sns_topics: BTreeSet::new(),
             }),
             counters: Mutex::new(BTreeMap::new()),
         }

@@ -407,3 +407,97 @@ async fn a_cross_region_promotion_leaves_nothing_naming_the_source_region() {
     assert_eq!(vars["ARCHIVE"], "s3://archive-eu-west-2/calls");
     assert!(!format!("{written:?}").contains("us-east-1"), "{written:?}");
 }
+
+/// The execution role and the dead-letter queue or topic a function names in its own
+/// account must exist in the target under the same name, or the plan says which does not.
+#[tokio::test]
+async fn a_role_or_dead_letter_target_the_target_lacks_is_unmapped_until_created_there() {
+    let app = spawn_app().await;
+    app.register_both().await;
+    let dev = app.lambda_as(&DEV);
+    dev.update_function_configuration()
+        .function_name("cc-callback-scheduler")
+        .role("arn:aws:iam::111111111111:role/callbacks-role")
+        .dead_letter_config(
+            aws_sdk_lambda::types::DeadLetterConfig::builder()
+                .target_arn("arn:aws:sqs:us-east-1:111111111111:callbacks-dlq")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    wait_ready(&dev, "cc-callback-scheduler").await;
+    let meta = app.snapshot(&DEV, "cc-callback-scheduler").await;
+    let dry = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}, "dry_run": true});
+    let (s, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(s, 200, "{plan}");
+    let found: Vec<(&str, &str)> = plan["unmapped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["path"].as_str().unwrap(), u["would_be"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("/Role", "arn:aws:iam::222222222222:role/callbacks-role"),
+            (
+                "/DeadLetterConfig/TargetArn",
+                "arn:aws:sqs:us-east-1:222222222222:callbacks-dlq"
+            ),
+        ],
+        "{plan}"
+    );
+
+    // Created in prod (through the SDK, as an operator would), they map.
+    let conf = snapdeploy_testkit::sdk_config(
+        &app.sandbox_url,
+        PROD.access_key,
+        PROD.secret_key,
+        "us-east-1",
+    );
+    aws_sdk_iam::Client::new(&conf)
+        .create_role()
+        .role_name("callbacks-role")
+        .assume_role_policy_document("{}")
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_sqs::Client::new(&conf)
+        .create_queue()
+        .queue_name("callbacks-dlq")
+        .send()
+        .await
+        .unwrap();
+    let (_, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(plan["unmapped"], json!([]), "{plan}");
+
+    // A topic as the dead-letter target: checked the same way.
+    dev.update_function_configuration()
+        .function_name("cc-callback-scheduler")
+        .dead_letter_config(
+            aws_sdk_lambda::types::DeadLetterConfig::builder()
+                .target_arn("arn:aws:sns:us-east-1:111111111111:callbacks-failed")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    wait_ready(&dev, "cc-callback-scheduler").await;
+    let meta = app.snapshot(&DEV, "cc-callback-scheduler").await;
+    let mut dry = dry.clone();
+    dry["source"]["snapshot_key"] = meta["key"].clone();
+    let (_, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(
+        plan["unmapped"][0]["path"], "/DeadLetterConfig/TargetArn",
+        "{plan}"
+    );
+    aws_sdk_sns::Client::new(&conf)
+        .create_topic()
+        .name("callbacks-failed")
+        .send()
+        .await
+        .unwrap();
+    let (_, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(plan["unmapped"], json!([]), "{plan}");
+}

@@ -3,6 +3,7 @@
 mod apply;
 mod lex_refs;
 mod read;
+mod targets;
 
 use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
@@ -287,6 +288,9 @@ impl Provider for LambdaProvider {
             result
                 .unmapped
                 .extend(missing_layers(ctx, &desired, &remapper).await?);
+            result
+                .unmapped
+                .extend(targets::missing_targets(ctx, &desired, &remapper).await?);
         }
         for u in result.unmapped.iter_mut() {
             if let Some(why) = missing_bots.get(&u.value) {
