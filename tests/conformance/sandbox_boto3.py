@@ -128,6 +128,15 @@ def main():
     assert got["Tags"] == {"team": "qa"}
     assert got["Configuration"]["Layers"][0]["Arn"].endswith(":layer:l:1")
     assert got["Configuration"]["EphemeralStorage"] == {"Size": 1024}
+    # Asynchronous-invocation settings: none, set, read back, removed.
+    assert error_code(lam.get_function_event_invoke_config, FunctionName="conf-fn")[0] == "ResourceNotFoundException"
+    lam.put_function_event_invoke_config(FunctionName="conf-fn", MaximumRetryAttempts=1,
+                                         DestinationConfig={"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:111111111111:dlq"}})
+    eic = lam.get_function_event_invoke_config(FunctionName="conf-fn")
+    assert eic["MaximumRetryAttempts"] == 1 and eic["DestinationConfig"]["OnFailure"]["Destination"].endswith(":dlq"), eic
+    assert error_code(lam.put_function_event_invoke_config, FunctionName="conf-fn", MaximumRetryAttempts=3)[0] in ("ValidationException", "ParamValidationError", "InvalidParameterValueException")
+    lam.delete_function_event_invoke_config(FunctionName="conf-fn")
+    assert error_code(lam.get_function_event_invoke_config, FunctionName="conf-fn")[0] == "ResourceNotFoundException"
     with urllib.request.urlopen(got["Code"]["Location"]) as r:
         assert code_sha(r.read()) == got["Configuration"]["CodeSha256"]
 

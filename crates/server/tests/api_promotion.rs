@@ -500,4 +500,69 @@ async fn a_role_or_dead_letter_target_the_target_lacks_is_unmapped_until_created
         .unwrap();
     let (_, plan) = app.post("/deploy", &dry).await;
     assert_eq!(plan["unmapped"], json!([]), "{plan}");
+
+    // Asynchronous-invocation destinations are captured, remapped and checked the same way.
+    dev.put_function_event_invoke_config()
+        .function_name("cc-callback-scheduler")
+        .maximum_retry_attempts(1)
+        .destination_config(
+            aws_sdk_lambda::types::DestinationConfig::builder()
+                .on_success(
+                    aws_sdk_lambda::types::OnSuccess::builder()
+                        .destination(
+                            "arn:aws:lambda:us-east-1:111111111111:function:cc-customer-lookup",
+                        )
+                        .build(),
+                )
+                .on_failure(
+                    aws_sdk_lambda::types::OnFailure::builder()
+                        .destination("arn:aws:sqs:us-east-1:111111111111:async-failures")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let meta = app.snapshot(&DEV, "cc-callback-scheduler").await;
+    dry["source"]["snapshot_key"] = meta["key"].clone();
+    let (_, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(
+        plan["unmapped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["path"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["/EventInvokeConfig/DestinationConfig/OnFailure/Destination"],
+        "{plan}"
+    );
+    aws_sdk_sqs::Client::new(&conf)
+        .create_queue()
+        .queue_name("async-failures")
+        .send()
+        .await
+        .unwrap();
+    let mut real = dry.clone();
+    real["dry_run"] = json!(false);
+    let (s, report) = app.post("/deploy", &real).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["plan"]["unmapped"], json!([]), "{report}");
+    let written = app
+        .lambda_as(&PROD)
+        .get_function_event_invoke_config()
+        .function_name("cc-callback-scheduler")
+        .send()
+        .await
+        .unwrap();
+    let dc = written.destination_config().unwrap();
+    assert_eq!(
+        dc.on_success().unwrap().destination(),
+        Some("arn:aws:lambda:us-east-1:222222222222:function:cc-customer-lookup")
+    );
+    assert_eq!(
+        dc.on_failure().unwrap().destination(),
+        Some("arn:aws:sqs:us-east-1:222222222222:async-failures")
+    );
+    assert_eq!(written.maximum_retry_attempts(), Some(1));
 }

@@ -375,6 +375,67 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Asynchronous invocation settings and destinations: set as the snapshot has them, or
+    /// removed when it has none.
+    pub(super) async fn event_invoke(
+        &self,
+        run: &mut Steps<'_>,
+        live: &Value,
+        desired: &Value,
+    ) -> AwsResult<()> {
+        let (want, have) = (&desired["EventInvokeConfig"], &live["EventInvokeConfig"]);
+        if want == have {
+            return Ok(());
+        }
+        let (ctx, client, name) = (self.ctx, &self.client, self.name);
+        run.step("event_invoke_config", async {
+            ctx.pace(Quota::LambdaControl).await;
+            if want.is_null() {
+                client
+                    .delete_function_event_invoke_config()
+                    .function_name(name)
+                    .send()
+                    .await
+                    .map_err(svc("removing the asynchronous invocation settings"))?;
+                return Ok(());
+            }
+            let dest = |key: &str| {
+                want["DestinationConfig"][key]["Destination"]
+                    .as_str()
+                    .map(|d| {
+                        aws_sdk_lambda::types::OnSuccess::builder()
+                            .destination(d)
+                            .build()
+                    })
+            };
+            let fail = want["DestinationConfig"]["OnFailure"]["Destination"]
+                .as_str()
+                .map(|d| {
+                    aws_sdk_lambda::types::OnFailure::builder()
+                        .destination(d)
+                        .build()
+                });
+            client
+                .put_function_event_invoke_config()
+                .function_name(name)
+                .set_maximum_retry_attempts(want["MaximumRetryAttempts"].as_i64().map(|n| n as i32))
+                .set_maximum_event_age_in_seconds(
+                    want["MaximumEventAgeInSeconds"].as_i64().map(|n| n as i32),
+                )
+                .destination_config(
+                    aws_sdk_lambda::types::DestinationConfig::builder()
+                        .set_on_success(dest("OnSuccess"))
+                        .set_on_failure(fail)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(svc("setting the asynchronous invocation settings"))?;
+            Ok(())
+        })
+        .await
+    }
+
     /// The resource policy: stale statements removed, missing ones added.
     pub(super) async fn resource_policy(
         &self,

@@ -17,8 +17,8 @@ use apply::{create_function, load_code, wait_until_ready, Writer};
 use async_trait::async_trait;
 use aws_sdk_lambda::types::FunctionConfiguration;
 use read::{
-    applied_subset, code_sha_of, config_json, get_policy, list_aliases, list_versions,
-    missing_layers,
+    applied_subset, code_sha_of, config_json, get_event_invoke, get_policy, list_aliases,
+    list_versions, missing_layers,
 };
 use serde_json::{json, Value};
 use snapdeploy_core::{
@@ -68,6 +68,7 @@ impl Provider for LambdaProvider {
             "Aliases",
             "ConnectInstances",
             "LexBots",
+            "EventInvokeConfig",
         ]
     }
 
@@ -182,11 +183,16 @@ impl Provider for LambdaProvider {
         if let Some(uri) = code.and_then(|c| c.image_uri()) {
             config.insert("ImageUri".into(), json!(uri));
         }
-        let (versions, aliases, policy) = tokio::try_join!(
+        let (versions, aliases, policy, event_invoke) = tokio::try_join!(
             list_versions(ctx, &client, name.as_str()),
             list_aliases(ctx, &client, name.as_str()),
-            get_policy(ctx, &client, name.as_str())
+            get_policy(ctx, &client, name.as_str()),
+            get_event_invoke(ctx, &client, name.as_str())
         )?;
+        // Only when set, so snapshots of functions without it read as before.
+        if let Some(e) = event_invoke {
+            config.insert("EventInvokeConfig".into(), e);
+        }
         config.insert("Versions".into(), json!(versions));
         config.insert("Aliases".into(), json!(aliases));
         // A Connect instance allowed to invoke the function is named by an id that differs
@@ -441,6 +447,7 @@ impl Provider for LambdaProvider {
         retag(ctx, &client, run, &arn, tags, created).await?;
         w.concurrency(run, &live, desired).await?;
         w.resource_policy(run, &live, desired).await?;
+        w.event_invoke(run, &live, desired).await?;
         w.publish(run, &live, options, applied).await?;
         w.aliases(run, &live, desired, options, applied).await?;
         if options.remove_extra {

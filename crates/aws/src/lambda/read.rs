@@ -219,6 +219,41 @@ pub(super) async fn get_policy(ctx: &Ctx, client: &Client, name: &str) -> AwsRes
     Ok(statements)
 }
 
+/// The function's asynchronous-invocation settings and destinations, as
+/// PutFunctionEventInvokeConfig takes them; `None` when it has none.
+pub(super) async fn get_event_invoke(
+    ctx: &Ctx,
+    client: &Client,
+    name: &str,
+) -> AwsResult<Option<Value>> {
+    ctx.pace(Quota::LambdaControl).await;
+    let out = match client
+        .get_function_event_invoke_config()
+        .function_name(name)
+        .send()
+        .await
+    {
+        Ok(o) => o,
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => return Ok(None),
+        Err(e) => {
+            return Err(AwsError::service(
+                "reading the asynchronous invocation settings",
+                e,
+            ))
+        }
+    };
+    let dest = |d: Option<&str>| json!({"Destination": d});
+    let dc = out.destination_config();
+    Ok(Some(json!({
+        "MaximumRetryAttempts": out.maximum_retry_attempts(),
+        "MaximumEventAgeInSeconds": out.maximum_event_age_in_seconds(),
+        "DestinationConfig": {
+            "OnSuccess": dest(dc.and_then(|c| c.on_success()).and_then(|d| d.destination())),
+            "OnFailure": dest(dc.and_then(|c| c.on_failure()).and_then(|d| d.destination())),
+        },
+    })))
+}
+
 /// The layers `desired` names in the target account and region that do not exist there
 /// (a remapped layer of the source's own account that was never published in the target).
 pub(super) async fn missing_layers(

@@ -1,6 +1,6 @@
-//! What a function names in its own account besides layers: its execution role and its
-//! dead-letter queue or topic. Remapped to the target account by name, each must exist
-//! there, or the promotion lists it as unmapped.
+//! What a function names in its own account besides layers: its execution role, its
+//! dead-letter queue or topic, and its asynchronous-invocation destinations. Remapped to the
+//! target account by name, each must exist there, or the promotion lists it as unmapped.
 
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{str_of, Ctx};
@@ -37,50 +37,78 @@ pub(super) async fn missing_targets(
             }
         }
     }
-    if let Some(dlq) = str_of(&desired["DeadLetterConfig"], "TargetArn") {
-        if let Some(queue) = dlq.strip_prefix(&format!("arn:aws:sqs:{region}:{account}:")) {
-            let found = ctx
-                .sqs()
-                .await?
-                .get_queue_url()
-                .queue_name(queue)
-                .queue_owner_aws_account_id(account)
-                .send()
-                .await;
-            match found {
-                Ok(_) => {}
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_queue_does_not_exist()) =>
-                {
-                    out.push(missing(
-                        "/DeadLetterConfig/TargetArn",
-                        dlq,
-                        "dead-letter queue",
-                    ));
-                }
-                Err(e) => return Err(AwsError::service("checking the dead-letter queue", e)),
-            }
-        } else if dlq.starts_with(&format!("arn:aws:sns:{region}:{account}:")) {
-            match ctx
-                .sns()
-                .await?
-                .get_topic_attributes()
-                .topic_arn(dlq)
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if e.code() == Some("NotFound") => {
-                    out.push(missing(
-                        "/DeadLetterConfig/TargetArn",
-                        dlq,
-                        "dead-letter topic",
-                    ));
-                }
-                Err(e) => return Err(AwsError::service("checking the dead-letter topic", e)),
+    let targets = [
+        (
+            "/DeadLetterConfig/TargetArn",
+            &desired["DeadLetterConfig"]["TargetArn"],
+        ),
+        (
+            "/EventInvokeConfig/DestinationConfig/OnSuccess/Destination",
+            &desired["EventInvokeConfig"]["DestinationConfig"]["OnSuccess"]["Destination"],
+        ),
+        (
+            "/EventInvokeConfig/DestinationConfig/OnFailure/Destination",
+            &desired["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"],
+        ),
+    ];
+    for (path, arn) in targets {
+        if let Some(arn) = arn.as_str() {
+            if let Some(what) = target_missing(ctx, arn).await? {
+                out.push(missing(path, arn, what));
             }
         }
     }
     Ok(out)
+}
+
+/// Whether a queue, topic or function of the target account and region that `arn` names is
+/// missing there (`Some(what it is)`). Other ARNs (another account's, an event bus) are not
+/// checked.
+async fn target_missing(ctx: &Ctx, arn: &str) -> AwsResult<Option<&'static str>> {
+    let (account, region) = (ctx.account.account_id.as_str(), ctx.region.as_str());
+    if let Some(queue) = arn.strip_prefix(&format!("arn:aws:sqs:{region}:{account}:")) {
+        let found = ctx
+            .sqs()
+            .await?
+            .get_queue_url()
+            .queue_name(queue)
+            .queue_owner_aws_account_id(account)
+            .send()
+            .await;
+        return match found {
+            Ok(_) => Ok(None),
+            // The code is the JSON error's, or the Query-compatible one real SQS adds.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_queue_does_not_exist())
+                    || matches!(
+                        e.code(),
+                        Some("QueueDoesNotExist" | "AWS.SimpleQueueService.NonExistentQueue")
+                    ) =>
+            {
+                Ok(Some("queue"))
+            }
+            Err(e) => Err(AwsError::service("checking a queue", e)),
+        };
+    }
+    if arn.starts_with(&format!("arn:aws:sns:{region}:{account}:")) {
+        return match ctx
+            .sns()
+            .await?
+            .get_topic_attributes()
+            .topic_arn(arn)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == Some("NotFound") => Ok(Some("topic")),
+            Err(e) => Err(AwsError::service("checking a topic", e)),
+        };
+    }
+    if arn.starts_with(&format!("arn:aws:lambda:{region}:{account}:function:")) {
+        let one = std::collections::BTreeSet::from([arn.to_owned()]);
+        let missing = crate::provider::missing_lambdas(ctx, &one).await?;
+        return Ok((!missing.is_empty()).then_some("function"));
+    }
+    Ok(None)
 }

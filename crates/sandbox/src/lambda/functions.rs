@@ -410,6 +410,7 @@ pub(super) fn create_function(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
         tags,
         reserved: None,
         policy: BTreeMap::new(),
+        event_invoke: None,
     };
     let out = if body.get("Publish").and_then(Value::as_bool) == Some(true) {
         let n = publish(&mut func, "");

@@ -1,5 +1,5 @@
-//! Layers: versions published per account and region, looked up by ARN, and checked to
-//! exist when a function names one of its own account's layers, as Lambda does.
+//! Layers (versions published per account and region, looked up by ARN, checked to exist
+//! when a function names one of its own account's, as Lambda does) and asynchronous-invocation settings.
 
 use super::support::{invalid, not_found, now_string, validation, Ctx, Res};
 use crate::http::{json, Req};
@@ -105,4 +105,60 @@ pub(super) fn check_layers(
         }
     }
     Ok(())
+}
+
+/// `GET/PUT/DELETE /2019-09-25/functions/{f}/event-invoke-config`: retries, event age and
+/// destinations for asynchronous invocations, as the function's unqualified config.
+pub(super) fn event_invoke_config(
+    w: &mut World,
+    ctx: &Ctx,
+    method: &str,
+    name: &str,
+    body: &Value,
+) -> Res {
+    let func = super::support::lookup_mut(w, ctx, &super::support::split_name(name).0)?;
+    let missing = || {
+        not_found(&format!(
+            "The function {} doesn't have an EventInvokeConfig",
+            func.arn
+        ))
+    };
+    match method {
+        "GET" => func
+            .event_invoke
+            .clone()
+            .map(|c| json(200, &c))
+            .ok_or_else(missing),
+        "DELETE" => match func.event_invoke.take() {
+            Some(_) => Ok(crate::http::empty(204)),
+            None => Err(missing()),
+        },
+        _ => {
+            if let Some(n) = body.get("MaximumRetryAttempts").and_then(Value::as_i64) {
+                if !(0..=2).contains(&n) {
+                    return Err(validation(
+                        "maximumRetryAttempts",
+                        "Member must have value less than or equal to 2",
+                    ));
+                }
+            }
+            if let Some(n) = body.get("MaximumEventAgeInSeconds").and_then(Value::as_i64) {
+                if !(60..=21600).contains(&n) {
+                    return Err(validation(
+                        "maximumEventAgeInSeconds",
+                        "Member must have value between 60 and 21600",
+                    ));
+                }
+            }
+            let doc = json!({
+                "FunctionArn": func.arn,
+                "MaximumRetryAttempts": body.get("MaximumRetryAttempts").cloned().unwrap_or(json!(2)),
+                "MaximumEventAgeInSeconds": body.get("MaximumEventAgeInSeconds").cloned().unwrap_or(json!(21600)),
+                "DestinationConfig": body.get("DestinationConfig").cloned().unwrap_or(json!({"OnSuccess": {}, "OnFailure": {}})),
+                "LastModified": 1_764_547_200.0,
+            });
+            func.event_invoke = Some(doc.clone());
+            Ok(json(200, &doc))
+        }
+    }
 }

@@ -52,6 +52,7 @@ enum Route {
     PublishLayerVersion(String),
     GetLayerVersion(String, String),
     GetLayerVersionByArn,
+    EventInvokeConfig(&'static str, String),
 }
 
 impl Route {
@@ -84,6 +85,9 @@ impl Route {
             PublishLayerVersion(_) => "PublishLayerVersion",
             GetLayerVersion(..) => "GetLayerVersion",
             GetLayerVersionByArn => "GetLayerVersionByArn",
+            EventInvokeConfig("GET", _) => "GetFunctionEventInvokeConfig",
+            EventInvokeConfig("DELETE", _) => "DeleteFunctionEventInvokeConfig",
+            EventInvokeConfig(..) => "PutFunctionEventInvokeConfig",
         }
     }
 
@@ -132,6 +136,15 @@ fn route(method: &Method, segs: &[String]) -> Option<Route> {
         ("POST", ["2018-10-31", "layers", l, "versions"]) => PublishLayerVersion(o(l)),
         ("GET", ["2018-10-31", "layers", l, "versions", v]) => GetLayerVersion(o(l), o(v)),
         ("GET", ["2018-10-31", "layers"]) => GetLayerVersionByArn,
+        ("GET", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            EventInvokeConfig("GET", o(f))
+        }
+        ("PUT", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            EventInvokeConfig("PUT", o(f))
+        }
+        ("DELETE", ["2019-09-25", "functions", f, "event-invoke-config"]) => {
+            EventInvokeConfig("DELETE", o(f))
+        }
         _ => return None,
     })
 }
@@ -198,6 +211,7 @@ fn run(w: &mut World, ctx: &Ctx, route: Route, req: &Req, body: &Value) -> Res {
         PublishLayerVersion(l) => layers::publish_layer_version(w, ctx, &l, body),
         GetLayerVersion(l, v) => layers::get_layer_version(w, ctx, &l, &v),
         GetLayerVersionByArn => layers::get_layer_version_by_arn(w, ctx, req),
+        EventInvokeConfig(m, f) => layers::event_invoke_config(w, ctx, m, &f, body),
     }
 }
 

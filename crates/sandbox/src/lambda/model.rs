@@ -55,6 +55,8 @@ pub struct Function {
     pub reserved: Option<i64>,
     /// Resource policy statements per qualifier ("" = unqualified).
     pub policy: BTreeMap<String, Vec<Value>>,
+    /// Asynchronous invocation settings and destinations (unqualified only).
+    pub event_invoke: Option<Value>,
 }
 
 impl Function {
