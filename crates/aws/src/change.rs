@@ -51,6 +51,10 @@ pub struct DeployOptions {
     /// Re-point aliases to the versions the snapshot recorded (rollback).
     #[serde(skip)]
     pub restore_aliases: bool,
+    /// Paths the pair's promotion rules rewrote or kept (set by the engine): values there
+    /// are the target's, whatever they look like.
+    #[serde(skip)]
+    pub ruled_paths: std::collections::BTreeSet<String>,
     /// Lex: before creating a version, delete the oldest ones beyond this many (never one an
     /// alias points to). Without it, a bot at Lex's 100-version limit is refused.
     #[serde(default)]
@@ -85,6 +89,7 @@ impl Default for DeployOptions {
             alias: None,
             accept_unmapped: false,
             restore_aliases: false,
+            ruled_paths: Default::default(),
             keep_versions: None,
             note: None,
             flows: None,

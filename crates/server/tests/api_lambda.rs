@@ -304,7 +304,22 @@ async fn promotion_to_prod_rewrites_arns_and_reports_unmappable_ones() {
     accept["options"] = json!({"accept_unmapped": true});
     let (s, report) = app.post("/deploy", &accept).await;
     assert_eq!(s, 200, "{report}");
-    assert_eq!(report["plan"]["unmapped"].as_array().unwrap().len(), 1);
+    // The layer, and dev's subnet and security group ids, which only a rule can map.
+    let paths: Vec<&str> = report["plan"]["unmapped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/Layers/0",
+            "/VpcConfig/SubnetIds/0",
+            "/VpcConfig/SubnetIds/1",
+            "/VpcConfig/SecurityGroupIds/0"
+        ]
+    );
     // Accepted means left out: prod's function does not get the other account's layer.
     let got = app
         .lambda_as(&PROD)
@@ -317,6 +332,11 @@ async fn promotion_to_prod_rewrites_arns_and_reports_unmappable_ones() {
         !format!("{:?}", got.layers()).contains("333333333333"),
         "{:?}",
         got.layers()
+    );
+    assert!(
+        got.vpc_config().is_none_or(|v| v.subnet_ids().is_empty()),
+        "dev's subnets are left out: {:?}",
+        got.vpc_config()
     );
 }
 

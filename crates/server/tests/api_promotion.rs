@@ -566,3 +566,51 @@ async fn a_role_or_dead_letter_target_the_target_lacks_is_unmapped_until_created
     );
     assert_eq!(written.maximum_retry_attempts(), Some(1));
 }
+
+/// Subnet and security group ids belong to one account and never name it: across accounts
+/// each is unmapped until a rule names the target's (or keeps the target's VPC config).
+#[tokio::test]
+async fn vpc_ids_cross_accounts_only_by_a_rule() {
+    let app = spawn_app().await;
+    app.register_both().await;
+    let dev = app.lambda_as(&DEV);
+    dev.update_function_configuration()
+        .function_name("cc-callback-scheduler")
+        .vpc_config(
+            aws_sdk_lambda::types::VpcConfig::builder()
+                .subnet_ids("subnet-0dev1")
+                .security_group_ids("sg-0dev1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    wait_ready(&dev, "cc-callback-scheduler").await;
+    let meta = app.snapshot(&DEV, "cc-callback-scheduler").await;
+    let dry = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}, "dry_run": true});
+    let (s, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(s, 200, "{plan}");
+    let paths: Vec<&str> = plan["unmapped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["/VpcConfig/SubnetIds/0", "/VpcConfig/SecurityGroupIds/0"],
+        "{plan}"
+    );
+    let rule = json!({"substitutions": [{"from": "subnet-0dev1", "to": "subnet-0prod1", "match": "whole"},
+                                        {"from": "sg-0dev1", "to": "sg-0prod1", "match": "whole"}]});
+    let (s, _) = app
+        .put("/promotion-rules/111111111111/222222222222", &rule)
+        .await;
+    assert_eq!(s, 200);
+    let (_, plan) = app.post("/deploy", &dry).await;
+    assert_eq!(plan["unmapped"], json!([]), "{plan}");
+    assert_eq!(
+        plan["desired"]["VpcConfig"],
+        json!({"SubnetIds": ["subnet-0prod1"], "SecurityGroupIds": ["sg-0prod1"]})
+    );
+}

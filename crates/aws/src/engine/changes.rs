@@ -316,6 +316,8 @@ impl Engine {
             Default::default()
         };
         let source = ruled.unwrap_or(source);
+        let mut options = options;
+        options.ruled_paths = notes.paths();
         let mut plan = provider
             .plan(&ctx, &source, &target, live.as_ref(), &options)
             .await?;

@@ -126,6 +126,15 @@ pub(super) struct RuleNotes {
 }
 
 impl RuleNotes {
+    /// The paths the rules rewrote or kept.
+    pub(super) fn paths(&self) -> std::collections::BTreeSet<String> {
+        self.substitutions
+            .iter()
+            .map(|s| s.path.clone())
+            .chain(self.kept.iter().map(|k| k.path.clone()))
+            .collect()
+    }
+
     pub(super) fn into_plan(self, plan: &mut Plan) {
         plan.substitutions = self.substitutions;
         plan.kept = self.kept;

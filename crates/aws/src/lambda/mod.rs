@@ -297,6 +297,13 @@ impl Provider for LambdaProvider {
             result
                 .unmapped
                 .extend(targets::missing_targets(ctx, &desired, &remapper).await?);
+            if source.account_id != ctx.account.account_id {
+                let target = ctx.account.account_id.as_str();
+                let ruled = &options.ruled_paths;
+                result
+                    .unmapped
+                    .extend(targets::vpc_ids(&desired, ruled, target));
+            }
         }
         for u in result.unmapped.iter_mut() {
             if let Some(why) = missing_bots.get(&u.value) {
@@ -350,6 +357,8 @@ impl Provider for LambdaProvider {
             |path| match path.strip_prefix("/Policy/") {
                 // A statement without its condition would grant more: it goes whole.
                 Some(rest) => format!("/Policy/{}", rest.split('/').next().unwrap_or_default()),
+                // Part of a VPC configuration is no configuration: it goes whole.
+                None if path.starts_with("/VpcConfig/") => "/VpcConfig".to_owned(),
                 None => path.to_owned(),
             },
         );

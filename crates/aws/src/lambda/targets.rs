@@ -112,3 +112,40 @@ async fn target_missing(ctx: &Ctx, arn: &str) -> AwsResult<Option<&'static str>>
     }
     Ok(None)
 }
+
+/// Subnet and security group ids are per account and never name it, so no remapping can
+/// find the target's: across accounts, each one no promotion rule rewrote or kept is
+/// unmapped (left out, the whole VpcConfig goes: the target keeps its own or has none).
+pub(super) fn vpc_ids(
+    desired: &Value,
+    ruled: &std::collections::BTreeSet<String>,
+    target: &str,
+) -> Vec<Unmapped> {
+    let mut out = Vec::new();
+    if ruled.iter().any(|p| p == "/VpcConfig") {
+        return out;
+    }
+    for (list, what) in [
+        ("SubnetIds", "subnet"),
+        ("SecurityGroupIds", "security group"),
+    ] {
+        for (i, id) in desired["VpcConfig"][list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let path = format!("/VpcConfig/{list}/{i}");
+            if let (Some(id), false) = (id.as_str(), ruled.contains(&path)) {
+                out.push(Unmapped {
+                    path,
+                    value: id.to_owned(),
+                    reason: format!("{what} ids belong to one account: add a promotion rule naming account {target}'s (or keep_target lambda:/VpcConfig)"),
+                    would_be: None,
+                    also_at: vec![],
+                });
+            }
+        }
+    }
+    out
+}
