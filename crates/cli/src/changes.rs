@@ -118,10 +118,12 @@ pub(crate) async fn rollback_release(
     dry_run: bool,
     json_out: bool,
 ) -> Result<i32> {
-    let (_, engine) = engine_from_env().await?;
+    let (config, engine) = engine_from_env().await?;
     let bar = progress_bar(json_out);
+    let actor = config.cli_actor();
     let outcome =
-        through_interrupts(engine.rollback_release(id, remove_created, dry_run, &bar.1)).await;
+        through_interrupts(engine.rollback_release(id, remove_created, dry_run, &actor, &bar.1))
+            .await;
     bar.0.finish_and_clear();
     print_outcome(outcome?, json_out)
 }

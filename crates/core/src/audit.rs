@@ -16,6 +16,10 @@ pub enum AuditAction {
     /// A (source, target) pair's promotion rules set or replaced; recorded on the target.
     RulesSet,
     RulesRemoved,
+    /// An instance promoted with its dependencies as one release (members recorded too).
+    Release,
+    /// A release rolled back as one.
+    ReleaseRollback,
 }
 
 /// How a recorded action ended.
@@ -85,6 +89,9 @@ pub struct AuditEntry {
     pub safety_snapshot: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The release the entry is about (`release`, `release-rollback`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_id: Option<String>,
 }
 
 impl AuditEntry {
@@ -106,6 +113,7 @@ impl AuditEntry {
             snapshot_key: None,
             safety_snapshot: None,
             error: None,
+            release_id: None,
         }
     }
 }

@@ -189,6 +189,30 @@ async fn an_instance_promoted_with_its_dependencies_is_one_release_undone_as_one
     assert_eq!(bots["resources"], json!([]), "{bots}");
     let (s, again) = app.post("/rollback", &json!({"release_id": id})).await;
     assert_error(s, &again, 422, "invalid_operation");
+
+    // The release and its rollback are on prod's trail, besides each member's own entries.
+    let (_, trail) = app.get("/audit?account_id=222222222222").await;
+    let of_release: Vec<String> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["release_id"] == id)
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["action"].as_str().unwrap(),
+                e["resource_name"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        of_release,
+        [
+            "release-rollback acme-prod succeeded",
+            "release acme-prod succeeded"
+        ]
+    );
 }
 
 /// A failure at the last member puts back every member already changed.

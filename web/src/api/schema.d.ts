@@ -331,7 +331,7 @@ export interface components {
             role_arn: components["schemas"]["RoleArn"];
         };
         /** @enum {string} */
-        AuditAction: "account-added" | "account-removed" | "snapshot" | "deploy" | "rollback" | "rules-set" | "rules-removed";
+        AuditAction: "account-added" | "account-removed" | "snapshot" | "deploy" | "rollback" | "rules-set" | "rules-removed" | "release" | "release-rollback";
         /** @description One thing done to an account or a resource. Dry runs and reads are not recorded. */
         AuditEntry: {
             account_id: components["schemas"]["AccountId"];
@@ -343,6 +343,8 @@ export interface components {
             error?: string | null;
             outcome: components["schemas"]["AuditOutcome"];
             region?: null | components["schemas"]["Region"];
+            /** @description The release the entry is about (`release`, `release-rollback`). */
+            release_id?: string | null;
             resource_name?: string | null;
             /** @description The safety snapshot a change took first. */
             safety_snapshot?: string | null;

@@ -8,8 +8,9 @@ use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::Applied;
 use snapdeploy_core::{
-    release_id, AliasName, Plan, Release, ReleaseMember, ReleaseOutcome, ReleaseStatus, Report,
-    ReportStatus, ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey, SnapshotReason,
+    release_id, AliasName, AuditAction, AuditEntry, AuditOutcome, Plan, Release, ReleaseMember,
+    ReleaseOutcome, ReleaseStatus, Report, ReportStatus, ResourceName, ServiceKind,
+    SnapshotEnvelope, SnapshotKey, SnapshotReason,
 };
 use std::collections::BTreeSet;
 
@@ -24,6 +25,41 @@ impl Engine {
     /// one combined plan, then every member in dependency order; a failure at any member
     /// puts back every member already changed.
     pub(super) async fn deploy_release(
+        &self,
+        req: DeployRequest,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let actor = req.taken_by.clone();
+        let outcome = self.deploy_release_unrecorded(req, progress).await?;
+        self.record_release(&outcome, AuditAction::Release, &actor)
+            .await;
+        Ok(outcome)
+    }
+
+    /// The release's own audit entry (its members have theirs), once it has run.
+    async fn record_release(&self, outcome: &DeployOutcome, action: AuditAction, actor: &str) {
+        let DeployOutcome::Release(r) = outcome else {
+            return;
+        };
+        let release = &r.release;
+        let outcome = match release.status {
+            ReleaseStatus::Planned => return,
+            ReleaseStatus::Unchanged => AuditOutcome::Unchanged,
+            ReleaseStatus::FailedRestored => AuditOutcome::FailedRestored,
+            ReleaseStatus::FailedNotRestored => AuditOutcome::FailedNotRestored,
+            _ => AuditOutcome::Succeeded,
+        };
+        let mut entry = AuditEntry::new(actor, action, &release.target_account_id, outcome);
+        entry.region = Some(release.target_region.clone());
+        entry.service = Some(ServiceKind::Connect);
+        entry.resource_name = Some(release.instance.clone());
+        entry.snapshot_key = release.members.last().map(|m| m.source_snapshot.clone());
+        entry.error = release.members.iter().find_map(|m| m.error.clone());
+        entry.release_id = Some(release.release_id.clone());
+        self.record(entry).await;
+    }
+
+    async fn deploy_release_unrecorded(
         &self,
         req: DeployRequest,
         progress: &Progress,
@@ -112,7 +148,9 @@ impl Engine {
                     .await;
                 if let Err(failed_at) = done {
                     tracing::warn!(member = failed_at, "the release's second pass failed");
-                    let restored = self.put_back_members(&mut release, instance_at, true).await;
+                    let restored = self
+                        .put_back_members(&mut release, instance_at, true, &req.taken_by)
+                        .await;
                     release.status = if restored {
                         ReleaseStatus::FailedRestored
                     } else {
@@ -128,7 +166,9 @@ impl Engine {
                 .await;
             if failed {
                 // What the release created goes again: nothing of it stays half-promoted.
-                let restored = self.put_back_members(&mut release, i, true).await;
+                let restored = self
+                    .put_back_members(&mut release, i, true, &req.taken_by)
+                    .await;
                 release.status =
                     if restored && release.members[i].status != ReleaseStatus::FailedNotRestored {
                         ReleaseStatus::FailedRestored
@@ -364,6 +404,7 @@ impl Engine {
         release: &mut Release,
         upto: usize,
         remove_created: bool,
+        actor: &str,
     ) -> bool {
         let mut all = true;
         for i in (0..upto).rev() {
@@ -371,7 +412,7 @@ impl Engine {
             if m.status != ReleaseStatus::Succeeded {
                 continue;
             }
-            let result = self.undo_member(release, &m, remove_created).await;
+            let result = self.undo_member(release, &m, remove_created, actor).await;
             let done = &mut release.members[i];
             match result {
                 Ok(message) => {
@@ -393,6 +434,7 @@ impl Engine {
         release: &Release,
         m: &ReleaseMember,
         remove_created: bool,
+        actor: &str,
     ) -> AwsResult<String> {
         let name =
             ResourceName::parse(&m.resource_name).map_err(|e| AwsError::Invalid(e.to_string()))?;
@@ -407,7 +449,7 @@ impl Engine {
                             resource_name: name,
                             snapshot_key: SnapshotKey::parse(key)?,
                             dry_run: false,
-                            taken_by: release.created_by.clone(),
+                            taken_by: actor.to_owned(),
                             remove_created,
                         },
                         &Progress::none(),
@@ -445,6 +487,25 @@ impl Engine {
         id: &str,
         remove_created: bool,
         dry_run: bool,
+        taken_by: &str,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        let outcome = self
+            .rollback_release_unrecorded(id, remove_created, dry_run, taken_by, progress)
+            .await?;
+        if !dry_run {
+            self.record_release(&outcome, AuditAction::ReleaseRollback, taken_by)
+                .await;
+        }
+        Ok(outcome)
+    }
+
+    async fn rollback_release_unrecorded(
+        &self,
+        id: &str,
+        remove_created: bool,
+        dry_run: bool,
+        taken_by: &str,
         progress: &Progress,
     ) -> AwsResult<DeployOutcome> {
         let mut release = self.release(id).await?;
@@ -473,7 +534,7 @@ impl Engine {
                                     .map_err(|e| AwsError::Invalid(e.to_string()))?,
                                 snapshot_key: SnapshotKey::parse(key)?,
                                 dry_run: true,
-                                taken_by: release.created_by.clone(),
+                                taken_by: taken_by.to_owned(),
                                 remove_created,
                             },
                             &Progress::none(),
@@ -489,7 +550,7 @@ impl Engine {
         progress.report(&format!("rolling back release {id}"), 0, 0);
         let upto = release.members.len();
         let all = self
-            .put_back_members(&mut release, upto, remove_created)
+            .put_back_members(&mut release, upto, remove_created, taken_by)
             .await;
         release.status = if all {
             ReleaseStatus::RolledBack

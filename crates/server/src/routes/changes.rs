@@ -192,10 +192,11 @@ pub(super) async fn rollback(
             ));
         }
         let (remove_created, dry_run) = (b.remove_created, b.dry_run);
+        let actor = s.config.actor.clone();
         return run(&s, "rollback", mode, move |progress| async move {
             outcome_response(
                 engine
-                    .rollback_release(&id, remove_created, dry_run, &progress)
+                    .rollback_release(&id, remove_created, dry_run, &actor, &progress)
                     .await?,
             )
         })
