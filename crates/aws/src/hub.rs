@@ -88,67 +88,25 @@ fn throttled_service_retries() -> aws_config::retry::RetryConfig {
     aws_config::retry::RetryConfig::standard().with_max_attempts(8)
 }
 
-impl ServiceClient for aws_sdk_lambda::Client {
-    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
-        let conf = aws_sdk_lambda::config::Builder::from(base)
-            .region(region)
-            .credentials_provider(creds)
-            .build();
-        Self::from_conf(conf)
-    }
+/// `ServiceClient` for SDK clients built the same way: the base configuration, the region,
+/// the account's credentials, and (for services that throttle often) more retries.
+macro_rules! service_client {
+    ($retries:expr; $($krate:ident),+) => {$(
+        impl ServiceClient for $krate::Client {
+            fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
+                let builder = $krate::config::Builder::from(base);
+                let builder = match $retries {
+                    Some(retries) => builder.retry_config(retries),
+                    None => builder,
+                };
+                Self::from_conf(builder.region(region).credentials_provider(creds).build())
+            }
+        }
+    )+};
 }
 
-impl ServiceClient for aws_sdk_lexmodelsv2::Client {
-    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
-        let conf = aws_sdk_lexmodelsv2::config::Builder::from(base)
-            .retry_config(throttled_service_retries())
-            .region(region)
-            .credentials_provider(creds)
-            .build();
-        Self::from_conf(conf)
-    }
-}
-
-impl ServiceClient for aws_sdk_connect::Client {
-    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
-        let conf = aws_sdk_connect::config::Builder::from(base)
-            .retry_config(throttled_service_retries())
-            .region(region)
-            .credentials_provider(creds)
-            .build();
-        Self::from_conf(conf)
-    }
-}
-
-impl ServiceClient for aws_sdk_iam::Client {
-    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
-        let conf = aws_sdk_iam::config::Builder::from(base)
-            .region(region)
-            .credentials_provider(creds)
-            .build();
-        Self::from_conf(conf)
-    }
-}
-
-impl ServiceClient for aws_sdk_sqs::Client {
-    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
-        let conf = aws_sdk_sqs::config::Builder::from(base)
-            .region(region)
-            .credentials_provider(creds)
-            .build();
-        Self::from_conf(conf)
-    }
-}
-
-impl ServiceClient for aws_sdk_sns::Client {
-    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
-        let conf = aws_sdk_sns::config::Builder::from(base)
-            .region(region)
-            .credentials_provider(creds)
-            .build();
-        Self::from_conf(conf)
-    }
-}
+service_client!(None; aws_sdk_lambda, aws_sdk_iam, aws_sdk_sqs, aws_sdk_sns);
+service_client!(Some(throttled_service_retries()); aws_sdk_lexmodelsv2, aws_sdk_connect);
 
 /// (account, region, client type) -> client
 type ClientKey = (String, String, TypeId);

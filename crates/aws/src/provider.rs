@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use serde_json::{json, Value};
 use snapdeploy_core::{
-    leave_out, leftovers, merge_unmapped, Account, ArnRemapper, BlobRef, ConnectKind, FieldChange,
-    FieldOp, Plan, PlanAction, Region, ResourceName, ServiceKind, SnapshotEnvelope, SourceRef,
-    StepOutcome, StepStatus, Unmapped,
+    add_leftovers, leave_out, merge_unmapped, Account, ArnRemapper, BlobRef, ConnectKind,
+    FieldChange, FieldOp, Plan, PlanAction, Region, ResourceName, ServiceKind, SnapshotEnvelope,
+    SourceRef, StepOutcome, StepStatus, Unmapped,
 };
 use snapdeploy_store::SnapshotStore;
 use std::collections::{BTreeSet, HashMap};
@@ -438,11 +438,7 @@ pub(crate) fn settle_unmapped(
     unit: impl Fn(&str) -> String,
 ) -> Vec<Unmapped> {
     let mut all = unmapped;
-    for l in leftovers(desired, base) {
-        if !all.iter().any(|u| l.value.contains(&u.value)) {
-            all.push(l);
-        }
-    }
+    add_leftovers(&mut all, desired, base);
     let all = merge_unmapped(all);
     if accept {
         let pointers: Vec<String> = all

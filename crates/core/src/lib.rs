@@ -25,7 +25,9 @@ pub use ids::{
 };
 pub use plan::{merge_unmapped, Plan, PlanAction, Report, ReportStatus, StepOutcome, StepStatus};
 pub use release::{release_id, Release, ReleaseMember, ReleaseOutcome, ReleaseStatus};
-pub use remap::{leftovers, remap_arns, ArnRemapper, RemapResult, Remapped, Unmapped};
+pub use remap::{
+    add_leftovers, leftovers, remap_arns, ArnRemapper, RemapResult, Remapped, Unmapped,
+};
 pub use rules::{
     apply_rules, leave_out, KeepPath, Kept, MatchMode, PromotionRules, RuleError, RuleSet,
     Substituted, Substitution,

@@ -56,20 +56,18 @@ impl Plan {
 /// Each unmappable reference once: the same value (or the same missing target value) found
 /// at several places is one entry naming the other places in `also_at`.
 pub fn merge_unmapped(all: Vec<Unmapped>) -> Vec<Unmapped> {
-    {
-        let mut merged: Vec<Unmapped> = Vec::new();
-        for u in all {
-            let key = |x: &Unmapped| x.would_be.clone().unwrap_or_else(|| x.value.clone());
-            match merged.iter_mut().find(|m| key(m) == key(&u)) {
-                Some(first) => {
-                    first.also_at.push(u.path);
-                    first.also_at.extend(u.also_at);
-                }
-                None => merged.push(u),
+    let key = |x: &Unmapped| x.would_be.clone().unwrap_or_else(|| x.value.clone());
+    let mut merged: Vec<Unmapped> = Vec::new();
+    for u in all {
+        match merged.iter_mut().find(|m| key(m) == key(&u)) {
+            Some(first) => {
+                first.also_at.push(u.path);
+                first.also_at.extend(u.also_at);
             }
+            None => merged.push(u),
         }
-        merged
     }
+    merged
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -24,6 +24,18 @@ pub enum ReleaseStatus {
 }
 
 impl ReleaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Planned => "planned",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Unchanged => "unchanged",
+            Self::FailedRestored => "failed_restored",
+            Self::FailedNotRestored => "failed_not_restored",
+            Self::RolledBack => "rolled_back",
+        }
+    }
+
     pub fn failed(self) -> bool {
         matches!(self, Self::FailedRestored | Self::FailedNotRestored)
     }

@@ -206,6 +206,16 @@ fn contains_token(text: &str, needle: &str) -> bool {
 /// source account id anywhere in them or, when the region changes, the source region. Each
 /// is reported with its path and whole value, so nothing environment-specific reaches the
 /// target unseen.
+/// Adds to `unmapped` each leftover of `value` (see [`leftovers`]) that is not a value
+/// already listed, or one containing it.
+pub fn add_leftovers(unmapped: &mut Vec<Unmapped>, value: &Value, remapper: &ArnRemapper) {
+    for l in leftovers(value, remapper) {
+        if !unmapped.iter().any(|u| l.value.contains(&u.value)) {
+            unmapped.push(l);
+        }
+    }
+}
+
 pub fn leftovers(value: &Value, remapper: &ArnRemapper) -> Vec<Unmapped> {
     let mut out = Vec::new();
     if remapper.from_account == remapper.to_account && remapper.from_region == remapper.to_region {

@@ -18,6 +18,16 @@ impl Req {
         serde_urlencoded::from_str(self.uri.query().unwrap_or("")).unwrap_or_default()
     }
 
+    /// A Query-protocol request's parameters: the form body, then the URL's query.
+    pub fn form(&self) -> std::collections::HashMap<String, String> {
+        let mut params: std::collections::HashMap<String, String> =
+            serde_urlencoded::from_bytes(&self.body).unwrap_or_default();
+        for (k, v) in self.query() {
+            params.entry(k).or_insert(v);
+        }
+        params
+    }
+
     /// Every value of a query parameter that may repeat (`tagKeys=a&tagKeys=b`).
     pub fn query_all(&self, key: &str) -> Vec<String> {
         self.query()

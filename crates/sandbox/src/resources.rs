@@ -9,22 +9,12 @@ use crate::ops::Op;
 use crate::state::{Principal, Shared};
 use axum::response::Response;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 
 const IAM_NS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 const SNS_NS: &str = "http://sns.amazonaws.com/doc/2010-03-31/";
 
-fn form(req: &Req) -> HashMap<String, String> {
-    let mut params: HashMap<String, String> =
-        serde_urlencoded::from_bytes(&req.body).unwrap_or_default();
-    for (k, v) in req.query() {
-        params.entry(k).or_insert(v);
-    }
-    params
-}
-
 pub async fn iam(sh: &Shared, principal: &Principal, req: Req) -> Response {
-    let p = form(&req);
+    let p = req.form();
     let action = p.get("Action").cloned().unwrap_or_default();
     let op = Op {
         service: "iam",
@@ -146,7 +136,7 @@ pub async fn sqs(sh: &Shared, principal: &Principal, scope: &Scope, req: Req) ->
 }
 
 pub async fn sns(sh: &Shared, principal: &Principal, scope: &Scope, req: Req) -> Response {
-    let p = form(&req);
+    let p = req.form();
     let action = p.get("Action").cloned().unwrap_or_default();
     let op = Op {
         service: "sns",

@@ -16,11 +16,7 @@ fn validation(message: &str) -> Response {
 }
 
 pub async fn handle(sh: &Shared, principal: &Principal, _scope: &Scope, req: Req) -> Response {
-    let mut params: HashMap<String, String> =
-        serde_urlencoded::from_bytes(&req.body).unwrap_or_default();
-    for (k, v) in req.query() {
-        params.entry(k).or_insert(v);
-    }
+    let params = req.form();
     let action = params.get("Action").cloned().unwrap_or_default();
     let op = Op {
         service: "sts",

@@ -6,7 +6,7 @@ use crate::change::{DeployOptions, Progress};
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{Applied, ApplyInput, Captured, Ctx, Provider, Steps};
 use snapdeploy_core::{
-    leftovers, AccountId, ArnRemapper, AuditAction, AuditEntry, AuditOutcome, Note, Plan,
+    add_leftovers, AccountId, ArnRemapper, AuditAction, AuditEntry, AuditOutcome, Note, Plan,
     PlanAction, Region, Report, ReportStatus, ResourceName, ResourceRef, ServiceKind,
     SnapshotEnvelope, SnapshotMeta, SnapshotReason, StepOutcome, StepStatus,
 };
@@ -503,10 +503,5 @@ fn flag_leftovers(
         account.as_str(),
         region.as_str(),
     );
-    let found = leftovers(&plan.desired, &remapper);
-    for l in found {
-        if !plan.unmapped.iter().any(|u| l.value.contains(&u.value)) {
-            plan.unmapped.push(l);
-        }
-    }
+    add_leftovers(&mut plan.unmapped, &plan.desired, &remapper);
 }

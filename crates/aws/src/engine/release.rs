@@ -93,7 +93,7 @@ impl Engine {
             options: instance_options,
         });
         let mut release = Release {
-            release_id: release_id(chrono::Utc::now(), rand_u32()),
+            release_id: release_id(chrono::Utc::now(), rand::random()),
             source_account_id: source.account_id.clone(),
             source_region: source.region.clone(),
             target_account_id: req.account_id.clone(),
@@ -116,7 +116,7 @@ impl Engine {
         for (i, step) in steps.iter_mut().enumerate() {
             progress.report(&format!("planning {}", order[i]), i as u64, total);
             let mut plan = self
-                .member_plan(&req, &step.member, step.options.clone(), &source)
+                .member_plan(&req, &step.member, step.options.clone())
                 .await?;
             let resolved = resolve_within_release(&mut plan, &deps, &source);
             if resolved && step.member.service == ServiceKind::Lambda {
@@ -190,7 +190,7 @@ impl Engine {
             ReleaseStatus::Succeeded
         };
         self.releases.put_release(&release).await?;
-        progress.report(&format!("release {}", release.status_str()), 1, 1);
+        progress.report(&format!("release {}", release.status.as_str()), 1, 1);
         Ok(release_outcome(release, order, plans, reports))
     }
 
@@ -203,27 +203,9 @@ impl Engine {
         reports: &mut Vec<Report>,
         progress: &Progress,
     ) -> bool {
-        let outcome = match (
-            SnapshotKey::parse(&step.member.source_snapshot),
-            ResourceName::parse(&step.member.resource_name),
-        ) {
-            (Ok(key), Ok(name)) => {
-                self.deploy(
-                    DeployRequest {
-                        source: DeploySource::Key(key),
-                        account_id: req.account_id.clone(),
-                        region: req.region.clone(),
-                        resource_name: Some(name),
-                        dry_run: false,
-                        options: step.options.clone(),
-                        taken_by: req.taken_by.clone(),
-                    },
-                    progress,
-                )
-                .await
-            }
-            (Err(e), _) | (_, Err(e)) => Err(e.into()),
-        };
+        let outcome = self
+            .deploy_member(req, &step.member, step.options.clone(), false, progress)
+            .await;
         match outcome {
             Ok(DeployOutcome::Report(r)) => {
                 m.safety_snapshot = r.safety_snapshot.as_ref().map(|s| s.key.clone());
@@ -266,27 +248,9 @@ impl Engine {
                 0,
                 0,
             );
-            let outcome = match (
-                SnapshotKey::parse(&step.member.source_snapshot),
-                ResourceName::parse(&step.member.resource_name),
-            ) {
-                (Ok(key), Ok(name)) => {
-                    self.deploy(
-                        DeployRequest {
-                            source: DeploySource::Key(key),
-                            account_id: req.account_id.clone(),
-                            region: req.region.clone(),
-                            resource_name: Some(name),
-                            dry_run: false,
-                            options,
-                            taken_by: req.taken_by.clone(),
-                        },
-                        progress,
-                    )
-                    .await
-                }
-                (Err(e), _) | (_, Err(e)) => Err(e.into()),
-            };
+            let outcome = self
+                .deploy_member(req, &step.member, options, false, progress)
+                .await;
             let error = match outcome {
                 Ok(DeployOutcome::Report(r)) => {
                     let error = r
@@ -369,31 +333,69 @@ impl Engine {
         Ok((deps, steps))
     }
 
+    /// A member's deploy (or, `dry_run`, its plan) into the release's target.
+    async fn deploy_member(
+        &self,
+        req: &DeployRequest,
+        m: &ReleaseMember,
+        options: DeployOptions,
+        dry_run: bool,
+        progress: &Progress,
+    ) -> AwsResult<DeployOutcome> {
+        self.deploy(
+            DeployRequest {
+                source: DeploySource::Key(SnapshotKey::parse(&m.source_snapshot)?),
+                account_id: req.account_id.clone(),
+                region: req.region.clone(),
+                resource_name: Some(ResourceName::parse(&m.resource_name)?),
+                dry_run,
+                options,
+                taken_by: req.taken_by.clone(),
+            },
+            progress,
+        )
+        .await
+    }
+
     async fn member_plan(
         &self,
         req: &DeployRequest,
         m: &ReleaseMember,
         options: DeployOptions,
-        _source: &SnapshotEnvelope,
     ) -> AwsResult<Plan> {
-        let outcome = self
-            .deploy(
-                DeployRequest {
-                    source: DeploySource::Key(SnapshotKey::parse(&m.source_snapshot)?),
-                    account_id: req.account_id.clone(),
-                    region: req.region.clone(),
-                    resource_name: Some(ResourceName::parse(&m.resource_name)?),
-                    dry_run: true,
-                    options,
-                    taken_by: req.taken_by.clone(),
-                },
-                &Progress::none(),
-            )
-            .await?;
-        match outcome {
+        match self
+            .deploy_member(req, m, options, true, &Progress::none())
+            .await?
+        {
             DeployOutcome::Plan(p) => Ok(*p),
             _ => Err(AwsError::Invalid("a dry run answered with a report".into())),
         }
+    }
+
+    /// A member back to `safety` (or, `dry_run`, the plan of that).
+    async fn rollback_member(
+        &self,
+        release: &Release,
+        m: &ReleaseMember,
+        safety: &str,
+        remove_created: bool,
+        dry_run: bool,
+        actor: &str,
+    ) -> AwsResult<DeployOutcome> {
+        self.rollback(
+            RollbackRequest {
+                account_id: release.target_account_id.clone(),
+                region: release.target_region.clone(),
+                service: m.service,
+                resource_name: ResourceName::parse(&m.resource_name)?,
+                snapshot_key: SnapshotKey::parse(safety)?,
+                dry_run,
+                taken_by: actor.to_owned(),
+                remove_created,
+            },
+            &Progress::none(),
+        )
+        .await
     }
 
     /// Puts back, last first, the members before `upto` that the release changed: each to
@@ -441,19 +443,7 @@ impl Engine {
         match &m.safety_snapshot {
             Some(key) => {
                 let outcome = self
-                    .rollback(
-                        RollbackRequest {
-                            account_id: release.target_account_id.clone(),
-                            region: release.target_region.clone(),
-                            service: m.service,
-                            resource_name: name,
-                            snapshot_key: SnapshotKey::parse(key)?,
-                            dry_run: false,
-                            taken_by: actor.to_owned(),
-                            remove_created,
-                        },
-                        &Progress::none(),
-                    )
+                    .rollback_member(release, m, key, remove_created, false, actor)
                     .await?;
                 match outcome {
                     DeployOutcome::Report(r) if r.status.failed() => Err(AwsError::Invalid(
@@ -525,20 +515,7 @@ impl Engine {
             {
                 if let Some(key) = &m.safety_snapshot {
                     let outcome = self
-                        .rollback(
-                            RollbackRequest {
-                                account_id: release.target_account_id.clone(),
-                                region: release.target_region.clone(),
-                                service: m.service,
-                                resource_name: ResourceName::parse(&m.resource_name)
-                                    .map_err(|e| AwsError::Invalid(e.to_string()))?,
-                                snapshot_key: SnapshotKey::parse(key)?,
-                                dry_run: true,
-                                taken_by: taken_by.to_owned(),
-                                remove_created,
-                            },
-                            &Progress::none(),
-                        )
+                        .rollback_member(&release, m, key, remove_created, true, taken_by)
                         .await?;
                     if let DeployOutcome::Plan(p) = outcome {
                         plans.push(*p);
@@ -570,19 +547,6 @@ impl Engine {
 
     pub async fn recent_releases(&self, limit: usize) -> AwsResult<Vec<Release>> {
         Ok(self.releases.list_releases(limit).await?)
-    }
-}
-
-trait StatusStr {
-    fn status_str(&self) -> String;
-}
-
-impl StatusStr for Release {
-    fn status_str(&self) -> String {
-        serde_json::to_value(self.status)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default()
     }
 }
 
@@ -674,16 +638,4 @@ fn release_outcome(
         plans,
         reports,
     }))
-}
-
-fn rand_u32() -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    h.finish() as u32
 }

@@ -27,15 +27,16 @@ fn lex_prefix(region: &str, account: &str) -> String {
 pub(super) async fn capture(ctx: &Ctx, policy: &[Value]) -> AwsResult<Map<String, Value>> {
     let prefix = lex_prefix(ctx.region.as_str(), ctx.account.account_id.as_str());
     let mut out = Map::new();
-    let arns: Vec<&str> = policy
+    let named: Vec<(&str, (&str, Option<&str>))> = policy
         .iter()
         .filter_map(|st| str_of(st, "SourceArn"))
+        .filter_map(|arn| parse(&prefix, arn).map(|ids| (arn, ids)))
         .collect();
-    for arn in arns {
-        let Some((bot, alias)) = parse(&prefix, arn) else {
-            continue;
-        };
-        let client = ctx.lex().await?;
+    if named.is_empty() {
+        return Ok(out);
+    }
+    let client = ctx.lex().await?;
+    for (arn, (bot, alias)) in named {
         let names = match alias {
             Some(a) if a != "*" => crate::lex::read::alias_names(ctx, &client, bot, a)
                 .await?
@@ -68,9 +69,13 @@ pub(super) async fn remap(
         .as_object()
         .cloned()
         .unwrap_or_default();
+    if named.is_empty() {
+        return Ok(missing);
+    }
+    let client = ctx.lex().await?;
+    let target_prefix = lex_prefix(ctx.region.as_str(), ctx.account.account_id.as_str());
     for (arn, names) in named {
         let bot = names["Bot"].as_str().unwrap_or_default();
-        let client = ctx.lex().await?;
         let Some(target) = crate::lex::read::find_bot(ctx, &client, bot).await? else {
             missing.insert(
                 arn,
@@ -81,11 +86,10 @@ pub(super) async fn remap(
             );
             continue;
         };
-        let target_prefix = lex_prefix(ctx.region.as_str(), ctx.account.account_id.as_str());
         let mapped = match names["Alias"].as_str() {
             None => Some(format!("{target_prefix}bot/{}", target.id)),
             Some("*") => Some(format!("{target_prefix}bot-alias/{}/*", target.id)),
-            Some(alias) => crate::lex::read::alias_arn(ctx, &client, bot, alias).await?,
+            Some(alias) => crate::lex::read::alias_arn_of(ctx, &client, &target.id, alias).await?,
         };
         match mapped {
             Some(t) => {

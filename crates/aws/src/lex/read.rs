@@ -145,18 +145,28 @@ pub(crate) async fn alias_arn(
     bot: &str,
     alias: &str,
 ) -> AwsResult<Option<String>> {
-    let Some(b) = find_bot(ctx, client, bot).await? else {
-        return Ok(None);
-    };
-    Ok(alias_summaries(ctx, client, &b.id)
+    match find_bot(ctx, client, bot).await? {
+        Some(b) => alias_arn_of(ctx, client, &b.id, alias).await,
+        None => Ok(None),
+    }
+}
+
+/// The ARN of the alias named `alias` of the bot with id `bot_id`.
+pub(crate) async fn alias_arn_of(
+    ctx: &Ctx,
+    client: &Client,
+    bot_id: &str,
+    alias: &str,
+) -> AwsResult<Option<String>> {
+    Ok(alias_summaries(ctx, client, bot_id)
         .await?
         .iter()
         .find(|a| a.bot_alias_name() == Some(alias))
         .and_then(|a| a.bot_alias_id())
         .map(|id| {
             format!(
-                "arn:aws:lex:{}:{}:bot-alias/{}/{id}",
-                ctx.region, ctx.account.account_id, b.id
+                "arn:aws:lex:{}:{}:bot-alias/{bot_id}/{id}",
+                ctx.region, ctx.account.account_id
             )
         }))
 }
