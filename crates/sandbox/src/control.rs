@@ -9,13 +9,21 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
-use std::time::Instant;
 
 #[derive(Deserialize)]
 struct NewAccount {
     account_id: String,
     access_key_id: String,
     secret_access_key: String,
+}
+
+/// Stops or restarts the sandbox's clock, and moves it on.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockChange {
+    stopped: Option<bool>,
+    #[serde(default)]
+    advance_ms: u64,
 }
 
 #[derive(Deserialize)]
@@ -81,9 +89,22 @@ pub async fn handle(sh: &Shared, req: Req) -> Response {
             Err(e) => e,
         },
         (&Method::DELETE, ["faults"]) => {
-            sh.world().faults.clear();
+            sh.clear_faults();
             empty(204)
         }
+        (&Method::GET, ["clock"]) => json(200, &json!(sh.world().clock.view())),
+        (&Method::PUT, ["clock"]) => match parse::<ClockChange>(&req) {
+            Ok(c) => {
+                let mut w = sh.world();
+                if let Some(stop) = c.stopped {
+                    w.clock.set_stopped(stop);
+                }
+                w.clock
+                    .advance(std::time::Duration::from_millis(c.advance_ms));
+                json(200, &json!(w.clock.view()))
+            }
+            Err(e) => e,
+        },
         (&Method::PUT, ["quotas"]) => match parse::<QuotaSwitch>(&req) {
             Ok(q) => {
                 let mut w = sh.world();
@@ -120,7 +141,7 @@ fn download(sh: &Shared, token: &str) -> Response {
     let Some(d) = world
         .downloads
         .get(token)
-        .filter(|d| d.expires > Instant::now())
+        .filter(|d| d.expires > world.clock.now())
     else {
         let mut r = Response::new(Body::from(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
@@ -145,7 +166,7 @@ fn upload(sh: &Shared, id: &str, req: &Req) -> Response {
     let live = world
         .upload_slots
         .get(id)
-        .is_some_and(|exp| *exp > Instant::now());
+        .is_some_and(|exp| *exp > world.clock.now());
     if !live {
         let mut r = Response::new(Body::from(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",

@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+mod clock;
 mod connect;
 mod control;
 mod http;
@@ -103,6 +104,33 @@ impl Sandbox {
     /// Calls counted per `service:Operation`, throttled ones included.
     pub fn counters(&self) -> serde_json::Value {
         self.inner.counters_json()
+    }
+
+    /// Stops the sandbox's clock (true) or lets it run again (false).
+    pub fn stop_clock(&self, stop: bool) {
+        self.inner.world().clock.set_stopped(stop);
+    }
+
+    /// Moves the sandbox's clock on: expiries, quota refills and "in progress" states see
+    /// the time pass at once.
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.inner.world().clock.advance(by);
+    }
+
+    /// How many calls the `hold` faults are holding (or held) so far.
+    pub fn held_calls(&self) -> u32 {
+        self.inner
+            .world()
+            .faults
+            .iter()
+            .filter(|f| f.hold)
+            .map(|f| f.fired)
+            .sum()
+    }
+
+    /// Clears every fault and lets the calls they hold go on.
+    pub fn clear_faults(&self) {
+        self.inner.clear_faults();
     }
 
     pub fn set_quotas_enabled(&self, on: bool) {

@@ -35,9 +35,15 @@ impl Op<'_> {
     pub(crate) async fn begin(&self, sh: &Shared) -> Result<(), Response> {
         let counter = self.counter();
         sh.count(&counter, |c| c.calls += 1);
+        // Watched before the fault is looked up, so a clearing in between is not missed.
+        let mut cleared = sh.on_faults_cleared();
         let action = sh.world().fault_for(self.service, self.name);
         match action {
             FaultAction::None => Ok(()),
+            FaultAction::Hold => {
+                let _ = cleared.changed().await;
+                Ok(())
+            }
             FaultAction::Delay(d) => {
                 tokio::time::sleep(d).await;
                 Ok(())
@@ -71,6 +77,7 @@ impl Op<'_> {
         quota: &Quota,
     ) -> Result<MutexGuard<'s, World>, Response> {
         let mut world = sh.world();
+        let now = world.clock.now();
         if world.config.quotas_enabled
             && !world.quotas.take(
                 &principal.account_id,
@@ -78,6 +85,7 @@ impl Op<'_> {
                 quota.bucket,
                 quota.rate,
                 quota.burst,
+                now,
             )
         {
             drop(world);

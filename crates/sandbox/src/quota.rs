@@ -22,8 +22,8 @@ impl Quotas {
         name: &'static str,
         rate: f64,
         burst: f64,
+        now: Instant,
     ) -> bool {
-        let now = Instant::now();
         let b = self
             .buckets
             .entry((account.into(), region.into(), name))

@@ -1,6 +1,7 @@
 //! The sandbox's world: accounts, keys, roles, per-service state, faults and counters.
 
 use crate::auth::{refused, Scope};
+use crate::clock::Clock;
 use crate::connect::model::ConnectRegion;
 use crate::lambda::model::LambdaRegion;
 use crate::lex::model::{Export, Import, LexRegion};
@@ -102,6 +103,11 @@ pub struct Fault {
     /// Only delay; answer normally.
     #[serde(default)]
     pub latency_only: bool,
+    /// Hold the call, unanswered, until the faults are cleared (`DELETE /_sandbox/faults`),
+    /// then answer it normally: a test sees a change stand in the middle (`fired` counts
+    /// the calls held) for as long as it needs, however slow the machine.
+    #[serde(default)]
+    pub hold: bool,
     #[serde(default)]
     pub seen: u32,
     #[serde(default)]
@@ -131,6 +137,7 @@ pub enum FaultAction {
         message: String,
     },
     Drop(Duration),
+    Hold,
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize)]
@@ -157,6 +164,7 @@ pub struct World {
     pub downloads: HashMap<String, Download>,
     pub faults: Vec<Fault>,
     pub quotas: Quotas,
+    pub clock: Clock,
     /// IAM roles by (account, name); SQS queues and SNS topics by (account, region, name).
     pub iam_roles: BTreeSet<(String, String)>,
     pub sqs_queues: BTreeSet<(String, String, String)>,
@@ -187,7 +195,7 @@ impl World {
 
     /// Registers bytes behind an expiring URL served by the sandbox; returns the path.
     pub fn add_download(&mut self, bytes: Arc<Vec<u8>>, content_type: &str) -> String {
-        let now = Instant::now();
+        let now = self.clock.now();
         self.downloads.retain(|_, d| d.expires > now);
         let token = uuid::Uuid::new_v4().simple().to_string();
         self.downloads.insert(
@@ -203,7 +211,7 @@ impl World {
 
     /// An upload URL (a pre-signed PUT, as CreateUploadUrl hands out) for `id`.
     pub fn add_upload(&mut self, id: &str) -> String {
-        let now = Instant::now();
+        let now = self.clock.now();
         self.upload_slots.retain(|_, exp| *exp > now);
         self.upload_slots
             .insert(id.into(), now + self.config.download_ttl);
@@ -222,7 +230,9 @@ impl World {
             }
             f.fired += 1;
             let delay = Duration::from_millis(f.latency_ms);
-            return if f.drop_connection {
+            return if f.hold {
+                FaultAction::Hold
+            } else if f.drop_connection {
                 FaultAction::Drop(delay)
             } else if f.latency_only {
                 FaultAction::Delay(delay)
@@ -242,6 +252,8 @@ impl World {
 pub struct Shared {
     world: Mutex<World>,
     counters: Mutex<BTreeMap<String, Counter>>,
+    /// Bumped each time the faults are cleared: what held calls wait for.
+    cleared: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shared {
@@ -262,12 +274,25 @@ impl Shared {
                 downloads: HashMap::new(),
                 faults: Vec::new(),
                 quotas: Quotas::default(),
+                clock: Clock::default(),
                 iam_roles: BTreeSet::new(),
                 sqs_queues: BTreeSet::new(),
                 sns_topics: BTreeSet::new(),
             }),
             counters: Mutex::new(BTreeMap::new()),
+            cleared: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Clears every fault and lets the calls they hold go on.
+    pub fn clear_faults(&self) {
+        self.world().faults.clear();
+        self.cleared.send_modify(|n| *n += 1);
+    }
+
+    /// What a held call waits on: changes once the faults are next cleared.
+    pub fn on_faults_cleared(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.cleared.subscribe()
     }
 
     /// The world, locked. Handlers hold it only while they compute, never across an await.

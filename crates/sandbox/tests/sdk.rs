@@ -7,11 +7,14 @@ use snapdeploy_sandbox::{make_zip, Sandbox, SandboxConfig, Seed};
 use std::time::Duration;
 
 async fn start(config: SandboxConfig) -> String {
-    let addr = Sandbox::seeded(config, Seed::Demo)
-        .spawn("127.0.0.1:0")
-        .await
-        .unwrap();
-    format!("http://{addr}")
+    start_sandbox(config).await.1
+}
+
+/// The sandbox and its URL, for tests that stop or move its clock.
+async fn start_sandbox(config: SandboxConfig) -> (Sandbox, String) {
+    let sb = Sandbox::seeded(config, Seed::Demo);
+    let addr = sb.clone().spawn("127.0.0.1:0").await.unwrap();
+    (sb, format!("http://{addr}"))
 }
 
 fn lambda(url: &str, key: &str, secret: &str, retries: bool) -> aws_sdk_lambda::Client {
@@ -52,11 +55,14 @@ async fn unknown_keys_are_refused_like_aws() {
 
 #[tokio::test]
 async fn updates_are_asynchronous_and_typed_errors_map() {
-    let url = start(SandboxConfig {
+    let (sb, url) = start_sandbox(SandboxConfig {
         lambda_update_delay: Duration::from_millis(1500),
         ..SandboxConfig::default()
     })
     .await;
+    // The update stays in progress until the clock says 1.5 s have passed, however long
+    // the calls below take.
+    sb.stop_clock(true);
     let c = lambda(&url, DEV.access_key, DEV.secret_key, false);
     let out = c
         .update_function_code()
@@ -77,7 +83,18 @@ async fn updates_are_asynchronous_and_typed_errors_map() {
         .await
         .unwrap_err();
     assert!(err.into_service_error().is_resource_conflict_exception());
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    sb.advance_clock(Duration::from_millis(1499));
+    let conf = c
+        .get_function_configuration()
+        .function_name("cc-survey-recorder")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        conf.last_update_status().map(|s| s.as_str()),
+        Some("InProgress")
+    );
+    sb.advance_clock(Duration::from_millis(1));
     let conf = c
         .get_function_configuration()
         .function_name("cc-survey-recorder")
@@ -99,14 +116,13 @@ async fn updates_are_asynchronous_and_typed_errors_map() {
 
 #[tokio::test]
 async fn quotas_answer_429_too_many_requests() {
-    let url = start(SandboxConfig::default()).await;
+    let (sb, url) = start_sandbox(SandboxConfig::default()).await;
+    // With the clock stopped the bucket does not refill: exactly the burst goes through.
+    sb.stop_clock(true);
     let c = lambda(&url, DEV.access_key, DEV.secret_key, false);
     let results = futures_join(&c, 40).await;
     let throttled = results.iter().filter(|r| matches!(r, Err(e) if e.as_service_error().is_some_and(|s| s.is_too_many_requests_exception()))).count();
-    assert!(
-        throttled >= 40 - 15,
-        "{throttled} of 40 throttled; the burst is 15"
-    );
+    assert_eq!(throttled, 40 - 15, "the burst is 15");
     let counters: serde_json::Value = get_json(&format!("{url}/_sandbox/counters")).await;
     assert_eq!(
         counters["lambda:ListAliases"]["throttled"]
@@ -189,11 +205,12 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn code_urls_expire() {
-    let url = start(SandboxConfig {
+    let (sb, url) = start_sandbox(SandboxConfig {
         download_ttl: Duration::from_millis(1500),
         ..SandboxConfig::default()
     })
     .await;
+    sb.stop_clock(true);
     let c = lambda(&url, DEV.access_key, DEV.secret_key, false);
     let got = c
         .get_function()
@@ -205,7 +222,9 @@ async fn code_urls_expire() {
     let (status, body) = http_get(&location).await;
     assert_eq!(status, 200);
     assert!(body.starts_with(b"PK"));
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    sb.advance_clock(Duration::from_millis(1499));
+    assert_eq!(http_get(&location).await.0, 200);
+    sb.advance_clock(Duration::from_millis(1));
     let (status, body) = http_get(&location).await;
     assert_eq!(status, 403);
     assert!(String::from_utf8_lossy(&body).contains("Request has expired"));

@@ -26,7 +26,7 @@ pub(super) fn audio_from_uri(w: &World, uri: &str) -> Option<Arc<Vec<u8>>> {
     let token = uri.split("/_sandbox/download/").nth(1)?;
     w.downloads
         .get(token)
-        .filter(|d| d.expires > std::time::Instant::now())
+        .filter(|d| d.expires > w.clock.now())
         .map(|d| d.bytes.clone())
 }
 

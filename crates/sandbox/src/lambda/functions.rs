@@ -29,12 +29,13 @@ pub(super) fn list_functions(w: &mut World, ctx: &Ctx, req: &Req) -> Res {
             ))
         }
     };
+    let now = w.clock.now();
     let all: Vec<Value> = w
         .lambda_region(&ctx.account, &ctx.region)
         .functions
         .values()
         .flat_map(|f| {
-            let mut items = vec![Value::Object(render(f))];
+            let mut items = vec![Value::Object(render(f, now))];
             if all_versions {
                 items.extend(
                     f.versions
@@ -402,7 +403,7 @@ pub(super) fn create_function(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
         code,
         last_modified: now_string(),
         revision_id: new_revision(),
-        busy_until: Instant::now() + delay,
+        busy_until: w.clock.now() + delay,
         creating: true,
         versions: BTreeMap::new(),
         next_version: 1,
@@ -416,7 +417,7 @@ pub(super) fn create_function(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
         let n = publish(&mut func, "");
         render_version(&func, n, &func.versions[&n])
     } else {
-        render(&func)
+        render(&func, w.clock.now())
     };
     w.lambda_region(&ctx.account, &ctx.region)
         .functions
@@ -437,10 +438,10 @@ pub(super) fn architectures(body: &Value) -> Result<Option<String>, Response> {
     }
 }
 
-pub(super) fn touch(func: &mut Function, delay: std::time::Duration) {
+pub(super) fn touch(func: &mut Function, until: Instant) {
     func.last_modified = now_string();
     func.revision_id = new_revision();
-    func.busy_until = Instant::now() + delay;
+    func.busy_until = until;
     func.creating = false;
 }
 
@@ -449,22 +450,23 @@ pub(super) fn update_configuration(w: &mut World, ctx: &Ctx, raw: &str, body: &V
     let reserved = ["FunctionName"];
     let _ = reserved;
     super::layers::check_layers(w, ctx, body)?;
+    let now = w.clock.now();
     let func = lookup_mut(w, ctx, &split_name(raw).0)?;
-    if func.busy() {
+    if func.busy(now) {
         return Err(in_progress(&func.arn));
     }
     check_revision(func, body)?;
     let mut config = func.config.clone();
     apply_config(ctx, &mut config, body, false)?;
     func.config = config;
-    touch(func, delay);
-    Ok(json(200, &Value::Object(render(func))))
+    touch(func, now + delay);
+    Ok(json(200, &Value::Object(render(func, now))))
 }
 
 pub(super) fn update_code(w: &mut World, ctx: &Ctx, raw: &str, body: &Value) -> Res {
-    let delay = w.config.lambda_update_delay;
+    let (now, delay) = (w.clock.now(), w.config.lambda_update_delay);
     let func = lookup_mut(w, ctx, &split_name(raw).0)?;
-    if func.busy() {
+    if func.busy(now) {
         return Err(in_progress(&func.arn));
     }
     check_revision(func, body)?;
@@ -477,7 +479,7 @@ pub(super) fn update_code(w: &mut World, ctx: &Ctx, raw: &str, body: &Value) -> 
         func.config.insert("Architectures".into(), json!([a]));
     }
     func.code = code;
-    touch(func, delay);
+    touch(func, now + delay);
     if body.get("Publish").and_then(Value::as_bool) == Some(true) {
         let n = publish(func, "");
         return Ok(json(
@@ -485,15 +487,15 @@ pub(super) fn update_code(w: &mut World, ctx: &Ctx, raw: &str, body: &Value) -> 
             &Value::Object(render_version(func, n, &func.versions[&n])),
         ));
     }
-    Ok(json(200, &Value::Object(render(func))))
+    Ok(json(200, &Value::Object(render(func, now))))
 }
 
 pub(super) fn get_function(w: &mut World, ctx: &Ctx, req: &Req, raw: &str) -> Res {
     let (name, q) = qualified(req, raw);
-    let host = ctx.host.clone();
+    let (host, now) = (ctx.host.clone(), w.clock.now());
     let func = lookup(w, ctx, &name)?;
     let n = resolve(func, q.as_deref())?;
-    let config = render_qualified(func, q.as_deref())?;
+    let config = render_qualified(func, q.as_deref(), now)?;
     let code = code_of(func, n).clone();
     let tags = func.tags.clone();
     let reserved = func.reserved;
@@ -545,9 +547,10 @@ pub(super) fn delete_function(w: &mut World, ctx: &Ctx, req: &Req, raw: &str) ->
 /// GetFunctionConfiguration.
 pub(super) fn get_function_configuration(w: &mut World, ctx: &Ctx, req: &Req, f: String) -> Res {
     let (name, q) = qualified(req, &f);
+    let now = w.clock.now();
     let func = lookup(w, ctx, &name)?;
     Ok(json(
         200,
-        &Value::Object(render_qualified(func, q.as_deref())?),
+        &Value::Object(render_qualified(func, q.as_deref(), now)?),
     ))
 }

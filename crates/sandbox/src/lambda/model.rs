@@ -60,8 +60,8 @@ pub struct Function {
 }
 
 impl Function {
-    pub fn busy(&self) -> bool {
-        Instant::now() < self.busy_until
+    pub fn busy(&self, now: Instant) -> bool {
+        now < self.busy_until
     }
 }
 
@@ -110,7 +110,7 @@ pub const RESERVED_ENV: &[&str] = &[
 ];
 
 /// The FunctionConfiguration of $LATEST.
-pub fn render(func: &Function) -> Map<String, Value> {
+pub fn render(func: &Function, now: Instant) -> Map<String, Value> {
     let mut m = func.config.clone();
     m.insert("FunctionName".into(), json!(func.name));
     m.insert("FunctionArn".into(), json!(func.arn));
@@ -119,7 +119,7 @@ pub fn render(func: &Function) -> Map<String, Value> {
     m.insert("LastModified".into(), json!(func.last_modified));
     m.insert("Version".into(), json!("$LATEST"));
     m.insert("RevisionId".into(), json!(func.revision_id));
-    let busy = func.busy();
+    let busy = func.busy(now);
     m.insert(
         "State".into(),
         json!(if busy && func.creating {

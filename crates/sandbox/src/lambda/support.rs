@@ -196,9 +196,10 @@ pub(super) fn check_revision(func: &Function, body: &Value) -> Result<(), Respon
 pub(crate) fn render_qualified(
     func: &Function,
     q: Option<&str>,
+    now: std::time::Instant,
 ) -> Result<Map<String, Value>, Response> {
     match resolve(func, q)? {
-        None => Ok(render(func)),
+        None => Ok(render(func, now)),
         Some(n) => Ok(render_version(func, n, &func.versions[&n])),
     }
 }

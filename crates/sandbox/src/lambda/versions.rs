@@ -34,8 +34,9 @@ pub(super) fn publish(func: &mut Function, description: &str) -> u64 {
 }
 
 pub(super) fn publish_version(w: &mut World, ctx: &Ctx, raw: &str, body: &Value) -> Res {
+    let now = w.clock.now();
     let func = lookup_mut(w, ctx, &split_name(raw).0)?;
-    if func.busy() {
+    if func.busy(now) {
         return Err(in_progress(&func.arn));
     }
     check_revision(func, body)?;
@@ -59,8 +60,9 @@ pub(super) fn publish_version(w: &mut World, ctx: &Ctx, raw: &str, body: &Value)
 }
 
 pub(super) fn list_versions(w: &mut World, ctx: &Ctx, req: &Req, raw: &str) -> Res {
+    let now = w.clock.now();
     let func = lookup(w, ctx, &split_name(raw).0)?;
-    let mut all = vec![Value::Object(render(func))];
+    let mut all = vec![Value::Object(render(func, now))];
     all.extend(
         func.versions
             .iter()

@@ -11,7 +11,6 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use snapdeploy_core::lexjson::locale_name;
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 pub(super) fn validate_bot_fields(body: &Value, creating: bool) -> Result<(), Response> {
     if creating || body.get("botName").is_some() {
@@ -223,7 +222,7 @@ pub(super) fn build_bot_locale(
     if v != "DRAFT" {
         return Err(validation("Only the DRAFT version can be built"));
     }
-    let delay = w.config.lambda_update_delay;
+    let ready_at = w.clock.now() + w.config.lambda_update_delay;
     let b = bot(w, ctx, &id)?;
     let l = b
         .versions
@@ -234,7 +233,7 @@ pub(super) fn build_bot_locale(
         return Err(conflict("The bot locale is already being built."));
     }
     l.status = "Building".into();
-    l.ready_at = Instant::now() + delay;
+    l.ready_at = ready_at;
     l.updated = now();
     Ok(json(
         202,

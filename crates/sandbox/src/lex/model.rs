@@ -89,8 +89,8 @@ impl Locale {
         }
     }
 
-    pub fn settle(&mut self) {
-        if self.status == "Building" && Instant::now() >= self.ready_at {
+    pub fn settle(&mut self, now: Instant) {
+        if self.status == "Building" && now >= self.ready_at {
             // Lex refuses to build an intent without sample utterances (FallbackIntent aside).
             let bad = self.def.intents.iter().find(|(n, i)| {
                 n.as_str() != "FallbackIntent"

@@ -70,6 +70,7 @@ pub(super) fn region<'a>(w: &'a mut World, ctx: &Ctx) -> &'a mut LexRegion {
 }
 
 pub(super) fn bot<'a>(w: &'a mut World, ctx: &Ctx, id: &str) -> Result<&'a mut Bot, Response> {
+    let now = w.clock.now();
     let b = region(w, ctx).bots.get_mut(id).ok_or_else(|| {
         not_found(&format!(
             "Failed to retrieve resource since it does not exist: bot {id}"
@@ -77,7 +78,7 @@ pub(super) fn bot<'a>(w: &'a mut World, ctx: &Ctx, id: &str) -> Result<&'a mut B
     })?;
     for v in b.versions.values_mut() {
         for l in v.locales.values_mut() {
-            l.settle();
+            l.settle(now);
         }
     }
     Ok(b)

@@ -8,7 +8,6 @@ use crate::state::World;
 use serde_json::{json, Value};
 use snapdeploy_core::lexjson::{self, LexExport};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// The LexJson zip of one bot version.
 pub(super) fn export_zip(b: &Bot, version: &str) -> Option<Vec<u8>> {
@@ -87,7 +86,7 @@ pub(super) fn start_import(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
         bot_id: None,
         bot_name: bot_name.clone(),
         created,
-        ready_at: Instant::now() + delay,
+        ready_at: w.clock.now() + delay,
     };
     // The work happens now; DescribeImport reports it once the delay has passed.
     match lexjson::parse(&bytes) {
@@ -147,8 +146,9 @@ pub(super) fn start_import(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
 }
 
 pub(super) fn settle_import(w: &mut World, id: &str) {
+    let now = w.clock.now();
     if let Some(im) = w.lex_imports.get_mut(id) {
-        if im.status == "InProgress" && Instant::now() >= im.ready_at {
+        if im.status == "InProgress" && now >= im.ready_at {
             im.status = if im.failure.is_empty() {
                 "Completed"
             } else {
