@@ -45,6 +45,9 @@ pub struct HubConfig {
     pub session_seconds: i32,
     /// Cached role credentials are renewed this long before they expire.
     pub refresh_before: Duration,
+    /// What credential expiry and change leases are judged by: the system clock, or a
+    /// test's manual one.
+    pub clock: snapdeploy_core::Clock,
 }
 
 impl Default for HubConfig {
@@ -59,6 +62,7 @@ impl Default for HubConfig {
             change_lease: Duration::from_secs(120),
             session_seconds: 3600,
             refresh_before: REFRESH_BEFORE_EXPIRY,
+            clock: snapdeploy_core::Clock::system(),
         }
     }
 }
@@ -161,10 +165,9 @@ impl Hub {
         let mut cache = self.creds.lock().await;
         let fp = fingerprint(account);
         if let Some(c) = cache.get(account.account_id.as_str()) {
-            let fresh = c
-                .creds
-                .expiry()
-                .is_some_and(|e| e > SystemTime::now() + self.config.refresh_before);
+            let fresh = c.creds.expiry().is_some_and(|e| {
+                e > SystemTime::from(self.config.clock.now()) + self.config.refresh_before
+            });
             if fresh && c.fingerprint == fp {
                 return Ok(c.creds.clone());
             }

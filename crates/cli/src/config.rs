@@ -24,6 +24,9 @@ pub struct Config {
     pub connect_rate: f64,
     pub connect_burst: f64,
     pub reuse_max_age: std::time::Duration,
+    /// `SNAPDEPLOY_CHANGE_LEASE_SECONDS`: how long a change whose process died keeps its
+    /// resource locked.
+    pub change_lease: std::time::Duration,
     /// `SNAPDEPLOY_USER`: who snapshots, changes and audit entries name as their actor.
     pub user: Option<String>,
 }
@@ -88,6 +91,12 @@ impl Config {
         if !(0.0..=720.0).contains(&reuse_hours) {
             bail!("SNAPDEPLOY_REUSE_MAX_AGE_HOURS must be between 0 and 720 hours");
         }
+        // A running change renews its lease every third of this; a change whose process died
+        // blocks its resource this long at most.
+        let lease_seconds: u64 = parsed("SNAPDEPLOY_CHANGE_LEASE_SECONDS", 120)?;
+        if !(3..=3600).contains(&lease_seconds) {
+            bail!("SNAPDEPLOY_CHANGE_LEASE_SECONDS must be between 3 and 3600 seconds");
+        }
         Ok(Self {
             store,
             data_dir: PathBuf::from(var("SNAPDEPLOY_DATA_DIR").unwrap_or_else(|| "data".into())),
@@ -102,6 +111,7 @@ impl Config {
             connect_rate,
             connect_burst,
             reuse_max_age: std::time::Duration::from_secs_f64(reuse_hours * 3600.0),
+            change_lease: std::time::Duration::from_secs(lease_seconds),
             user: var("SNAPDEPLOY_USER"),
         })
         .and_then(|c: Config| {

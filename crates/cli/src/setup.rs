@@ -87,6 +87,7 @@ pub(crate) async fn build_engine(
             connect_rate: config.connect_rate,
             connect_burst: config.connect_burst,
             reuse_max_age: config.reuse_max_age,
+            change_lease: config.change_lease,
             ..HubConfig::default()
         },
     );

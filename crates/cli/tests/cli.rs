@@ -247,6 +247,15 @@ async fn failures_exit_non_zero_with_a_clear_message() {
         .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SNAPDEPLOY_CONNECT_RATE"));
+    // So is a lease too short to be renewed in time.
+    let out = cli
+        .run_with(
+            &["accounts", "list"],
+            &[("SNAPDEPLOY_CHANGE_LEASE_SECONDS", "1")],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SNAPDEPLOY_CHANGE_LEASE_SECONDS"));
 }
 
 /// `snapdeploy demo`: one command, no AWS account, accounts registered, `.env` honoured.

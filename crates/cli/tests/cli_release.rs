@@ -85,16 +85,6 @@ async fn a_pipeline_promotes_an_instance_with_its_dependencies_and_rolls_the_rel
     assert!(String::from_utf8_lossy(&again.stderr).contains("already rolled back"));
 }
 
-async fn inject(cli: &Cli, fault: serde_json::Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/_sandbox/faults", cli.sandbox_url))
-        .json(&fault)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-}
-
 /// A change that failed and was put back exits 2 (not 0, not 1): for one resource, and for a
 /// release whose last member failed.
 #[tokio::test]
@@ -102,7 +92,7 @@ async fn a_change_that_failed_and_was_restored_exits_2() {
     let cli = Cli::new().await;
     cli.add_dev_and_prod().await;
     let meta = cli.snapshot_dev(&["lambda", "cc-customer-lookup"]).await;
-    inject(&cli, serde_json::json!({"service": "lambda", "operation": "UpdateFunctionConfiguration", "status": 400, "error_code": "InvalidParameterValueException", "message": "injected"})).await;
+    cli.inject(serde_json::json!({"service": "lambda", "operation": "UpdateFunctionConfiguration", "status": 400, "error_code": "InvalidParameterValueException", "message": "injected"})).await;
     let key = meta["key"].as_str().unwrap();
     let out = cli
         .run(&[
@@ -124,7 +114,7 @@ async fn a_change_that_failed_and_was_restored_exits_2() {
     assert!(stderr.contains("injected"), "{stderr}");
 
     let meta = cli.snapshot_dev(&["connect", "acme-dev"]).await;
-    inject(&cli, serde_json::json!({"service": "connect", "operation": "CreateQueue", "status": 400, "error_code": "InvalidParameterException", "message": "injected"})).await;
+    cli.inject(serde_json::json!({"service": "connect", "operation": "CreateQueue", "status": 400, "error_code": "InvalidParameterException", "message": "injected"})).await;
     let out = cli
         .run_with(
             &[

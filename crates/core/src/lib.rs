@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod canonical;
+pub mod clock;
 pub mod connect;
 pub mod diff;
 pub mod ids;
@@ -17,6 +18,7 @@ pub mod snapshot;
 pub use account::{Account, AccountView, NewAccount};
 pub use audit::{AuditAction, AuditEntry, AuditOutcome};
 pub use canonical::{canonical_string, canonicalize, digest_of, sha256_hex};
+pub use clock::Clock;
 pub use connect::ConnectKind;
 pub use diff::{diff, FieldChange, FieldOp};
 pub use ids::{

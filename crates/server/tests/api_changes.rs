@@ -5,45 +5,62 @@
 mod common;
 
 use common::assert_error;
-use serde_json::{json, Value};
+use serde_json::json;
+use snapdeploy_core::Clock;
 use snapdeploy_sandbox::seed::{DEV, PROD};
+use snapdeploy_store::{LockStore, SqliteAccountStore};
 
 #[tokio::test]
 async fn a_second_change_of_a_resource_being_changed_is_refused_until_the_first_ends() {
-    // Updates take 1.5 s to settle, so the first deploy is still running when the second
-    // one arrives; its 300 ms lease stays held only because the change keeps renewing it.
-    let sb = snapdeploy_sandbox::SandboxConfig {
-        lambda_update_delay: std::time::Duration::from_millis(1500),
-        ..common::fast_sandbox()
-    };
+    // The first deploy stands in the middle of its change (the sandbox holds its update
+    // unanswered) for as long as the test needs. Its 300 ms lease is judged by a manual
+    // clock, moved past the lease's first end: only the change's renewals keep it held.
+    let clock = Clock::manual();
     let hub = snapdeploy_aws::HubConfig {
         change_lease: std::time::Duration::from_millis(300),
+        clock: clock.clone(),
         ..snapdeploy_aws::HubConfig::default()
     };
-    let app =
-        common::spawn_app_with_hub(sb, snapdeploy_server::ServerConfig::default(), None, hub).await;
+    let app = common::spawn_app_with_hub(
+        common::fast_sandbox(),
+        snapdeploy_server::ServerConfig::default(),
+        None,
+        hub,
+    )
+    .await;
     app.register_both().await;
     let meta = app.snapshot(&DEV, "cc-customer-lookup").await;
+    app.inject(
+        json!({"service": "lambda", "operation": "UpdateFunctionConfiguration", "hold": true}),
+    )
+    .await;
     let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}});
     let (s, first) = app.post("/deploy?background=true", &body).await;
     assert_eq!(s, 202, "{first}");
     let status_url = first["status_url"].as_str().unwrap().to_owned();
-    // The lease is taken before planning starts.
-    for _ in 0..200 {
-        let view = app.get(&status_url).await.1;
-        if view["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["message"] == "planning")
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    common::eventually("the first deploy's update is held", || async {
+        app.sandbox.held_calls() >= 1
+    })
+    .await;
 
-    // Well past the lease's first end.
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let locks = SqliteAccountStore::open(&app.data.path().join("registry.db")).unwrap();
+    let key = "lambda cc-customer-lookup in account 222222222222 region us-east-1";
+    let taken = locks
+        .holder(key)
+        .await
+        .unwrap()
+        .expect("the first change holds the lease");
+    clock.advance(std::time::Duration::from_secs(1));
+    assert!(taken.expires_at < clock.now(), "past the lease's first end");
+    common::eventually("the running change renews its lease", || async {
+        locks
+            .holder(key)
+            .await
+            .unwrap()
+            .is_some_and(|l| l.token == taken.token && l.expires_at > clock.now())
+    })
+    .await;
+
     let (s, b) = app.post("/deploy", &body).await;
     assert_error(s, &b, 409, "conflict");
     let message = b["error"]["message"].as_str().unwrap();
@@ -66,15 +83,14 @@ async fn a_second_change_of_a_resource_being_changed_is_refused_until_the_first_
     assert_eq!(s, 200, "{report}");
 
     // Once the first change ends, the resource can be changed again.
-    let mut view = app.get(&status_url).await.1;
-    for _ in 0..600 {
-        if view["status"] != "running" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        view = app.get(&status_url).await.1;
-    }
+    app.clear_faults().await;
+    let view = common::job_end(&app, &status_url).await;
     assert_eq!(view["status"], "succeeded", "{view}");
+    assert_eq!(
+        locks.holder(key).await.unwrap(),
+        None,
+        "released at its end"
+    );
     let (s, b) = app.post("/rollback", &rollback).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["status"], "succeeded", "{b}");
@@ -82,36 +98,41 @@ async fn a_second_change_of_a_resource_being_changed_is_refused_until_the_first_
 
 #[tokio::test]
 async fn a_client_that_hangs_up_does_not_stop_a_change_half_way() {
-    let sb = snapdeploy_sandbox::SandboxConfig {
-        lambda_update_delay: std::time::Duration::from_millis(1000),
-        ..common::fast_sandbox()
-    };
-    let app = common::spawn_app_with(sb, snapdeploy_server::ServerConfig::default(), None).await;
+    let app = common::spawn_app().await;
     app.register_both().await;
     let meta = app.snapshot(&DEV, "cc-customer-lookup").await;
     let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}});
-    // The caller gives up after 300 ms, in the middle of the change.
-    let impatient = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_millis(300))
-        .build()
-        .unwrap();
-    let gave_up = impatient
-        .post(format!("{}/deploy", app.base))
-        .json(&body)
-        .send()
-        .await;
-    assert!(gave_up.is_err(), "the caller timed out");
+    // The caller hangs up while the change stands in the middle (its update held).
+    app.inject(
+        json!({"service": "lambda", "operation": "UpdateFunctionConfiguration", "hold": true}),
+    )
+    .await;
+    let caller = {
+        let (http, url, body) = (
+            app.http.clone(),
+            format!("{}/deploy", app.base),
+            body.clone(),
+        );
+        tokio::spawn(async move { http.post(url).json(&body).send().await })
+    };
+    common::eventually("the deploy's update is held", || async {
+        app.sandbox.held_calls() >= 1
+    })
+    .await;
+    caller.abort();
+    assert!(
+        caller.await.unwrap_err().is_cancelled(),
+        "the caller hung up"
+    );
+    app.clear_faults().await;
     // The change goes on to its end (recorded), and lets go of the resource.
-    let mut entry = Value::Null;
-    for _ in 0..200 {
+    common::eventually("the deploy is on the audit trail", || async {
         let (_, trail) = app.get("/audit?account_id=222222222222&limit=1").await;
-        if trail[0]["action"] == "deploy" {
-            entry = trail[0].clone();
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(entry["outcome"], "succeeded", "{entry}");
+        trail[0]["action"] == "deploy"
+    })
+    .await;
+    let (_, trail) = app.get("/audit?account_id=222222222222&limit=1").await;
+    assert_eq!(trail[0]["outcome"], "succeeded", "{trail}");
     let (s, again) = app.post("/deploy", &body).await;
     assert_eq!(s, 200, "{again}");
     assert_eq!(
@@ -122,13 +143,9 @@ async fn a_client_that_hangs_up_does_not_stop_a_change_half_way() {
 
 #[tokio::test]
 async fn a_shutdown_waits_for_a_running_change_to_end() {
-    let sb = snapdeploy_sandbox::SandboxConfig {
-        lambda_update_delay: std::time::Duration::from_millis(1000),
-        ..common::fast_sandbox()
-    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (app, served) = common::spawn_app_until(
-        sb,
+    let (app, mut served) = common::spawn_app_until(
+        common::fast_sandbox(),
         snapdeploy_server::ServerConfig::default(),
         None,
         snapdeploy_aws::HubConfig::default(),
@@ -140,11 +157,22 @@ async fn a_shutdown_waits_for_a_running_change_to_end() {
     app.register_both().await;
     let meta = app.snapshot(&DEV, "cc-customer-lookup").await;
     let body = json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": "222222222222", "region": "us-east-1"}});
+    app.inject(
+        json!({"service": "lambda", "operation": "UpdateFunctionConfiguration", "hold": true}),
+    )
+    .await;
     let (s, job) = app.post("/deploy?background=true", &body).await;
     assert_eq!(s, 202, "{job}");
-    // Shut down (as a rollout's SIGTERM would) while the deploy is running.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    common::eventually("the deploy's update is held", || async {
+        app.sandbox.held_calls() >= 1
+    })
+    .await;
+    // Shut down (as a rollout's SIGTERM would) while the deploy stands in the middle: the
+    // server has not returned while the change is held.
     stop.send(()).unwrap();
+    let early = tokio::time::timeout(std::time::Duration::from_millis(200), &mut served).await;
+    assert!(early.is_err(), "the server stopped with a change running");
+    app.sandbox.clear_faults();
     served.await.unwrap().unwrap();
     // The server returned only after the change ended: prod has what the deploy wrote.
     let live = app

@@ -257,8 +257,14 @@ fn lease_of(key: &str, item: &HashMap<String, AttributeValue>) -> Lease {
 
 #[async_trait]
 impl LockStore for DynamoAccountStore {
-    async fn acquire(&self, key: &str, holder: &str, ttl: Duration) -> StoreResult<Lease> {
-        let lease = Lease::new(key, holder, ttl)?;
+    async fn acquire(
+        &self,
+        key: &str,
+        holder: &str,
+        ttl: Duration,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<Lease> {
+        let lease = Lease::new(key, holder, ttl, now)?;
         let n =
             |t: chrono::DateTime<chrono::Utc>| AttributeValue::N(t.timestamp_millis().to_string());
         let res = self
@@ -278,18 +284,7 @@ impl LockStore for DynamoAccountStore {
         match res {
             Ok(_) => Ok(lease),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
-                let out = self
-                    .client
-                    .get_item()
-                    .table_name(&self.locks)
-                    .key("lock_key", AttributeValue::S(key.into()))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        StoreError::Backend(format!("reading a lease: {}", DisplayErrorContext(&e)))
-                    })?;
-                Err(out.item().map(|i| lease_of(key, i)).unwrap_or(lease).busy())
+                Err(self.holder(key).await?.unwrap_or(lease).busy())
             }
             Err(e) => Err(StoreError::Backend(format!(
                 "taking a lease: {}",
@@ -298,8 +293,13 @@ impl LockStore for DynamoAccountStore {
         }
     }
 
-    async fn renew(&self, lease: &Lease, ttl: Duration) -> StoreResult<Lease> {
-        let renewed = lease.extended(ttl)?;
+    async fn renew(
+        &self,
+        lease: &Lease,
+        ttl: Duration,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<Lease> {
+        let renewed = lease.extended(ttl, now)?;
         let res = self
             .client
             .update_item()
@@ -345,6 +345,21 @@ impl LockStore for DynamoAccountStore {
                 DisplayErrorContext(&e)
             ))),
         }
+    }
+
+    async fn holder(&self, key: &str) -> StoreResult<Option<Lease>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.locks)
+            .key("lock_key", AttributeValue::S(key.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| {
+                StoreError::Backend(format!("reading a lease: {}", DisplayErrorContext(&e)))
+            })?;
+        Ok(out.item().map(|i| lease_of(key, i)))
     }
 }
 

@@ -20,11 +20,11 @@ pub struct Lease {
 }
 
 impl Lease {
-    /// The same lease, ending `ttl` from now.
-    pub(crate) fn extended(&self, ttl: Duration) -> StoreResult<Self> {
+    /// The same lease, ending `ttl` after `now`.
+    pub(crate) fn extended(&self, ttl: Duration, now: DateTime<Utc>) -> StoreResult<Self> {
         let ttl = chrono::Duration::from_std(ttl).map_err(backend("lease length"))?;
         Ok(Self {
-            expires_at: Utc::now() + ttl,
+            expires_at: now + ttl,
             ..self.clone()
         })
     }
@@ -36,8 +36,12 @@ impl Lease {
         ))
     }
 
-    pub(crate) fn new(key: &str, holder: &str, ttl: Duration) -> StoreResult<Self> {
-        let now = Utc::now();
+    pub(crate) fn new(
+        key: &str,
+        holder: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Self> {
         let ttl = chrono::Duration::from_std(ttl).map_err(backend("lease length"))?;
         Ok(Self {
             key: key.into(),
@@ -76,15 +80,28 @@ pub(crate) fn token() -> String {
     snapdeploy_core::sha256_hex(seed.as_bytes())[..32].to_owned()
 }
 
+/// Every process judges leases by its own clock's `now`, passed in, so one clock (the
+/// system's, or a test's) decides when a lease lapses; hosts' clocks must agree to well
+/// within a lease's length.
 #[async_trait]
 pub trait LockStore: Send + Sync {
-    /// Takes `key` for `ttl` on behalf of `holder`; `Conflict`, naming the holder, while an
-    /// unexpired lease of someone else's holds it.
-    async fn acquire(&self, key: &str, holder: &str, ttl: Duration) -> StoreResult<Lease>;
-    /// Moves the lease's end to `ttl` from now; `Conflict` when it lapsed and another took it.
-    async fn renew(&self, lease: &Lease, ttl: Duration) -> StoreResult<Lease>;
+    /// Takes `key` for `ttl` on behalf of `holder`; `Conflict`, naming the holder, while a
+    /// lease of someone else's holds it at `now`.
+    async fn acquire(
+        &self,
+        key: &str,
+        holder: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Lease>;
+    /// Moves the lease's end to `ttl` after `now`; `Conflict` when it lapsed and another
+    /// took it.
+    async fn renew(&self, lease: &Lease, ttl: Duration, now: DateTime<Utc>) -> StoreResult<Lease>;
     /// Ends the lease. One that lapsed and was taken by another since is left alone.
     async fn release(&self, lease: &Lease) -> StoreResult<()>;
+    /// The lease last taken on `key` and not released, lapsed or not: who is (or was)
+    /// changing it, and until when.
+    async fn holder(&self, key: &str) -> StoreResult<Option<Lease>>;
 }
 
 /// Leases in this process only: for tests and tools that run one process.
@@ -95,21 +112,27 @@ pub struct MemoryLocks {
 
 #[async_trait]
 impl LockStore for MemoryLocks {
-    async fn acquire(&self, key: &str, holder: &str, ttl: Duration) -> StoreResult<Lease> {
+    async fn acquire(
+        &self,
+        key: &str,
+        holder: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Lease> {
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(l) = held.get(key).filter(|l| l.expires_at > Utc::now()) {
+        if let Some(l) = held.get(key).filter(|l| l.expires_at > now) {
             return Err(l.busy());
         }
-        let lease = Lease::new(key, holder, ttl)?;
+        let lease = Lease::new(key, holder, ttl, now)?;
         held.insert(key.into(), lease.clone());
         Ok(lease)
     }
 
-    async fn renew(&self, lease: &Lease, ttl: Duration) -> StoreResult<Lease> {
+    async fn renew(&self, lease: &Lease, ttl: Duration, now: DateTime<Utc>) -> StoreResult<Lease> {
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         match held.get_mut(&lease.key) {
             Some(l) if l.token == lease.token => {
-                *l = lease.extended(ttl)?;
+                *l = lease.extended(ttl, now)?;
                 Ok(l.clone())
             }
             _ => Err(lease.lost()),
@@ -122,5 +145,10 @@ impl LockStore for MemoryLocks {
             held.remove(&lease.key);
         }
         Ok(())
+    }
+
+    async fn holder(&self, key: &str) -> StoreResult<Option<Lease>> {
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(held.get(key).cloned())
     }
 }

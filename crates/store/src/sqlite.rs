@@ -154,8 +154,9 @@ impl LockStore for SqliteAccountStore {
         key: &str,
         holder: &str,
         ttl: std::time::Duration,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> StoreResult<Lease> {
-        let lease = Lease::new(key, holder, ttl)?;
+        let lease = Lease::new(key, holder, ttl, now)?;
         self.with(|c| {
             // One statement: a new row, or the row of a lapsed lease taken over.
             let taken = c
@@ -178,27 +179,21 @@ impl LockStore for SqliteAccountStore {
             if taken == 1 {
                 return Ok(lease.clone());
             }
-            let other = c
-                .query_row(
-                    "SELECT token, holder, acquired_ms, expires_ms FROM locks WHERE lock_key = ?1",
-                    [key],
-                    |r| {
-                        Ok(Lease {
-                            key: key.into(),
-                            token: r.get(0)?,
-                            holder: r.get(1)?,
-                            acquired_at: at_ms(r.get(2)?),
-                            expires_at: at_ms(r.get(3)?),
-                        })
-                    },
-                )
-                .map_err(backend("reading a lease"))?;
-            Err(other.busy())
+            match lease_row(c, key)? {
+                Some(other) => Err(other.busy()),
+                // Released between the two statements: the caller may simply try again.
+                None => Err(lease.busy()),
+            }
         })
     }
 
-    async fn renew(&self, lease: &Lease, ttl: std::time::Duration) -> StoreResult<Lease> {
-        let renewed = lease.extended(ttl)?;
+    async fn renew(
+        &self,
+        lease: &Lease,
+        ttl: std::time::Duration,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<Lease> {
+        let renewed = lease.extended(ttl, now)?;
         let n = self.with(|c| {
             c.execute(
                 "UPDATE locks SET expires_ms = ?3 WHERE lock_key = ?1 AND token = ?2",
@@ -227,6 +222,29 @@ impl LockStore for SqliteAccountStore {
             .map_err(backend("ending a lease"))
         })
     }
+
+    async fn holder(&self, key: &str) -> StoreResult<Option<Lease>> {
+        self.with(|c| lease_row(c, key))
+    }
+}
+
+fn lease_row(c: &rusqlite::Connection, key: &str) -> StoreResult<Option<Lease>> {
+    use rusqlite::OptionalExtension;
+    c.query_row(
+        "SELECT token, holder, acquired_ms, expires_ms FROM locks WHERE lock_key = ?1",
+        [key],
+        |r| {
+            Ok(Lease {
+                key: key.into(),
+                token: r.get(0)?,
+                holder: r.get(1)?,
+                acquired_at: at_ms(r.get(2)?),
+                expires_at: at_ms(r.get(3)?),
+            })
+        },
+    )
+    .optional()
+    .map_err(backend("reading a lease"))
 }
 
 #[async_trait]

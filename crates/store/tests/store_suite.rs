@@ -181,17 +181,28 @@ async fn snapshot_story(store: &dyn SnapshotStore) -> Vec<SnapshotKey> {
 }
 
 /// Leases: one holder per key at a time, named to whoever else asks; a lapsed lease can be
-/// taken over, and its old holder's release then leaves the new lease alone.
+/// taken over, and its old holder's release then leaves the new lease alone. Time is what
+/// each caller says it is (`now`), so lapsing is tested without waiting.
 async fn lock_story(locks: &dyn LockStore, other_process: &dyn LockStore) {
     use std::time::Duration;
     let minute = Duration::from_secs(60);
+    let t0 = chrono::Utc::now();
+    let at = |s: i64| t0 + chrono::Duration::seconds(s);
     let alice = locks
-        .acquire("acct/us-east-1/connect/prod", "alice", minute)
+        .acquire("acct/us-east-1/connect/prod", "alice", minute, t0)
         .await
         .unwrap();
     assert_eq!(alice.holder, "alice");
+    let seen = other_process.holder("acct/us-east-1/connect/prod").await;
+    let seen = seen.unwrap().expect("alice's lease");
+    // Stored to the millisecond.
+    assert_eq!((&seen.token, &seen.holder), (&alice.token, &alice.holder));
+    assert_eq!(
+        seen.expires_at.timestamp_millis(),
+        alice.expires_at.timestamp_millis()
+    );
     let busy = other_process
-        .acquire("acct/us-east-1/connect/prod", "bob", minute)
+        .acquire("acct/us-east-1/connect/prod", "bob", minute, t0)
         .await
         .unwrap_err();
     match busy {
@@ -203,18 +214,20 @@ async fn lock_story(locks: &dyn LockStore, other_process: &dyn LockStore) {
     }
     // Another key is free.
     let other = other_process
-        .acquire("acct/us-east-1/connect/dev", "bob", minute)
+        .acquire("acct/us-east-1/connect/dev", "bob", minute, t0)
         .await
         .unwrap();
     locks.release(&alice).await.unwrap();
+    let seen = other_process.holder("acct/us-east-1/connect/prod").await;
+    assert_eq!(seen.unwrap(), None);
     let bob = other_process
-        .acquire("acct/us-east-1/connect/prod", "bob", minute)
+        .acquire("acct/us-east-1/connect/prod", "bob", minute, t0)
         .await
         .unwrap();
     // Alice releasing again does not end Bob's lease.
     locks.release(&alice).await.unwrap();
     let still = locks
-        .acquire("acct/us-east-1/connect/prod", "carol", minute)
+        .acquire("acct/us-east-1/connect/prod", "carol", minute, at(1))
         .await;
     assert!(matches!(still, Err(StoreError::Conflict(m)) if m.contains("bob")));
     other_process.release(&bob).await.unwrap();
@@ -222,43 +235,37 @@ async fn lock_story(locks: &dyn LockStore, other_process: &dyn LockStore) {
 
     // A renewed lease outlives its first end; a lapsed one taken by another cannot be renewed.
     let short = locks
-        .acquire(
-            "acct/us-east-1/lex/bot",
-            "long-change",
-            Duration::from_millis(40),
-        )
+        .acquire("acct/us-east-1/lex/bot", "long-change", minute, t0)
         .await
         .unwrap();
-    let renewed = locks.renew(&short, minute).await.unwrap();
-    assert!(renewed.expires_at > short.expires_at);
-    tokio::time::sleep(Duration::from_millis(80)).await;
+    let renewed = locks.renew(&short, minute, at(40)).await.unwrap();
+    assert_eq!(renewed.expires_at, at(100));
     let busy = other_process
-        .acquire("acct/us-east-1/lex/bot", "frank", minute)
+        .acquire("acct/us-east-1/lex/bot", "frank", minute, at(99))
         .await;
     assert!(matches!(busy, Err(StoreError::Conflict(m)) if m.contains("long-change")));
     locks.release(&renewed).await.unwrap();
 
-    // A lease that lapsed (its holder crashed) is taken over.
-    let short = locks
-        .acquire(
-            "acct/us-east-1/lambda/f",
-            "crashed",
-            Duration::from_millis(5),
-        )
+    // A lease that lapsed (its holder crashed) is busy up to its end and taken over at it.
+    let crashed = locks
+        .acquire("acct/us-east-1/lambda/f", "crashed", minute, t0)
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    let busy = other_process
+        .acquire("acct/us-east-1/lambda/f", "dave", minute, at(59))
+        .await;
+    assert!(matches!(busy, Err(StoreError::Conflict(m)) if m.contains("crashed")));
     let dave = other_process
-        .acquire("acct/us-east-1/lambda/f", "dave", minute)
+        .acquire("acct/us-east-1/lambda/f", "dave", minute, at(60))
         .await
         .unwrap();
     assert!(matches!(
-        locks.renew(&short, minute).await,
+        locks.renew(&crashed, minute, at(61)).await,
         Err(StoreError::Conflict(m)) if m.contains("lapsed")
     ));
-    locks.release(&short).await.unwrap();
+    locks.release(&crashed).await.unwrap();
     let after = locks
-        .acquire("acct/us-east-1/lambda/f", "erin", minute)
+        .acquire("acct/us-east-1/lambda/f", "erin", minute, at(61))
         .await;
     assert!(matches!(after, Err(StoreError::Conflict(m)) if m.contains("dave")));
     other_process.release(&dave).await.unwrap();

@@ -45,14 +45,15 @@ impl HeldLease {
         key: &str,
         holder: &str,
         ttl: std::time::Duration,
+        clock: &snapdeploy_core::Clock,
     ) -> AwsResult<Self> {
-        let lease = locks.acquire(key, holder, ttl).await?;
+        let lease = locks.acquire(key, holder, ttl, clock.now()).await?;
         let renewal = {
-            let (locks, mut lease) = (locks.clone(), lease.clone());
+            let (locks, mut lease, clock) = (locks.clone(), lease.clone(), clock.clone());
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(ttl / 3).await;
-                    match locks.renew(&lease, ttl).await {
+                    match locks.renew(&lease, ttl, clock.now()).await {
                         Ok(renewed) => lease = renewed,
                         Err(e @ StoreError::Conflict(_)) => {
                             tracing::error!(lock = %lease.key, "{e}");
@@ -272,6 +273,7 @@ impl Engine {
                     &key,
                     &change.taken_by,
                     self.hub.config.change_lease,
+                    &self.hub.config.clock,
                 )
                 .await?,
             )

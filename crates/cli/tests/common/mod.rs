@@ -7,6 +7,7 @@ use snapdeploy_sandbox::{Sandbox, SandboxConfig, Seed, HUB_ACCESS_KEY, HUB_SECRE
 use std::process::Output;
 
 pub struct Cli {
+    pub sandbox: Sandbox,
     pub sandbox_url: String,
     pub data: tempfile::TempDir,
 }
@@ -22,8 +23,9 @@ impl Cli {
 
     pub async fn with_sandbox(config: SandboxConfig) -> Self {
         let sb = Sandbox::seeded(config, Seed::Demo);
-        let addr = sb.spawn("127.0.0.1:0").await.unwrap();
+        let addr = sb.clone().spawn("127.0.0.1:0").await.unwrap();
         Self {
+            sandbox: sb,
             sandbox_url: format!("http://{addr}"),
             data: tempfile::tempdir().unwrap(),
         }
@@ -57,6 +59,17 @@ impl Cli {
             .env("SNAPDEPLOY_DATA_DIR", self.data.path().join("store"))
             .env("SNAPDEPLOY_USER", "ci-pipeline");
         cmd
+    }
+
+    /// Sets a fault in the sandbox (`/_sandbox/faults`).
+    pub async fn inject(&self, fault: Value) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/_sandbox/faults", self.sandbox_url))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
     }
 
     /// Registers the sandbox's dev and prod accounts, as a pipeline's setup step would.

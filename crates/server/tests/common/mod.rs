@@ -100,6 +100,8 @@ pub async fn spawn_app_until(
         .unwrap_or_else(|| Arc::new(LocalSnapshotStore::new(data.path().join("snapshots"))));
     let engine = Arc::new(
         Engine::new(hub, accounts.clone(), snapshots)
+            .with_locks(accounts.clone())
+            .with_audit(accounts.clone())
             .with_rules(accounts.clone())
             .with_releases(accounts),
     );
@@ -269,6 +271,39 @@ pub fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str)
             .is_some_and(|m| !m.is_empty()),
         "{body}"
     );
+}
+
+/// Waits until `check` holds, polling; fails (naming `what`) only after a minute, so a
+/// loaded machine is waited for rather than failed.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited a minute for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Follows a background job to its end; its final view.
+pub async fn job_end(app: &TestApp, status_url: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let view = app.get(status_url).await.1;
+        if view["status"] != "running" && view["status"] != "queued" {
+            return view;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the job never ended: {view}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Waits until a Lambda function's last update has settled.
