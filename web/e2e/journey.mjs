@@ -28,7 +28,7 @@ const freePort = () =>
     });
   });
 
-const [apiPort, sandboxPort] = [await freePort(), await freePort()];
+const [apiPort, sandboxPort, devPort] = [await freePort(), await freePort(), await freePort()];
 const data = mkdtempSync(join(tmpdir(), 'snapdeploy-e2e-'));
 const bin = process.env.SNAPDEPLOY_BIN ?? resolve(web, '../target/debug/snapdeploy');
 const demo = spawn(bin, ['demo'], {
@@ -65,15 +65,18 @@ try {
     await new Promise((r) => setTimeout(r, 200));
   }
   console.log('dev server');
-  // `npm run dev` as a developer runs it: port 3000, the API proxied to the backend.
+  // `npm run dev` as a developer runs it (its config, the API proxied to the backend), on a
+  // free port rather than 3000, which another program on the machine may hold.
   process.env.SNAPDEPLOY_API = base;
-  const { createServer: createVite } = await import('vite');
-  const dev = await createVite({ root: web, configFile: join(web, 'vite.config.ts'), server: { host: '127.0.0.1' }, logLevel: 'error' });
+  const { createServer: createVite, loadConfigFromFile } = await import('vite');
+  const own = await loadConfigFromFile({ command: 'serve', mode: 'development' }, join(web, 'vite.config.ts'));
+  check(own.config.server.port === 3000, "the dev server's own port is 3000");
+  const dev = await createVite({ root: web, configFile: join(web, 'vite.config.ts'), server: { host: '127.0.0.1', port: devPort, strictPort: true }, logLevel: 'error' });
   await dev.listen();
   try {
-    const health = await (await fetch('http://127.0.0.1:3000/healthz')).json();
-    check(health.mode === 'demo', 'the dev server on :3000 proxies the API');
-    const html = await (await fetch('http://127.0.0.1:3000/app/deploy')).text();
+    const health = await (await fetch(`http://127.0.0.1:${devPort}/healthz`)).json();
+    check(health.mode === 'demo', 'the dev server proxies the API');
+    const html = await (await fetch(`http://127.0.0.1:${devPort}/app/deploy`)).text();
     check(html.includes('<div id="root">'), 'the dev server serves the app for /app/ pages');
   } finally {
     await dev.close();
@@ -187,6 +190,16 @@ try {
   await snap('snapshots');
   await audit('the snapshots page');
 
+  // Prod's function as AWS holds it, read through the API (not the page), and the fields a
+  // deploy or rollback changes.
+  const prodLookup = async () => {
+    const got = await (await fetch(`${base}/extract/lambda/cc-customer-lookup?account_id=222222222222&region=us-east-1`)).json();
+    const c = got.config ?? got;
+    return JSON.stringify({ env: c.Environment, timeout: c.Timeout, memory: c.MemorySize, handler: c.Handler, runtime: c.Runtime, role: c.Role });
+  };
+  const prodBefore = await prodLookup();
+  check(JSON.parse(prodBefore).env.Variables.STAGE === 'prod', 'prod starts with STAGE=prod');
+
   console.log('deploy');
   await page.getByRole('link', { name: 'Deploy' }).click();
   await page.locator('#source-account-account').selectOption('111111111111');
@@ -207,6 +220,8 @@ try {
   await page.getByTestId('report').getByText('Result: succeeded').waitFor();
   check(await page.getByTestId('progress-log').locator('li').count() > 0, 'progress shown from the job events');
   check(await page.getByTestId('report').getByText('Safety snapshot taken first').isVisible(), 'the report names the safety snapshot');
+  const prodDeployed = JSON.parse(await prodLookup());
+  check(prodDeployed.env.Variables.STAGE === 'dev' && prodDeployed.env.Variables.TABLE === 'customers-dev', "prod now has dev's configuration (no rules yet), read through the API");
   await snap('deploy-report');
   await audit('the deploy report');
 
@@ -258,6 +273,7 @@ try {
   await page.getByRole('button', { name: 'Roll back', exact: true }).click();
   await page.getByTestId('report').getByText('Result: succeeded').waitFor();
   check(await page.getByTestId('report').getByText('Safety snapshot taken first').isVisible(), 'rollback report with its safety snapshot');
+  check((await prodLookup()) === prodBefore, 'prod is back to what it was before the deploy, read through the API');
   await snap('rollback-report');
   await audit('the rollback report');
 
