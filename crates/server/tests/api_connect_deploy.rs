@@ -6,6 +6,7 @@ use common::connect::{
     connect_snapshot, deploy_body, drift, instance_id, promote_bot, promote_lambda,
     without_identity,
 };
+use common::oracle::{assert_same_state, connect_state};
 use common::spawn_unpaced;
 use serde_json::{json, Value};
 use snapdeploy_sandbox::seed::{DEV, PROD};
@@ -281,6 +282,7 @@ async fn rollback_restores_the_snapshot_and_reports_what_was_created_after_it() 
     let dev = &doc["config"];
     let connect = app.connect_as(&DEV);
     let instance = instance_id(dev);
+    let snapshot_sdk = connect_state(&connect, instance).await;
 
     // Someone edits a flow, renames a queue and adds one.
     drift(&connect, dev, &["Escalations"]).await;
@@ -331,6 +333,8 @@ async fn rollback_restores_the_snapshot_and_reports_what_was_created_after_it() 
     assert_eq!(report["status"], "succeeded", "{report}");
     let (after, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
     assert_eq!(after["digest"], meta["digest"]);
+    let after_sdk = connect_state(&connect, instance).await;
+    assert_same_state("after the rollback", &snapshot_sdk, &after_sdk);
 
     // A rename back that would collide with a newer item of that name is refused up front.
     connect
@@ -502,7 +506,10 @@ async fn calls_are_chunked_to_connects_per_call_limits() {
 async fn a_rollback_that_removes_what_was_created_leaves_no_difference_to_the_snapshot() {
     let app = spawn_unpaced().await;
     app.register_both().await;
-    let (before, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
+    let (before, prod_doc) = connect_snapshot(&app, &PROD, "acme-prod").await;
+    let prod = app.connect_as(&PROD);
+    let prod_instance = instance_id(&prod_doc["config"]).to_owned();
+    let before_sdk = connect_state(&prod, &prod_instance).await;
     promote_lambda(&app).await;
     promote_bot(&app).await;
     let (meta, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
@@ -537,4 +544,6 @@ async fn a_rollback_that_removes_what_was_created_leaves_no_difference_to_the_sn
         .await;
     assert_eq!(s, 200, "{diff}");
     assert_eq!(diff["changes"], json!([]), "{diff}");
+    let after_sdk = connect_state(&prod, &prod_instance).await;
+    assert_same_state("after the rollback", &before_sdk, &after_sdk);
 }

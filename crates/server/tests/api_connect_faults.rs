@@ -6,6 +6,7 @@ use common::connect::{
     connect_snapshot, deploy_body, drift, edit_flow, instance_id, promote_bot, promote_lambda,
     without_identity,
 };
+use common::oracle::{assert_same_state, connect_state};
 use common::spawn_unpaced;
 use serde_json::json;
 use snapdeploy_sandbox::seed::{DEV, PROD};
@@ -17,7 +18,10 @@ async fn a_fault_at_any_deploy_step_leaves_the_target_as_it_was() {
     promote_lambda(&app).await;
     promote_bot(&app).await;
     let (meta, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
-    let (before, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
+    let (before, prod_doc) = connect_snapshot(&app, &PROD, "acme-prod").await;
+    let prod = app.connect_as(&PROD);
+    let prod_instance = instance_id(&prod_doc["config"]).to_owned();
+    let before_sdk = connect_state(&prod, &prod_instance).await;
 
     // One fault per kind of write a deploy to an empty instance makes, each on a later call
     // than the first where several are made, so earlier writes of the same kind are undone too.
@@ -52,12 +56,15 @@ async fn a_fault_at_any_deploy_step_leaves_the_target_as_it_was() {
         );
         let (now, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
         assert_eq!(now["digest"], before["digest"], "{op}: prod is as it was");
+        let now_sdk = connect_state(&prod, &prod_instance).await;
+        assert_same_state(&format!("after a fault at {op}"), &before_sdk, &now_sdk);
     }
 
     // And on the update path: prod has the instance, dev moved on.
     let (s, report) = app.post("/deploy", &deploy_body(&meta["key"], false)).await;
     assert_eq!(s, 200, "{report}");
     let (deployed, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
+    let deployed_sdk = connect_state(&prod, &prod_instance).await;
     let connect = app.connect_as(&DEV);
     let (_, dev) = connect_snapshot(&app, &DEV, "acme-dev").await;
     let dev = &dev["config"];
@@ -95,6 +102,8 @@ async fn a_fault_at_any_deploy_step_leaves_the_target_as_it_was() {
         );
         let (now, _) = connect_snapshot(&app, &PROD, "acme-prod").await;
         assert_eq!(now["digest"], deployed["digest"], "{op}: prod is as it was");
+        let now_sdk = connect_state(&prod, &prod_instance).await;
+        assert_same_state(&format!("after a fault at {op}"), &deployed_sdk, &now_sdk);
     }
     let (s, report) = app.post("/deploy", &deploy_body(&v2["key"], false)).await;
     assert_eq!(s, 200, "{report}");
@@ -108,9 +117,12 @@ async fn a_fault_at_any_rollback_step_leaves_the_instance_as_it_was() {
     let (meta, doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
     let dev = &doc["config"];
     let connect = app.connect_as(&DEV);
+    let instance = instance_id(dev).to_owned();
+    let snapshot_sdk = connect_state(&connect, &instance).await;
     // Since the snapshot: a flow edited, a queue renamed, two queues added.
     drift(&connect, dev, &["Escalations", "Overflow"]).await;
     let (before, before_doc) = connect_snapshot(&app, &DEV, "acme-dev").await;
+    let before_sdk = connect_state(&connect, &instance).await;
     let rollback = json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev", "snapshot_key": meta["key"], "remove_created": true});
 
     // A fault on each kind of write the rollback makes; the deletes of items created since
@@ -138,6 +150,8 @@ async fn a_fault_at_any_rollback_step_leaves_the_instance_as_it_was() {
         );
         let (now, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
         assert_eq!(now["digest"], before["digest"], "{op}: as it was");
+        let now_sdk = connect_state(&connect, &instance).await;
+        assert_same_state(&format!("after a fault at {op}"), &before_sdk, &now_sdk);
     }
 
     // A fault after one delete: a deleted queue cannot be brought back with its id, so the
@@ -176,6 +190,9 @@ async fn a_fault_at_any_rollback_step_leaves_the_instance_as_it_was() {
         now["config"]["Flows"], before_doc["config"]["Flows"],
         "flows are as they were"
     );
+    // Read through the SDK, the deleted queue is back by name with everything it had.
+    let now_sdk = connect_state(&connect, &instance).await;
+    assert_same_state("after a fault at the second delete", &before_sdk, &now_sdk);
 
     // Without a fault the rollback goes through.
     let (s, report) = app.post("/rollback", &rollback).await;
@@ -183,4 +200,6 @@ async fn a_fault_at_any_rollback_step_leaves_the_instance_as_it_was() {
     assert_eq!(report["status"], "succeeded", "{report}");
     let (after, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
     assert_eq!(after["digest"], meta["digest"]);
+    let after_sdk = connect_state(&connect, &instance).await;
+    assert_same_state("after the rollback", &snapshot_sdk, &after_sdk);
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod connect;
+pub mod oracle;
 
 use serde_json::{json, Value};
 use snapdeploy_aws::{Engine, Hub, HubConfig};

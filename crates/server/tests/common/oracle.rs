@@ -1,0 +1,365 @@
+//! An independent view of a Connect instance: everything read back through the AWS SDK's
+//! own calls and types, not through SnapDeploy's capture, so a field SnapDeploy's capture
+//! drops (and therefore would never restore) still shows as a difference.
+//!
+//! Items are keyed `kind/name`. Ids and ARNs differ when an item is recreated, so every id
+//! and ARN of an item of the instance is written as `<kind/name>` wherever it appears (a
+//! flow's content, a quick connect's queue, a routing profile's default queue).
+//! Modification times and versions are left out: a restore writes, so they move.
+
+use aws_sdk_connect::Client;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+pub type State = BTreeMap<String, Value>;
+
+fn tags(t: &Option<HashMap<String, String>>) -> Value {
+    json!(t
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect::<BTreeMap<_, _>>())
+}
+
+fn content(c: &Option<String>) -> Value {
+    c.as_deref()
+        .map(|c| serde_json::from_str(c).unwrap_or_else(|_| json!(c)))
+        .unwrap_or(Value::Null)
+}
+
+/// Every item of the instance, as the SDK reads it.
+pub async fn connect_state(c: &Client, instance: &str) -> State {
+    let mut items = State::new();
+    // id or ARN -> `<kind/name>`, applied to the whole state at the end.
+    let mut names: Vec<(String, String)> = Vec::new();
+    let mut label = |kind: &str, name: &str, id: Option<&str>, arn: Option<&str>| {
+        let l = format!("<{kind}/{name}>");
+        for x in [arn, id].into_iter().flatten() {
+            names.push((x.to_owned(), l.clone()));
+        }
+        format!("{kind}/{name}")
+    };
+
+    let hours: Vec<_> = c
+        .list_hours_of_operations()
+        .instance_id(instance)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    for s in hours {
+        let h = c
+            .describe_hours_of_operation()
+            .instance_id(instance)
+            .hours_of_operation_id(s.id().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .hours_of_operation
+            .unwrap();
+        let key = label(
+            "hours",
+            h.name().unwrap(),
+            h.hours_of_operation_id(),
+            h.hours_of_operation_arn(),
+        );
+        items.insert(
+            key,
+            json!({"description": h.description, "time_zone": h.time_zone,
+                   "config": format!("{:?}", h.config), "tags": tags(&h.tags)}),
+        );
+    }
+
+    let queues: Vec<_> = c
+        .list_queues()
+        .instance_id(instance)
+        .queue_types(aws_sdk_connect::types::QueueType::Standard)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    for s in queues {
+        let id = s.id().unwrap();
+        let q = c
+            .describe_queue()
+            .instance_id(instance)
+            .queue_id(id)
+            .send()
+            .await
+            .unwrap()
+            .queue
+            .unwrap();
+        let quick: Vec<_> = c
+            .list_queue_quick_connects()
+            .instance_id(instance)
+            .queue_id(id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .unwrap();
+        let mut quick: Vec<String> = quick.iter().map(|q| q.id().unwrap().to_owned()).collect();
+        quick.sort();
+        let key = label("queue", q.name().unwrap(), q.queue_id(), q.queue_arn());
+        items.insert(
+            key,
+            json!({"description": q.description, "hours": q.hours_of_operation_id,
+                   "max_contacts": q.max_contacts, "status": format!("{:?}", q.status),
+                   "outbound_caller": format!("{:?}", q.outbound_caller_config),
+                   "quick_connects": quick, "tags": tags(&q.tags)}),
+        );
+    }
+
+    let prompts: Vec<_> = c
+        .list_prompts()
+        .instance_id(instance)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    for s in prompts {
+        let id = s.id().unwrap();
+        let p = c
+            .describe_prompt()
+            .instance_id(instance)
+            .prompt_id(id)
+            .send()
+            .await
+            .unwrap()
+            .prompt
+            .unwrap();
+        let url = c
+            .get_prompt_file()
+            .instance_id(instance)
+            .prompt_id(id)
+            .send()
+            .await
+            .unwrap()
+            .prompt_presigned_url
+            .unwrap();
+        let audio = reqwest::get(&url).await.unwrap();
+        assert!(audio.status().is_success(), "prompt audio at {url}");
+        let audio = snapdeploy_core::sha256_hex(&audio.bytes().await.unwrap());
+        let key = label("prompt", p.name().unwrap(), p.prompt_id(), p.prompt_arn());
+        items.insert(
+            key,
+            json!({"description": p.description, "audio_sha256": audio, "tags": tags(&p.tags)}),
+        );
+    }
+
+    let profiles: Vec<_> = c
+        .list_routing_profiles()
+        .instance_id(instance)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    for s in profiles {
+        let id = s.id().unwrap();
+        let r = c
+            .describe_routing_profile()
+            .instance_id(instance)
+            .routing_profile_id(id)
+            .send()
+            .await
+            .unwrap()
+            .routing_profile
+            .unwrap();
+        let configs: Vec<_> = c
+            .list_routing_profile_queues()
+            .instance_id(instance)
+            .routing_profile_id(id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .unwrap();
+        let mut configs: Vec<String> = configs
+            .iter()
+            .map(|q| {
+                format!(
+                    "{} {:?} priority {} delay {}",
+                    q.queue_id, q.channel, q.priority, q.delay
+                )
+            })
+            .collect();
+        configs.sort();
+        let key = label(
+            "routing-profile",
+            r.name().unwrap(),
+            r.routing_profile_id(),
+            r.routing_profile_arn(),
+        );
+        items.insert(
+            key,
+            json!({"description": r.description, "default_outbound_queue": r.default_outbound_queue_id,
+                   "media": format!("{:?}", r.media_concurrencies), "queues": configs,
+                   "tags": tags(&r.tags)}),
+        );
+    }
+
+    let quick: Vec<_> = c
+        .list_quick_connects()
+        .instance_id(instance)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    for s in quick {
+        let q = c
+            .describe_quick_connect()
+            .instance_id(instance)
+            .quick_connect_id(s.id().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .quick_connect
+            .unwrap();
+        let key = label(
+            "quick-connect",
+            q.name().unwrap(),
+            q.quick_connect_id(),
+            q.quick_connect_arn(),
+        );
+        items.insert(
+            key,
+            json!({"description": q.description, "config": format!("{:?}", q.quick_connect_config),
+                   "tags": tags(&q.tags)}),
+        );
+    }
+
+    let modules: Vec<_> = c
+        .list_contact_flow_modules()
+        .instance_id(instance)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    for s in modules {
+        let m = c
+            .describe_contact_flow_module()
+            .instance_id(instance)
+            .contact_flow_module_id(s.id().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .contact_flow_module
+            .unwrap();
+        let key = label("module", m.name().unwrap(), m.id(), m.arn());
+        items.insert(
+            key,
+            json!({"description": m.description, "content": content(&m.content),
+                   "state": format!("{:?}", m.state), "status": format!("{:?}", m.status),
+                   "tags": tags(&m.tags)}),
+        );
+    }
+
+    let flows: Vec<_> = c
+        .list_contact_flows()
+        .instance_id(instance)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    for s in flows {
+        let f = c
+            .describe_contact_flow()
+            .instance_id(instance)
+            .contact_flow_id(s.id().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .contact_flow
+            .unwrap();
+        let key = label("flow", f.name().unwrap(), f.id(), f.arn());
+        items.insert(
+            key,
+            json!({"type": format!("{:?}", f.r#type), "description": f.description,
+                   "content": content(&f.content), "state": format!("{:?}", f.state),
+                   "status": format!("{:?}", f.status), "tags": tags(&f.tags)}),
+        );
+    }
+
+    let mut lambdas: Vec<String> = c
+        .list_lambda_functions()
+        .instance_id(instance)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    lambdas.sort();
+    items.insert("associations/lambda".into(), json!(lambdas));
+    let bots: Vec<_> = c
+        .list_bots()
+        .instance_id(instance)
+        .lex_version(aws_sdk_connect::types::LexVersion::V2)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    let mut bots: Vec<String> = bots
+        .iter()
+        .map(|b| format!("{:?} {:?}", b.lex_bot, b.lex_v2_bot))
+        .collect();
+    bots.sort();
+    items.insert("associations/lex".into(), json!(bots));
+
+    // Ids and ARNs as the names of what they point at; longest first, so an ARN is
+    // replaced whole before the id inside it.
+    names.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    let mut text = serde_json::to_string(&items).unwrap();
+    for (from, to) in &names {
+        text = text.replace(from.as_str(), to);
+    }
+    let mut items: State = serde_json::from_str(&text).unwrap();
+    // Lists of references are sets: ordered by the names they now hold.
+    for item in items.values_mut() {
+        for list in ["quick_connects", "queues"] {
+            if let Some(Value::Array(a)) = item.get_mut(list) {
+                a.sort_by_key(|v| v.to_string());
+            }
+        }
+    }
+    items
+}
+
+/// Fails naming every item that differs, with both sides.
+pub fn assert_same_state(what: &str, expected: &State, actual: &State) {
+    let mut diffs = Vec::new();
+    for k in expected.keys().chain(actual.keys()) {
+        let (e, a) = (expected.get(k), actual.get(k));
+        if e != a
+            && !diffs
+                .iter()
+                .any(|d: &String| d.starts_with(&format!("{k}:")))
+        {
+            diffs.push(format!("{k}:\n  expected {e:?}\n  actual   {a:?}"));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{what}: {} item(s) differ, read through the AWS SDK:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
