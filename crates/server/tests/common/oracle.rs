@@ -326,7 +326,7 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
 
     // Ids and ARNs as the names of what they point at; longest first, so an ARN is
     // replaced whole before the id inside it.
-    names.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    names.sort_by_key(|n| std::cmp::Reverse(n.0.len()));
     let mut text = serde_json::to_string(&items).unwrap();
     for (from, to) in &names {
         text = text.replace(from.as_str(), to);
