@@ -42,6 +42,20 @@ pub(super) struct DeployBody {
     options: Option<DeployOptions>,
 }
 
+/// What a user must know when a restore failed: why, and how to put the resource back.
+fn not_restored(r: &snapdeploy_core::Report) -> String {
+    let why = r.restore_error.clone().unwrap_or_default();
+    match &r.safety_snapshot {
+        Some(safety) => format!(
+            "restoring the resource failed too ({why}): it may be half-changed; roll it back to safety snapshot {} once the cause is fixed",
+            safety.key
+        ),
+        None => format!(
+            "restoring the resource failed too ({why}): what this deploy created is still there; deploy again or delete it"
+        ),
+    }
+}
+
 /// A report whose change failed is answered 502 with the report in `details`.
 fn outcome_response(outcome: DeployOutcome) -> ApiResult<(StatusCode, Value)> {
     match outcome {
@@ -53,9 +67,9 @@ fn outcome_response(outcome: DeployOutcome) -> ApiResult<(StatusCode, Value)> {
                 "{}; {}",
                 r.error.clone().unwrap_or_default(),
                 if r.status == ReportStatus::FailedRestored {
-                    "the resource was restored from the safety snapshot"
+                    "the resource was restored from the safety snapshot".to_owned()
                 } else {
-                    "restoring the resource failed too"
+                    not_restored(&r)
                 }
             ),
         )

@@ -363,3 +363,116 @@ pub fn assert_same_state(what: &str, expected: &State, actual: &State) {
         diffs.join("\n")
     );
 }
+
+/// A Lambda function as the SDK reads it: $LATEST's configuration (less what every write
+/// moves: modification time, revision, update status), tags, reserved concurrency, resource
+/// policy statements, aliases, published versions and asynchronous-invocation settings.
+pub async fn lambda_state(c: &aws_sdk_lambda::Client, name: &str) -> Value {
+    let got = c.get_function().function_name(name).send().await.unwrap();
+    let mut conf = got.configuration.clone().unwrap();
+    conf.last_modified = None;
+    conf.revision_id = None;
+    conf.last_update_status = None;
+    conf.last_update_status_reason = None;
+    conf.last_update_status_reason_code = None;
+    conf.state = None;
+    conf.state_reason = None;
+    conf.state_reason_code = None;
+    // AWS shows a function taken out of its VPC with empty lists, and one never in a VPC
+    // with none: the same thing.
+    if conf.vpc_config.as_ref().is_some_and(|v| {
+        v.subnet_ids.as_deref().unwrap_or_default().is_empty()
+            && v.security_group_ids
+                .as_deref()
+                .unwrap_or_default()
+                .is_empty()
+    }) {
+        conf.vpc_config = None;
+    }
+    let env = conf
+        .environment
+        .take()
+        .and_then(|e| e.variables)
+        .unwrap_or_default()
+        .into_iter()
+        .collect::<BTreeMap<_, _>>();
+    let policy = match c.get_policy().function_name(name).send().await {
+        Ok(p) => {
+            let doc: Value = serde_json::from_str(p.policy().unwrap()).unwrap();
+            let mut statements = doc["Statement"].as_array().cloned().unwrap_or_default();
+            statements.sort_by_key(|s| s["Sid"].to_string());
+            json!(statements)
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            json!([])
+        }
+        Err(e) => panic!("GetPolicy: {e:?}"),
+    };
+    let aliases: Vec<_> = c
+        .list_aliases()
+        .function_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    let aliases: BTreeMap<String, Value> = aliases
+        .iter()
+        .map(|a| {
+            (
+                a.name().unwrap().to_owned(),
+                json!({"version": a.function_version, "description": a.description,
+                       "routing": format!("{:?}", a.routing_config)}),
+            )
+        })
+        .collect();
+    let versions: Vec<_> = c
+        .list_versions_by_function()
+        .function_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    let versions: BTreeMap<String, Value> = versions
+        .iter()
+        .filter(|v| v.version() != Some("$LATEST"))
+        .map(|v| {
+            (
+                v.version().unwrap().to_owned(),
+                json!({"code": v.code_sha256, "description": v.description}),
+            )
+        })
+        .collect();
+    let invoke = match c
+        .get_function_event_invoke_config()
+        .function_name(name)
+        .send()
+        .await
+    {
+        Ok(o) => json!({"retries": o.maximum_retry_attempts, "age": o.maximum_event_age_in_seconds,
+                        "destinations": format!("{:?}", o.destination_config)}),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Value::Null
+        }
+        Err(e) => panic!("GetFunctionEventInvokeConfig: {e:?}"),
+    };
+    json!({
+        "configuration": format!("{conf:?}"),
+        "environment": env,
+        "tags": json!(got.tags.clone().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>()),
+        "reserved_concurrency": got.concurrency.as_ref().and_then(|c| c.reserved_concurrent_executions),
+        "policy": policy,
+        "aliases": aliases,
+        "versions": versions,
+        "event_invoke": invoke,
+    })
+}
