@@ -1,9 +1,8 @@
 //! The `snapdeploy` binary as a pipeline uses it: against the sandbox, with --json output and
 //! exit codes that say what happened.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use snapdeploy_sandbox::seed::{DEV, PROD};
-use snapdeploy_sandbox::SandboxConfig;
 mod common;
 
 use common::Cli;
@@ -506,16 +505,17 @@ async fn every_cli_run_adds_to_one_audit_trail() {
 
 #[tokio::test]
 async fn an_interrupted_deploy_runs_to_its_end_before_the_cli_exits() {
-    // Updates take 2 s to settle: the interrupt lands in the middle of the change.
-    let cli = Cli::with_sandbox(SandboxConfig {
-        quotas_enabled: false,
-        lambda_update_delay: std::time::Duration::from_secs(2),
-        ..SandboxConfig::default()
-    })
-    .await;
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+    let cli = Cli::new().await;
     cli.add_dev_and_prod().await;
     let meta = cli.snapshot_dev(&["lambda", "cc-customer-lookup"]).await;
-    let deploy = cli
+    // The sandbox holds the deploy's configuration update: the interrupt lands in the
+    // middle of the change, however slow the machine.
+    cli.inject(
+        json!({"service": "lambda", "operation": "UpdateFunctionConfiguration", "hold": true}),
+    )
+    .await;
+    let mut deploy = cli
         .command(&[
             "--json",
             "deploy",
@@ -530,42 +530,50 @@ async fn an_interrupted_deploy_runs_to_its_end_before_the_cli_exits() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Interrupt once the change has started writing (the sandbox counts the first update).
-    let updates = || async {
-        let c: Value = reqwest::get(format!("{}/_sandbox/counters", cli.sandbox_url))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        c.as_object()
-            .unwrap()
-            .iter()
-            .filter(|(k, _)| k.starts_with("lambda:Update"))
-            .map(|(_, v)| v["calls"].as_u64().unwrap_or(0))
-            .sum::<u64>()
-    };
-    for _ in 0..400 {
-        if updates().await > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while cli.sandbox.held_calls() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the deploy never reached its update"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    assert!(updates().await > 0, "the deploy started writing");
     let pid = deploy.id().unwrap().to_string();
     let sent = std::process::Command::new("kill")
         .args(["-INT", &pid])
         .status()
         .unwrap();
     assert!(sent.success());
-    let out = deploy.wait_with_output().await.unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    // Once the CLI says it carries on, the held update is let go.
+    let mut lines = BufReader::new(deploy.stderr.take().unwrap()).lines();
+    let mut stderr = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        stderr.push_str(&line);
+        stderr.push('\n');
+        if line.contains("a change is under way") {
+            break;
+        }
+    }
     assert!(stderr.contains("a change is under way"), "{stderr}");
+    cli.sandbox.clear_faults();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        stderr.push_str(&line);
+        stderr.push('\n');
+    }
+    let mut stdout = Vec::new();
+    deploy
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .await
+        .unwrap();
+    let status = deploy.wait().await.unwrap();
+    assert!(status.success(), "exit {status:?}: {stderr}");
     assert!(
         stderr.contains("assumed role") && !stderr.contains('\u{1b}'),
         "logs, without colour codes when not on a terminal: {stderr}"
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(report["status"], "succeeded", "{report}");
 }

@@ -323,8 +323,9 @@ async fn snapshot_promote_and_roll_back_a_bot() {
         .send()
         .await
         .unwrap();
+    let import_id = upload.import_id().unwrap().to_owned();
     dev.start_import()
-        .import_id(upload.import_id().unwrap())
+        .import_id(&import_id)
         .merge_strategy(aws_sdk_lexmodelsv2::types::MergeStrategy::Overwrite)
         .resource_specification(
             aws_sdk_lexmodelsv2::types::ImportResourceSpecification::builder()
@@ -359,7 +360,16 @@ async fn snapshot_promote_and_roll_back_a_bot() {
         .send()
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    common::eventually("the console's import completes", || async {
+        let d = dev
+            .describe_import()
+            .import_id(&import_id)
+            .send()
+            .await
+            .unwrap();
+        d.import_status().map(|s| s.as_str()) == Some("Completed")
+    })
+    .await;
     let (s, report) = app.post("/rollback", &json!({"account_id": "111111111111", "region": "us-east-1", "service": "lex", "resource_name": "OrdersBot", "snapshot_key": key})).await;
     assert_eq!(s, 200, "{report}");
     let steps: Vec<&str> = report["steps"]

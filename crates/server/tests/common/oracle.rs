@@ -476,3 +476,107 @@ pub async fn lambda_state(c: &aws_sdk_lambda::Client, name: &str) -> Value {
         "event_invoke": invoke,
     })
 }
+
+/// A Lex V2 bot as the SDK reads it: its settings, its DRAFT definition (an export of it,
+/// unzipped and parsed here, file by file), its aliases with their locale settings, its
+/// version numbers and its tags.
+pub async fn lex_state(c: &aws_sdk_lexmodelsv2::Client, account: &str, bot_id: &str) -> Value {
+    use aws_sdk_lexmodelsv2::types::{
+        BotExportSpecification, ExportResourceSpecification, ImportExportFileFormat,
+    };
+    let bot = c.describe_bot().bot_id(bot_id).send().await.unwrap();
+    let spec = ExportResourceSpecification::builder()
+        .bot_export_specification(
+            BotExportSpecification::builder()
+                .bot_id(bot_id)
+                .bot_version("DRAFT")
+                .build()
+                .unwrap(),
+        )
+        .build();
+    let export = c
+        .create_export()
+        .resource_specification(spec)
+        .file_format(ImportExportFileFormat::LexJson)
+        .send()
+        .await
+        .unwrap();
+    let export_id = export.export_id().unwrap().to_owned();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let url = loop {
+        let d = c
+            .describe_export()
+            .export_id(&export_id)
+            .send()
+            .await
+            .unwrap();
+        match d.export_status().map(|s| s.as_str()) {
+            Some("Completed") => break d.download_url().unwrap().to_owned(),
+            Some("InProgress") => {}
+            other => panic!("export {export_id}: {other:?}"),
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "export {export_id} never completed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let zip = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
+    let mut definition = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        if f.is_dir() {
+            continue;
+        }
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut f, &mut text).unwrap();
+        let parsed: Value = serde_json::from_str(&text).unwrap_or(json!(text));
+        definition.insert(f.name().to_owned(), parsed);
+    }
+
+    let summaries = c.list_bot_aliases().bot_id(bot_id).send().await.unwrap();
+    let mut aliases = BTreeMap::new();
+    for s in summaries.bot_alias_summaries() {
+        let a = c
+            .describe_bot_alias()
+            .bot_id(bot_id)
+            .bot_alias_id(s.bot_alias_id().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let locales: BTreeMap<String, String> = a
+            .bot_alias_locale_settings()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), format!("{v:?}")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        aliases.insert(
+            a.bot_alias_name().unwrap().to_owned(),
+            json!({"version": a.bot_version, "description": a.description, "locales": locales,
+                   "sentiment": format!("{:?}", a.sentiment_analysis_settings)}),
+        );
+    }
+    let versions = c.list_bot_versions().bot_id(bot_id).send().await.unwrap();
+    let mut versions: Vec<String> = versions
+        .bot_version_summaries()
+        .iter()
+        .filter_map(|v| v.bot_version().map(String::from))
+        .collect();
+    versions.sort();
+    let tags = c
+        .list_tags_for_resource()
+        .resource_arn(format!("arn:aws:lex:us-east-1:{account}:bot/{bot_id}"))
+        .send()
+        .await
+        .unwrap();
+    json!({
+        "name": bot.bot_name, "description": bot.description, "role": bot.role_arn,
+        "data_privacy": format!("{:?}", bot.data_privacy),
+        "idle_ttl": bot.idle_session_ttl_in_seconds,
+        "definition": definition, "aliases": aliases, "versions": versions,
+        "tags": json!(tags.tags.clone().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>()),
+    })
+}
