@@ -1,7 +1,9 @@
 //! Client-side pacing per (account, region, bucket), so SnapDeploy stays under AWS's quotas
 //! instead of spending its time in throttling retries.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// Tokio's clock (the system's, unless a test pauses it).
+use tokio::time::Instant;
 
 /// The quota a call is paced in, per (account, region): one bucket per quota AWS publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,5 +51,42 @@ impl RateLimiter {
             };
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HubConfig;
+
+    /// The default Connect pacing, by a paused clock: a burst of 5, then 1.9 calls a second.
+    #[tokio::test(start_paused = true)]
+    async fn the_default_connect_pacing_is_a_burst_of_5_then_1_9_a_second() {
+        let c = HubConfig::default();
+        let l = RateLimiter::new(c.connect_rate, c.connect_burst);
+        let t0 = Instant::now();
+        for _ in 0..5 {
+            l.acquire().await;
+        }
+        assert_eq!(t0.elapsed(), Duration::ZERO, "the burst goes at once");
+        for _ in 0..19 {
+            l.acquire().await;
+        }
+        let took = t0.elapsed().as_secs_f64();
+        assert!(
+            (took - 10.0).abs() < 0.01,
+            "19 calls at 1.9/s take 10 s: {took}"
+        );
+        // Idle time refills no more than the burst.
+        tokio::time::advance(Duration::from_secs(60)).await;
+        let t1 = Instant::now();
+        for _ in 0..6 {
+            l.acquire().await;
+        }
+        let took = t1.elapsed().as_secs_f64();
+        assert!(
+            (took - 1.0 / 1.9).abs() < 0.01,
+            "5 at once, the 6th after 1/1.9 s: {took}"
+        );
     }
 }

@@ -141,6 +141,52 @@ async fn snapshot_captures_the_instance_canonically_under_throttling() {
     assert!(throttled > 0, "the sandbox throttled: {counters}");
 }
 
+/// The default pacing (1.9 calls/s per account + region, burst 5; its exact rate is tested
+/// on a paused clock in `limiter`) against Connect's default quota (2/s, burst 5): a
+/// snapshot is paced, not bursting, taking at least as long as 1.9/s allows for its calls
+/// after the burst (a lower bound: a slower machine only makes it slower), and the sandbox
+/// throttles next to none of its calls (a call delayed on its way in can still meet an
+/// empty bucket; the benchmark reports 0).
+#[tokio::test]
+async fn the_default_pacing_keeps_a_snapshot_under_connects_quota() {
+    let sb = SandboxConfig {
+        quotas_enabled: true,
+        ..fast_sandbox()
+    };
+    let app = spawn_app_with_hub(sb, ServerConfig::default(), None, HubConfig::default()).await;
+    assert_eq!(HubConfig::default().connect_rate, 1.9);
+    app.register(&DEV).await;
+    app.http
+        .delete(format!("{}/_sandbox/counters", app.sandbox_url))
+        .send()
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let body = json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev"});
+    let (s, meta) = app.post("/snapshot", &body).await;
+    let took = started.elapsed();
+    assert_eq!(s, 201, "{meta}");
+    let counters = app.sandbox.counters();
+    let connect = counters
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.starts_with("connect:"));
+    let (calls, throttled) = connect.fold((0, 0), |(c, t), (_, v)| {
+        (
+            c + v["calls"].as_u64().unwrap(),
+            t + v["throttled"].as_u64().unwrap(),
+        )
+    });
+    assert!(calls > 10, "{counters}");
+    assert!(throttled * 20 <= calls, "at most 5% throttled: {counters}");
+    let floor = (calls - 5) as f64 / 1.9;
+    assert!(
+        took.as_secs_f64() >= floor * 0.97,
+        "{calls} calls in {took:?}: faster than 1.9/s after the burst ({floor:.1} s)"
+    );
+}
+
 #[tokio::test]
 async fn several_accounts_are_extracted_in_one_call() {
     let app = spawn_app().await;
@@ -169,6 +215,37 @@ async fn several_accounts_are_extracted_in_one_call() {
         )
         .await;
     common::assert_error(s, &b, 400, "invalid_field");
+}
+
+/// The accounts are read at the same time, not one after another: while the sandbox holds
+/// the first account's first call unanswered, the other account's calls still arrive.
+#[tokio::test]
+async fn several_accounts_are_extracted_in_parallel() {
+    let app = spawn_app().await;
+    app.register_both().await;
+    app.inject(json!({"service": "lambda", "operation": "ListFunctions", "hold": true}))
+        .await;
+    let body = json!({"targets": [
+        {"account_id": "111111111111", "region": "us-east-1"},
+        {"account_id": "222222222222", "region": "us-east-1"},
+    ]});
+    let extract = {
+        let (http, url) = (app.http.clone(), format!("{}/extract/lambda", app.base));
+        tokio::spawn(async move { http.post(url).json(&body).send().await.unwrap().status() })
+    };
+    let listed = || {
+        app.sandbox.counters()["lambda:ListFunctions"]["calls"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    common::eventually(
+        "the second account is read while the first is held",
+        || async { app.sandbox.held_calls() == 1 && listed() >= 2 },
+    )
+    .await;
+    assert!(!extract.is_finished(), "the held call holds the extraction");
+    app.clear_faults().await;
+    assert_eq!(extract.await.unwrap(), 200);
 }
 
 #[tokio::test]
