@@ -47,6 +47,20 @@ def error_code(fn, *args, **kwargs):
     raise AssertionError(f"{fn.__name__} should have failed")
 
 
+def sandbox_clock(**change):
+    """Stops, restarts or moves on the sandbox's clock (/_sandbox/clock), so a state that lasts
+    a while (Creating, Versioning, InProgress, Deleting) is seen for certain, however slow the
+    machine, and then seen to end."""
+    req = urllib.request.Request(f"{URL}/_sandbox/clock", data=json.dumps(change).encode(), method="PUT",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)
+
+
+# How long the sandbox under test keeps Lex work in progress (crates/sandbox/tests/conformance.rs).
+SETTLE_MS = 400
+
+
 def make_zip(text):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -207,6 +221,8 @@ def main():
     # --- Lex V2 models -------------------------------------------------------------------
     lex = client("lexv2-models", *session)
     bot_role = "arn:aws:iam::111111111111:role/lex-bot"
+    # A bot is Creating for a while, as in AWS: changes wait until it is Available.
+    sandbox_clock(stopped=True)
     created = lex.create_bot(botName="ConfBot", roleArn=bot_role, dataPrivacy={"childDirected": False},
                              idleSessionTTLInSeconds=300, botTags={"team": "qa"})
     bot_id = created["botId"]
@@ -215,7 +231,13 @@ def main():
                       idleSessionTTLInSeconds=300)[0] == "PreconditionFailedException"
     assert error_code(lex.create_bot, botName="Bad Name", roleArn=bot_role, dataPrivacy={"childDirected": False},
                       idleSessionTTLInSeconds=300)[0] == "ValidationException"
+    assert lex.describe_bot(botId=bot_id)["botStatus"] == "Creating"
+    assert [b["botStatus"] for b in lex.list_bots()["botSummaries"]] == ["Creating"]
+    assert error_code(lex.update_bot, botId=bot_id, botName="ConfBot", roleArn=bot_role, dataPrivacy={"childDirected": False},
+                      idleSessionTTLInSeconds=600)[0] == "PreconditionFailedException"
+    sandbox_clock(advance_ms=SETTLE_MS)
     assert lex.describe_bot(botId=bot_id)["botStatus"] == "Available"
+    sandbox_clock(stopped=False)
     lex.update_bot(botId=bot_id, botName="ConfBot", description="updated", roleArn=bot_role,
                    dataPrivacy={"childDirected": False}, idleSessionTTLInSeconds=600)
     assert lex.describe_bot(botId=bot_id)["idleSessionTTLInSeconds"] == 600
@@ -269,8 +291,13 @@ def main():
     assert lex.describe_slot(botId=bot_id, botVersion="DRAFT", localeId="en_US", intentId="GREET00001", slotId=slots[0]["slotId"])["slotName"] == "Name"
     assert lex.list_slot_types(botId=bot_id, botVersion="DRAFT", localeId="en_US")["slotTypeSummaries"] == []
     assert error_code(lex.describe_slot_type, botId=bot_id, botVersion="DRAFT", localeId="en_US", slotTypeId="NOPE000000")[0] == "ResourceNotFoundException"
+    # A version is Versioning for a while; no alias may point at it until it is Available.
+    sandbox_clock(stopped=True)
     ver = lex.create_bot_version(botId=bot_id, botVersionLocaleSpecification={"en_US": {"sourceBotVersion": "DRAFT"}})
     assert ver["botVersion"] == "1" and ver["botStatus"] == "Versioning"
+    assert lex.describe_bot_version(botId=bot_id, botVersion="1")["botStatus"] == "Versioning"
+    assert error_code(lex.create_bot_alias, botId=bot_id, botAliasName="early", botVersion="1")[0] == "PreconditionFailedException"
+    sandbox_clock(advance_ms=SETTLE_MS)
     assert lex.describe_bot_version(botId=bot_id, botVersion="1")["botStatus"] == "Available"
     assert [v["botVersion"] for v in lex.list_bot_versions(botId=bot_id)["botVersionSummaries"]] == ["DRAFT", "1"]
 
@@ -279,6 +306,10 @@ def main():
                                  botAliasLocaleSettings={"en_US": {"enabled": True, "codeHookSpecification": hook}})
     alias_id = alias["botAliasId"]
     assert alias["botAliasStatus"] == "Creating"
+    assert lex.describe_bot_alias(botId=bot_id, botAliasId=alias_id)["botAliasStatus"] == "Creating"
+    sandbox_clock(advance_ms=SETTLE_MS)
+    assert lex.describe_bot_alias(botId=bot_id, botAliasId=alias_id)["botAliasStatus"] == "Available"
+    sandbox_clock(stopped=False)
     assert error_code(lex.create_bot_alias, botId=bot_id, botAliasName="live", botVersion="1")[0] == "ConflictException"
     assert error_code(lex.create_bot_alias, botId=bot_id, botAliasName="other", botVersion="7")[0] == "ResourceNotFoundException"
     described = lex.describe_bot_alias(botId=bot_id, botAliasId=alias_id)
@@ -289,10 +320,16 @@ def main():
     lex.update_bot_alias(botId=bot_id, botAliasId=alias_id, botAliasName="live", botVersion="1")
     assert error_code(lex.delete_bot_version, botId=bot_id, botVersion="1")[0] == "PreconditionFailedException"
 
+    # An export is InProgress for a while, with no download URL until it is Completed.
+    sandbox_clock(stopped=True)
     export = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "1"}}, fileFormat="LexJson")
     assert export["exportStatus"] == "InProgress"
+    pending = lex.describe_export(exportId=export["exportId"])
+    assert pending["exportStatus"] == "InProgress" and "downloadUrl" not in pending, pending
+    sandbox_clock(advance_ms=SETTLE_MS)
     done = lex.describe_export(exportId=export["exportId"])
     assert done["exportStatus"] == "Completed"
+    sandbox_clock(stopped=False)
     with urllib.request.urlopen(done["downloadUrl"]) as r:
         names = sorted(zipfile.ZipFile(io.BytesIO(r.read())).namelist())
     assert names == ["ConfBot/Bot.json", "ConfBot/BotLocales/en_US/BotLocale.json", "ConfBot/BotLocales/en_US/Intents/Greet/Intent.json",
@@ -312,9 +349,24 @@ def main():
     assert imp["importStatus"] == "Failed" and imp["failureReasons"], imp
     assert lex.describe_bot_locale(botId=bot_id, botVersion="DRAFT", localeId="en_US")["intentsCount"] == 1
     assert error_code(lex.describe_bot, botId="NOSUCHBOT0") == ("ResourceNotFoundException", 404)
+    # Deletes pass through Deleting, as in AWS: the bot (an alias, a version) is still there,
+    # and cannot be changed, until it is gone.
+    sandbox_clock(stopped=True)
     spare = lex.create_bot(botName="SpareBot", roleArn=bot_role, dataPrivacy={"childDirected": False}, idleSessionTTLInSeconds=300)
+    sandbox_clock(advance_ms=SETTLE_MS)
+    spare_alias = lex.create_bot_alias(botId=spare["botId"], botAliasName="gone", botVersion="DRAFT")["botAliasId"]
+    sandbox_clock(advance_ms=SETTLE_MS)
+    assert lex.delete_bot_alias(botId=spare["botId"], botAliasId=spare_alias, skipResourceInUseCheck=True)["botAliasStatus"] == "Deleting"
+    assert lex.describe_bot_alias(botId=spare["botId"], botAliasId=spare_alias)["botAliasStatus"] == "Deleting"
+    sandbox_clock(advance_ms=SETTLE_MS)
+    assert error_code(lex.describe_bot_alias, botId=spare["botId"], botAliasId=spare_alias)[0] == "ResourceNotFoundException"
     assert lex.delete_bot(botId=spare["botId"], skipResourceInUseCheck=True)["botStatus"] == "Deleting"
+    assert lex.describe_bot(botId=spare["botId"])["botStatus"] == "Deleting"
+    assert error_code(lex.create_bot, botName="SpareBot", roleArn=bot_role, dataPrivacy={"childDirected": False},
+                      idleSessionTTLInSeconds=300)[0] == "PreconditionFailedException"
+    sandbox_clock(advance_ms=SETTLE_MS)
     assert error_code(lex.describe_bot, botId=spare["botId"])[0] == "ResourceNotFoundException"
+    sandbox_clock(stopped=False)
 
     # --- Connect -------------------------------------------------------------------------
     con = client("connect", *session)

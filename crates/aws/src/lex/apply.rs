@@ -487,6 +487,28 @@ impl BotWriter<'_> {
                         .send()
                         .await
                         .map_err(svc("deleting a bot alias"))?;
+                    // An alias is `Deleting` for a while, and until it is gone the version
+                    // it points at cannot be deleted.
+                    wait_for("the alias deletion", || async {
+                        ctx.pace(Quota::Lex).await;
+                        match client
+                            .describe_bot_alias()
+                            .bot_id(bot_id)
+                            .bot_alias_id(id)
+                            .send()
+                            .await
+                        {
+                            Ok(_) => Ok(None),
+                            Err(e)
+                                if e.as_service_error()
+                                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                            {
+                                Ok(Some(()))
+                            }
+                            Err(e) => Err(svc("reading a bot alias")(e)),
+                        }
+                    })
+                    .await?;
                 } else {
                     client
                         .delete_bot_version()

@@ -1,9 +1,9 @@
 //! Bots and their locales (DRAFT), builds and tags.
 
-use super::model::{bot_json, now, Bot, BotAlias, BotVersion};
+use super::model::{bot_json, now, Bot, BotAlias, BotVersion, Lifecycle};
 use super::support::{
-    bot, conflict, new_id, not_found, page, precondition, region, str_field, valid_name,
-    validation, Ctx, Res,
+    available_bot, bot, conflict, new_id, not_found, page, precondition, region, str_field,
+    valid_name, validation, Ctx, Res,
 };
 use crate::http::{json, Req};
 use crate::state::World;
@@ -46,6 +46,7 @@ pub(super) fn new_bot(id: String, body: &Value, name: &str) -> Bot {
             description: String::new(),
             locales: BTreeMap::new(),
             created: t,
+            life: Lifecycle::default(),
         },
     );
     let mut aliases = BTreeMap::new();
@@ -61,6 +62,7 @@ pub(super) fn new_bot(id: String, body: &Value, name: &str) -> Bot {
             sentiment: Value::Null,
             created: t,
             updated: t,
+            life: Lifecycle::default(),
         },
     );
     Bot {
@@ -90,6 +92,7 @@ pub(super) fn new_bot(id: String, body: &Value, name: &str) -> Bot {
         versions,
         next_version: 1,
         aliases,
+        life: Lifecycle::default(),
     }
 }
 
@@ -102,7 +105,8 @@ pub(super) fn create_bot(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
             "Failed to create bot {name}: a bot with that name already exists."
         )));
     }
-    let b = new_bot(new_id(), body, &name);
+    let mut b = new_bot(new_id(), body, &name);
+    b.life = Lifecycle::pending(w.clock.now() + w.config.lambda_update_delay);
     let out = bot_json(&b, "Creating");
     region(w, ctx).bots.insert(b.id.clone(), b);
     Ok(json(202, &out))
@@ -110,12 +114,13 @@ pub(super) fn create_bot(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
 
 /// ListBots.
 pub(super) fn list_bots(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
+    let now = w.clock.now();
     let bots: Vec<Value> = region(w, ctx)
         .bots
         .values()
         .map(|b| {
             let latest = b.versions.keys().filter_map(|v| v.parse::<u64>().ok()).max().map(|n| n.to_string());
-            json!({"botId": b.id, "botName": b.name, "description": b.description, "botStatus": "Available",
+            json!({"botId": b.id, "botName": b.name, "description": b.description, "botStatus": b.life.status(now, "Creating"),
                    "latestBotVersion": latest, "lastUpdatedDateTime": b.updated, "botType": "Bot"})
         })
         .collect();
@@ -130,14 +135,15 @@ pub(super) fn list_bots(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
 
 /// DescribeBot.
 pub(super) fn describe_bot(w: &mut World, ctx: &Ctx, id: String) -> Res {
+    let now = w.clock.now();
     let b = bot(w, ctx, &id)?;
-    Ok(json(200, &bot_json(b, "Available")))
+    Ok(json(200, &bot_json(b, b.life.status(now, "Creating"))))
 }
 
 /// UpdateBot.
 pub(super) fn update_bot(w: &mut World, ctx: &Ctx, body: &Value, id: String) -> Res {
     validate_bot_fields(body, true)?;
-    let b = bot(w, ctx, &id)?;
+    let b = available_bot(w, ctx, &id)?;
     b.name = str_field(body, "botName").unwrap_or(&b.name).to_owned();
     b.description = str_field(body, "description").unwrap_or("").to_owned();
     b.role_arn = str_field(body, "roleArn").unwrap_or(&b.role_arn).to_owned();
@@ -151,8 +157,8 @@ pub(super) fn update_bot(w: &mut World, ctx: &Ctx, body: &Value, id: String) -> 
 
 /// DeleteBot.
 pub(super) fn delete_bot(w: &mut World, ctx: &Ctx, id: String) -> Res {
-    bot(w, ctx, &id)?;
-    region(w, ctx).bots.remove(&id);
+    let until = w.clock.now() + w.config.lambda_update_delay;
+    bot(w, ctx, &id)?.life.delete(until);
     Ok(json(202, &json!({"botId": id, "botStatus": "Deleting"})))
 }
 
@@ -223,7 +229,7 @@ pub(super) fn build_bot_locale(
         return Err(validation("Only the DRAFT version can be built"));
     }
     let ready_at = w.clock.now() + w.config.lambda_update_delay;
-    let b = bot(w, ctx, &id)?;
+    let b = available_bot(w, ctx, &id)?;
     let l = b
         .versions
         .get_mut("DRAFT")

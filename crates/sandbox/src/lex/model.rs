@@ -6,6 +6,48 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Where a bot, version or alias is in its life, as AWS reports it: busy (`Creating`,
+/// `Versioning`) for a while after it is made, `Deleting` for a while before it is gone.
+/// Clients must wait, as they must with AWS.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lifecycle {
+    pub pending_until: Option<Instant>,
+    pub deleting_until: Option<Instant>,
+}
+
+impl Lifecycle {
+    pub fn pending(until: Instant) -> Self {
+        Self {
+            pending_until: Some(until),
+            deleting_until: None,
+        }
+    }
+
+    /// `pending` while it is being made (`Creating`, `Versioning`), else `Available` or
+    /// `Deleting`.
+    pub fn status(&self, now: Instant, pending: &'static str) -> &'static str {
+        if self.deleting_until.is_some() {
+            "Deleting"
+        } else if self.pending_until.is_some_and(|t| now < t) {
+            pending
+        } else {
+            "Available"
+        }
+    }
+
+    pub fn available(&self, now: Instant) -> bool {
+        self.status(now, "Creating") == "Available"
+    }
+
+    pub fn delete(&mut self, until: Instant) {
+        self.deleting_until.get_or_insert(until);
+    }
+
+    pub fn gone(&self, now: Instant) -> bool {
+        self.deleting_until.is_some_and(|t| now >= t)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct LexRegion {
     pub bots: BTreeMap<String, Bot>,
@@ -25,6 +67,7 @@ pub struct BotVersion {
     pub description: String,
     pub locales: BTreeMap<String, Locale>,
     pub created: f64,
+    pub life: Lifecycle,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +80,7 @@ pub struct BotAlias {
     pub sentiment: Value,
     pub created: f64,
     pub updated: f64,
+    pub life: Lifecycle,
 }
 
 #[derive(Debug)]
@@ -54,6 +98,7 @@ pub struct Bot {
     pub versions: BTreeMap<String, BotVersion>,
     pub next_version: u64,
     pub aliases: BTreeMap<String, BotAlias>,
+    pub life: Lifecycle,
 }
 
 pub struct Export {
@@ -63,6 +108,8 @@ pub struct Export {
     pub version: String,
     pub created: f64,
     pub zip: Arc<Vec<u8>>,
+    /// `InProgress` until then, `Completed` after.
+    pub ready_at: Instant,
 }
 
 pub struct Import {

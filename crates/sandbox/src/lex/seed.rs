@@ -58,6 +58,7 @@ pub(crate) fn seed_version(
             description: description.into(),
             locales: draft.locales,
             created: now(),
+            life: Default::default(),
         },
     );
     Some(n)
@@ -92,6 +93,7 @@ pub(crate) fn seed_alias(
                 sentiment: Value::Null,
                 created: t,
                 updated: t,
+                life: Default::default(),
             },
         );
     }

@@ -63,10 +63,35 @@ pub(super) struct Ctx {
     pub(super) host: String,
 }
 
+/// The account's Lex state in the region, without what finished deleting.
 pub(super) fn region<'a>(w: &'a mut World, ctx: &Ctx) -> &'a mut LexRegion {
-    w.lex
+    let now = w.clock.now();
+    let r = w
+        .lex
         .entry((ctx.account.clone(), ctx.region.clone()))
-        .or_default()
+        .or_default();
+    r.bots.retain(|_, b| !b.life.gone(now));
+    for b in r.bots.values_mut() {
+        b.versions.retain(|_, v| !v.life.gone(now));
+        b.aliases.retain(|_, a| !a.life.gone(now));
+    }
+    r
+}
+
+/// A bot that may be changed: not being created or deleted, as AWS refuses.
+pub(super) fn available_bot<'a>(
+    w: &'a mut World,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<&'a mut Bot, Response> {
+    let now = w.clock.now();
+    let b = bot(w, ctx, id)?;
+    match b.life.status(now, "Creating") {
+        "Available" => Ok(b),
+        status => Err(precondition(&format!(
+            "Bot {id} is in {status} status. Wait until it is Available and try again."
+        ))),
+    }
 }
 
 pub(super) fn bot<'a>(w: &'a mut World, ctx: &Ctx, id: &str) -> Result<&'a mut Bot, Response> {

@@ -35,6 +35,7 @@ pub(super) fn create_export(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
     else {
         return Err(validation("1 validation error detected: Value null at 'resourceSpecification.botExportSpecification' failed to satisfy constraint: Member must not be null"));
     };
+    let ready_at = w.clock.now() + w.config.lambda_update_delay;
     let b = bot(w, ctx, id)?;
     let zip = export_zip(b, version)
         .ok_or_else(|| not_found(&format!("bot {id} version {version} does not exist")))?;
@@ -49,6 +50,7 @@ pub(super) fn create_export(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
             version: version.into(),
             created,
             zip: Arc::new(zip),
+            ready_at,
         },
     );
     Ok(json(
@@ -101,7 +103,17 @@ pub(super) fn start_import(w: &mut World, ctx: &Ctx, body: &Value) -> Res {
                 .values()
                 .find(|b| b.name == bot_name)
                 .map(|b| b.id.clone());
-            if existing.is_some() && merge == "FailOnConflict" {
+            let at = w.clock.now();
+            let busy = existing
+                .as_ref()
+                .and_then(|id| region(w, ctx).bots.get(id))
+                .map(|b| b.life.status(at, "Creating"))
+                .filter(|s| *s != "Available");
+            if let Some(status) = busy {
+                import.failure = vec![format!(
+                    "bot {bot_name} is in {status} status; wait until it is Available"
+                )];
+            } else if existing.is_some() && merge == "FailOnConflict" {
                 import.failure = vec![format!("bot {bot_name} already exists")];
             } else {
                 let bot_id = match existing {
@@ -166,16 +178,25 @@ pub(super) fn describe_export(w: &mut World, ctx: &Ctx, e: String) -> Res {
         .get(&e)
         .filter(|x| x.account == ctx.account && x.region == ctx.region)
         .ok_or_else(|| not_found(&format!("export {e} does not exist")))?;
-    let (zip, bot_id, version, created) = (
+    let (zip, bot_id, version, created, ready_at) = (
         ex.zip.clone(),
         ex.bot_id.clone(),
         ex.version.clone(),
         ex.created,
+        ex.ready_at,
     );
+    let spec = json!({"botExportSpecification": {"botId": bot_id, "botVersion": version}});
+    if w.clock.now() < ready_at {
+        return Ok(json(
+            200,
+            &json!({"exportId": e, "resourceSpecification": spec, "fileFormat": "LexJson",
+                    "exportStatus": "InProgress", "creationDateTime": created, "lastUpdatedDateTime": created}),
+        ));
+    }
     let path = w.add_download(zip, "application/zip");
     Ok(json(
         200,
-        &json!({"exportId": e, "resourceSpecification": {"botExportSpecification": {"botId": bot_id, "botVersion": version}},
+        &json!({"exportId": e, "resourceSpecification": spec,
         "fileFormat": "LexJson", "exportStatus": "Completed", "downloadUrl": format!("http://{}{path}", ctx.host), "creationDateTime": created, "lastUpdatedDateTime": created}),
     ))
 }

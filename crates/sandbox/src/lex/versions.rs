@@ -1,9 +1,9 @@
 //! Bot versions and aliases.
 
-use super::model::{alias_json, now, BotAlias, BotVersion};
+use super::model::{alias_json, now, BotAlias, BotVersion, Lifecycle};
 use super::support::{
-    bot, conflict, new_id, not_found, page, precondition, str_field, valid_name, validation, Ctx,
-    Res,
+    available_bot, bot, conflict, new_id, not_found, page, precondition, str_field, valid_name,
+    validation, Ctx, Res,
 };
 use crate::http::{json, json_error};
 use crate::state::World;
@@ -43,7 +43,8 @@ pub(super) fn check_alias_settings(body: &Value) -> Result<Value, Response> {
 /// CreateBotVersion.
 pub(super) fn create_bot_version(w: &mut World, ctx: &Ctx, body: &Value, id: String) -> Res {
     let spec = body.get("botVersionLocaleSpecification").and_then(Value::as_object).cloned().ok_or_else(|| validation("1 validation error detected: Value null at 'botVersionLocaleSpecification' failed to satisfy constraint: Member must not be null"))?;
-    let b = bot(w, ctx, &id)?;
+    let ready_at = w.clock.now() + w.config.lambda_update_delay;
+    let b = available_bot(w, ctx, &id)?;
     // `versions` holds DRAFT besides the numbered ones.
     if b.versions.len() > MAX_VERSIONS {
         return Err(json_error(402, "ServiceQuotaExceededException", &format!("You have reached the maximum of {MAX_VERSIONS} versions for bot {id}. Delete a version and try again.")));
@@ -75,6 +76,7 @@ pub(super) fn create_bot_version(w: &mut World, ctx: &Ctx, body: &Value, id: Str
             description: str_field(body, "description").unwrap_or("").into(),
             locales,
             created,
+            life: Lifecycle::pending(ready_at),
         },
     );
     Ok(json(
@@ -85,11 +87,12 @@ pub(super) fn create_bot_version(w: &mut World, ctx: &Ctx, body: &Value, id: Str
 
 /// ListBotVersions.
 pub(super) fn list_bot_versions(w: &mut World, ctx: &Ctx, body: &Value, id: String) -> Res {
+    let at = w.clock.now();
     let b = bot(w, ctx, &id)?;
     let mut items: Vec<(u64, Value)> = b
         .versions
         .iter()
-        .map(|(v, ver)| (v.parse::<u64>().unwrap_or(0), json!({"botName": b.name, "botVersion": v, "description": ver.description, "botStatus": "Available", "creationDateTime": ver.created})))
+        .map(|(v, ver)| (v.parse::<u64>().unwrap_or(0), json!({"botName": b.name, "botVersion": v, "description": ver.description, "botStatus": ver.life.status(at, "Versioning"), "creationDateTime": ver.created})))
         .collect();
     items.sort_by_key(|(n, _)| *n);
     let (items, next) = page(items.into_iter().map(|(_, v)| v).collect(), body)?;
@@ -101,6 +104,7 @@ pub(super) fn list_bot_versions(w: &mut World, ctx: &Ctx, body: &Value, id: Stri
 
 /// DescribeBotVersion.
 pub(super) fn describe_bot_version(w: &mut World, ctx: &Ctx, id: String, v: String) -> Res {
+    let at = w.clock.now();
     let b = bot(w, ctx, &id)?;
     let ver = b
         .versions
@@ -110,13 +114,14 @@ pub(super) fn describe_bot_version(w: &mut World, ctx: &Ctx, id: String, v: Stri
     Ok(json(
         200,
         &json!({"botId": id, "botName": b.name, "botVersion": v, "description": ver.description, "roleArn": b.role_arn,
-        "dataPrivacy": b.data_privacy, "idleSessionTTLInSeconds": b.idle_ttl, "botStatus": "Available", "creationDateTime": ver.created, "botType": "Bot"}),
+        "dataPrivacy": b.data_privacy, "idleSessionTTLInSeconds": b.idle_ttl, "botStatus": ver.life.status(at, "Versioning"), "creationDateTime": ver.created, "botType": "Bot"}),
     ))
 }
 
 /// DeleteBotVersion.
 pub(super) fn delete_bot_version(w: &mut World, ctx: &Ctx, id: String, v: String) -> Res {
-    let b = bot(w, ctx, &id)?;
+    let until = w.clock.now() + w.config.lambda_update_delay;
+    let b = available_bot(w, ctx, &id)?;
     if v == "DRAFT" || !b.versions.contains_key(&v) {
         return Err(not_found(&format!("bot {id} version {v} does not exist")));
     }
@@ -126,7 +131,9 @@ pub(super) fn delete_bot_version(w: &mut World, ctx: &Ctx, id: String, v: String
             a.name
         )));
     }
-    b.versions.remove(&v);
+    if let Some(ver) = b.versions.get_mut(&v) {
+        ver.life.delete(until);
+    }
     Ok(json(
         202,
         &json!({"botId": id, "botVersion": v, "botStatus": "Deleting"}),
@@ -141,17 +148,15 @@ pub(super) fn create_bot_alias(w: &mut World, ctx: &Ctx, body: &Value, id: Strin
     }
     let version = str_field(body, "botVersion").unwrap_or("DRAFT").to_owned();
     let settings = check_alias_settings(body)?;
-    let b = bot(w, ctx, &id)?;
+    let at = w.clock.now();
+    let ready_at = at + w.config.lambda_update_delay;
+    let b = available_bot(w, ctx, &id)?;
     if b.aliases.values().any(|a| a.name == name) {
         return Err(conflict(&format!(
             "An alias named {name} already exists for bot {id}."
         )));
     }
-    if !b.versions.contains_key(&version) {
-        return Err(not_found(&format!(
-            "bot {id} version {version} does not exist"
-        )));
-    }
+    usable_version(b, &id, &version, at)?;
     let t = now();
     let alias = BotAlias {
         id: new_id(),
@@ -165,6 +170,7 @@ pub(super) fn create_bot_alias(w: &mut World, ctx: &Ctx, body: &Value, id: Strin
             .unwrap_or(Value::Null),
         created: t,
         updated: t,
+        life: Lifecycle::pending(ready_at),
     };
     let out = alias_json(&id, &alias, "Creating");
     b.aliases.insert(alias.id.clone(), alias);
@@ -173,8 +179,9 @@ pub(super) fn create_bot_alias(w: &mut World, ctx: &Ctx, body: &Value, id: Strin
 
 /// ListBotAliases.
 pub(super) fn list_bot_aliases(w: &mut World, ctx: &Ctx, body: &Value, id: String) -> Res {
+    let at = w.clock.now();
     let b = bot(w, ctx, &id)?;
-    let items: Vec<Value> = b.aliases.values().map(|a| json!({"botAliasId": a.id, "botAliasName": a.name, "description": a.description, "botVersion": a.version, "botAliasStatus": "Available", "creationDateTime": a.created, "lastUpdatedDateTime": a.updated})).collect();
+    let items: Vec<Value> = b.aliases.values().map(|a| json!({"botAliasId": a.id, "botAliasName": a.name, "description": a.description, "botVersion": a.version, "botAliasStatus": a.life.status(at, "Creating"), "creationDateTime": a.created, "lastUpdatedDateTime": a.updated})).collect();
     let (items, next) = page(items, body)?;
     Ok(json(
         200,
@@ -184,12 +191,16 @@ pub(super) fn list_bot_aliases(w: &mut World, ctx: &Ctx, body: &Value, id: Strin
 
 /// DescribeBotAlias.
 pub(super) fn describe_bot_alias(w: &mut World, ctx: &Ctx, id: String, a: String) -> Res {
+    let at = w.clock.now();
     let b = bot(w, ctx, &id)?;
     let alias = b
         .aliases
         .get(&a)
         .ok_or_else(|| not_found(&format!("alias {a} of bot {id} does not exist")))?;
-    Ok(json(200, &alias_json(&id, alias, "Available")))
+    Ok(json(
+        200,
+        &alias_json(&id, alias, alias.life.status(at, "Creating")),
+    ))
 }
 
 /// UpdateBotAlias.
@@ -205,13 +216,10 @@ pub(super) fn update_bot_alias(
         return Err(validation("1 validation error detected: Value at 'botAliasName' failed to satisfy constraint: Member must not be null"));
     }
     let settings = check_alias_settings(body)?;
-    let b = bot(w, ctx, &id)?;
+    let at = w.clock.now();
+    let b = available_bot(w, ctx, &id)?;
     let version = str_field(body, "botVersion").unwrap_or("DRAFT").to_owned();
-    if !b.versions.contains_key(&version) {
-        return Err(not_found(&format!(
-            "bot {id} version {version} does not exist"
-        )));
-    }
+    usable_version(b, &id, &version, at)?;
     let alias = b
         .aliases
         .get_mut(&a)
@@ -231,12 +239,35 @@ pub(super) fn update_bot_alias(
 
 /// DeleteBotAlias.
 pub(super) fn delete_bot_alias(w: &mut World, ctx: &Ctx, id: String, a: String) -> Res {
-    let b = bot(w, ctx, &id)?;
+    let until = w.clock.now() + w.config.lambda_update_delay;
+    let b = available_bot(w, ctx, &id)?;
     b.aliases
-        .remove(&a)
-        .ok_or_else(|| not_found(&format!("alias {a} of bot {id} does not exist")))?;
+        .get_mut(&a)
+        .ok_or_else(|| not_found(&format!("alias {a} of bot {id} does not exist")))?
+        .life
+        .delete(until);
     Ok(json(
         202,
         &json!({"botAliasId": a, "botId": id, "botAliasStatus": "Deleting"}),
     ))
+}
+
+/// An alias may point at a version that exists and is Available (not still being made, not
+/// being deleted).
+fn usable_version(
+    b: &super::model::Bot,
+    id: &str,
+    version: &str,
+    now: std::time::Instant,
+) -> Result<(), Response> {
+    let v = b
+        .versions
+        .get(version)
+        .ok_or_else(|| not_found(&format!("bot {id} version {version} does not exist")))?;
+    match v.life.status(now, "Versioning") {
+        "Available" => Ok(()),
+        status => Err(precondition(&format!(
+            "Bot {id} version {version} is in {status} status. Wait until it is Available and try again."
+        ))),
+    }
 }
