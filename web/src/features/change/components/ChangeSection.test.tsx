@@ -127,8 +127,24 @@ describe('a change from plan to report', () => {
     expect(screen.queryByRole('button', { name: 'Deploy' })).not.toBeInTheDocument();
   });
 
-  it('says who holds the resource when another change is running (409), and lets the user try again', async () => {
+  it('says who holds the resource when another change is running (the conflict the job ends with), and lets the user try again', async () => {
     const message = 'lambda cc-customer-lookup in account 222222222222 region us-east-1 is being changed by alice since 2026-12-01T07:00:00Z (the lease lapses at 2026-12-01T07:02:00Z if that change never ends)';
+    serve((c) => {
+      if (c.url === '/deploy' && c.data && JSON.parse(c.data).dry_run) return { status: 200, data: plan };
+      if (c.url === '/deploy') return { status: 202, data: accepted };
+      return { status: 404, data: {} };
+    });
+    await planThenDeploy();
+    await waitFor(() => expect(FakeEventSource.last).toBeDefined());
+    // A background job's error is the API's error object itself, as /jobs/{id} shows it.
+    act(() => FakeEventSource.last!.emit('done', { id: 'job-1', kind: 'deploy', status: 'failed', events: [], error: { code: 'conflict', message, details: {} } }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(`conflict: ${message}`);
+    expect(screen.getByRole('button', { name: 'Deploy' })).toBeEnabled();
+    expect(screen.queryByTestId('report')).not.toBeInTheDocument();
+  });
+
+  it('shows a refusal the API answers at once (409) the same way', async () => {
+    const message = 'lambda cc-customer-lookup in account 222222222222 region us-east-1 is being changed by alice since 2026-12-01T07:00:00Z';
     serve((c) => {
       if (c.url === '/deploy' && c.data && JSON.parse(c.data).dry_run) return { status: 200, data: plan };
       if (c.url === '/deploy') return { status: 409, data: { error: { code: 'conflict', message, details: {} } } };
@@ -138,6 +154,5 @@ describe('a change from plan to report', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent(`conflict: ${message}`);
     expect(FakeEventSource.last).toBeUndefined();
     expect(screen.getByRole('button', { name: 'Deploy' })).toBeEnabled();
-    expect(screen.queryByTestId('report')).not.toBeInTheDocument();
   });
 });
