@@ -26,6 +26,8 @@ pub enum Seed {
     Accounts,
     Demo,
     Large,
+    /// The `large` seed at a tenth of its size: the benchmarks' short form, run by the tests.
+    Small,
 }
 
 impl std::str::FromStr for Seed {
@@ -35,7 +37,10 @@ impl std::str::FromStr for Seed {
             "accounts" | "none" => Ok(Seed::Accounts),
             "demo" => Ok(Seed::Demo),
             "large" => Ok(Seed::Large),
-            _ => Err(format!("unknown seed {s:?}: use accounts, demo or large")),
+            "small" => Ok(Seed::Small),
+            _ => Err(format!(
+                "unknown seed {s:?}: use accounts, demo, large or small"
+            )),
         }
     }
 }
@@ -91,9 +96,16 @@ pub fn load(sh: &Shared, seed: Seed) {
     demo_lambda(sh);
     demo_lex(sh);
     demo_connect(sh);
-    if seed == Seed::Large {
-        large_lambda(sh, 500);
-        large_connect(sh);
+    match seed {
+        Seed::Large => {
+            large_lambda(sh, 500);
+            large_connect(sh, &LARGE);
+        }
+        Seed::Small => {
+            large_lambda(sh, 50);
+            large_connect(sh, &SMALL);
+        }
+        _ => {}
     }
 }
 
@@ -644,16 +656,56 @@ fn demo_connect(sh: &Shared) {
     );
 }
 
-/// The `large` instance: 300+ flows, 50 modules, 50 queues, 20 hours, 50 prompts,
-/// 30 routing profiles, 100 quick connects.
-fn large_connect(sh: &Shared) {
-    // In both accounts: two throttle domains with the same work, for the parallelism
-    // benchmark.
-    large_connect_in(sh, DEV.account_id);
-    large_connect_in(sh, PROD.account_id);
+/// How many of each item the `acme-large` instance has.
+pub struct InstanceSize {
+    pub hours: usize,
+    pub queues: usize,
+    pub prompts: usize,
+    pub modules: usize,
+    pub flows: usize,
+    /// Of the flows, how many are queue-transfer flows (the quick connects' targets).
+    pub transfer_flows: usize,
+    pub quick_connects: usize,
+    pub routing_profiles: usize,
+    /// Queues per routing profile.
+    pub profile_queues: usize,
 }
 
-fn large_connect_in(sh: &Shared, acct: &str) {
+/// The `large` instance: 300+ flows, 50 modules, 50 queues, 20 hours, 50 prompts,
+/// 30 routing profiles, 100 quick connects.
+pub const LARGE: InstanceSize = InstanceSize {
+    hours: 20,
+    queues: 50,
+    prompts: 50,
+    modules: 50,
+    flows: 320,
+    transfer_flows: 100,
+    quick_connects: 100,
+    routing_profiles: 30,
+    profile_queues: 12,
+};
+
+/// A tenth of it, for the benchmarks' short form.
+pub const SMALL: InstanceSize = InstanceSize {
+    hours: 2,
+    queues: 5,
+    prompts: 5,
+    modules: 5,
+    flows: 32,
+    transfer_flows: 10,
+    quick_connects: 10,
+    routing_profiles: 3,
+    profile_queues: 4,
+};
+
+fn large_connect(sh: &Shared, size: &InstanceSize) {
+    // In both accounts: two throttle domains with the same work, for the parallelism
+    // benchmark.
+    large_connect_in(sh, DEV.account_id, size);
+    large_connect_in(sh, PROD.account_id, size);
+}
+
+fn large_connect_in(sh: &Shared, acct: &str, n: &InstanceSize) {
     let mut guard = sh.world();
     let w = &mut *guard;
     let (r, inst) = (SEED_REGION, LARGE_INSTANCE);
@@ -663,36 +715,39 @@ fn large_connect_in(sh: &Shared, acct: &str) {
     let mk = |w: &mut crate::state::World, kind: Kind, body: Value| {
         seed_create(w, acct, r, inst, kind, body).unwrap_or_default()
     };
-    let hours: Vec<String> = (0..20).map(|i| mk(w, Kind::Hours, json!({"Name": format!("Hours {i:02}"), "TimeZone": "UTC", "Config": weekdays(8, 18)}))).collect();
-    let queues: Vec<String> = (0..50)
+    let hours: Vec<String> = (0..n.hours).map(|i| mk(w, Kind::Hours, json!({"Name": format!("Hours {i:02}"), "TimeZone": "UTC", "Config": weekdays(8, 18)}))).collect();
+    let queues: Vec<String> = (0..n.queues)
         .map(|i| {
             mk(
                 w,
                 Kind::Queue,
-                json!({"Name": format!("Queue {i:02}"), "HoursOfOperationId": hours[i % 20]}),
+                json!({"Name": format!("Queue {i:02}"), "HoursOfOperationId": hours[i % n.hours]}),
             )
         })
         .collect();
-    let prompts: Vec<String> = (0..50).map(|i| mk(w, Kind::Prompt, json!({"Name": format!("Prompt {i:02}"), "S3Uri": format!("s3://acme-large/p{i}.wav")}))).collect();
+    let prompts: Vec<String> = (0..n.prompts).map(|i| mk(w, Kind::Prompt, json!({"Name": format!("Prompt {i:02}"), "S3Uri": format!("s3://acme-large/p{i}.wav")}))).collect();
     for p in &prompts {
         set_prompt_audio(w, acct, r, inst, p, wav(2));
     }
-    let modules: Vec<String> = (0..50).map(|i| mk(w, Kind::Module, json!({"Name": format!("Module {i:02}"), "Content": flow_content(&[("MessageParticipant", json!({"PromptId": arn("prompt", &prompts[i])}))])}))).collect();
+    let modules: Vec<String> = (0..n.modules).map(|i| mk(w, Kind::Module, json!({"Name": format!("Module {i:02}"), "Content": flow_content(&[("MessageParticipant", json!({"PromptId": arn("prompt", &prompts[i % n.prompts])}))])}))).collect();
     let mut flows: Vec<String> = Vec::new();
-    for i in 0..320 {
+    for i in 0..n.flows {
         let mut steps = vec![
-            ("InvokeFlowModule", json!({"FlowModuleId": modules[i % 50]})),
+            (
+                "InvokeFlowModule",
+                json!({"FlowModuleId": modules[i % n.modules]}),
+            ),
             (
                 "MessageParticipant",
-                json!({"PromptId": arn("prompt", &prompts[i % 50])}),
+                json!({"PromptId": arn("prompt", &prompts[i % n.prompts])}),
             ),
             (
                 "CheckHoursOfOperation",
-                json!({"HoursOfOperationId": arn("operating-hours", &hours[i % 20])}),
+                json!({"HoursOfOperationId": arn("operating-hours", &hours[i % n.hours])}),
             ),
             (
                 "UpdateContactTargetQueue",
-                json!({"QueueId": arn("queue", &queues[i % 50])}),
+                json!({"QueueId": arn("queue", &queues[i % n.queues])}),
             ),
         ];
         if let Some(prev) = flows.last() {
@@ -705,23 +760,23 @@ fn large_connect_in(sh: &Shared, acct: &str) {
         let id = mk(
             w,
             Kind::Flow,
-            json!({"Name": format!("Flow {i:03}"), "Type": if i < 100 { "QUEUE_TRANSFER" } else { "CONTACT_FLOW" }, "Content": flow_content(&steps)}),
+            json!({"Name": format!("Flow {i:03}"), "Type": if i < n.transfer_flows { "QUEUE_TRANSFER" } else { "CONTACT_FLOW" }, "Content": flow_content(&steps)}),
         );
         flows.push(id);
     }
-    for i in 0..100 {
+    for i in 0..n.quick_connects {
         mk(
             w,
             Kind::QuickConnect,
-            json!({"Name": format!("QC {i:03}"), "QuickConnectConfig": {"QuickConnectType": "QUEUE", "QueueConfig": {"QueueId": queues[i % 50], "ContactFlowId": flows[i]}}}),
+            json!({"Name": format!("QC {i:03}"), "QuickConnectConfig": {"QuickConnectType": "QUEUE", "QueueConfig": {"QueueId": queues[i % n.queues], "ContactFlowId": flows[i]}}}),
         );
     }
-    for i in 0..30 {
-        let configs: Vec<Value> = (0..12).map(|k| json!({"QueueReference": {"QueueId": queues[(i + k) % 50], "Channel": "VOICE"}, "Priority": 1 + k, "Delay": 0})).collect();
+    for i in 0..n.routing_profiles {
+        let configs: Vec<Value> = (0..n.profile_queues).map(|k| json!({"QueueReference": {"QueueId": queues[(i + k) % n.queues], "Channel": "VOICE"}, "Priority": 1 + k, "Delay": 0})).collect();
         let id = mk(
             w,
             Kind::RoutingProfile,
-            json!({"Name": format!("Profile {i:02}"), "Description": "generated", "DefaultOutboundQueueId": queues[i % 50], "MediaConcurrencies": [{"Channel": "VOICE", "Concurrency": 1}]}),
+            json!({"Name": format!("Profile {i:02}"), "Description": "generated", "DefaultOutboundQueueId": queues[i % n.queues], "MediaConcurrencies": [{"Channel": "VOICE", "Concurrency": 1}]}),
         );
         seed_associate(
             w,

@@ -7,8 +7,14 @@ use snapdeploy_sandbox::{Sandbox, SeedAccount, HUB_ACCESS_KEY, HUB_SECRET_KEY};
 use snapdeploy_store::{AccountStore, LocalSnapshotStore, SnapshotStore, SqliteAccountStore};
 use std::sync::Arc;
 
-/// An engine talking to the sandbox at `url`, with `accounts` registered and its stores in `dir`.
-pub async fn engine(url: &str, dir: &std::path::Path, accounts: &[&SeedAccount]) -> Arc<Engine> {
+/// An engine talking to the sandbox at `url`, with `accounts` registered and its stores in
+/// `dir`, pacing as `hub` says.
+pub async fn engine(
+    url: &str,
+    dir: &std::path::Path,
+    accounts: &[&SeedAccount],
+    hub: HubConfig,
+) -> Arc<Engine> {
     let sdk = snapdeploy_testkit::sdk_config(url, HUB_ACCESS_KEY, HUB_SECRET_KEY, "us-east-1");
     let store = Arc::new(SqliteAccountStore::open(&dir.join("registry.db")).unwrap());
     for a in accounts {
@@ -29,11 +35,7 @@ pub async fn engine(url: &str, dir: &std::path::Path, accounts: &[&SeedAccount])
             .unwrap();
     }
     let snapshots: Arc<dyn SnapshotStore> = Arc::new(LocalSnapshotStore::new(dir));
-    Arc::new(Engine::new(
-        Hub::new(sdk, HubConfig::default()),
-        store,
-        snapshots,
-    ))
+    Arc::new(Engine::new(Hub::new(sdk, hub), store, snapshots))
 }
 
 /// A manual snapshot of `name` in `account`, us-east-1, by "bench".
