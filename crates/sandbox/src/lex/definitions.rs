@@ -40,9 +40,14 @@ pub(super) fn describe_intent(
     let intent = intent_of(loc, &i)?;
     Ok(json(
         200,
-        &json!({"intentId": i, "intentName": intent["name"], "description": intent.get("description"), "parentIntentSignature": intent.get("parentIntentSignature"),
+        &api_shape(
+            json!({"intentId": i, "intentName": intent["name"], "description": intent.get("description"), "parentIntentSignature": intent.get("parentIntentSignature"),
         "sampleUtterances": intent.get("sampleUtterances"), "fulfillmentCodeHook": intent.get("fulfillmentCodeHook"), "dialogCodeHook": intent.get("dialogCodeHook"),
+        "intentConfirmationSetting": intent.get("intentConfirmationSetting"), "intentClosingSetting": intent.get("intentClosingSetting"),
+        "initialResponseSetting": intent.get("initialResponseSetting"), "inputContexts": intent.get("inputContexts"), "outputContexts": intent.get("outputContexts"),
+        "kendraConfiguration": intent.get("kendraConfiguration"),
         "slotPriorities": slot_priorities(intent), "botId": b, "botVersion": v, "localeId": l, "creationDateTime": loc.updated, "lastUpdatedDateTime": loc.updated}),
+        ),
     ))
 }
 
@@ -88,8 +93,12 @@ pub(super) fn describe_slot(
         .ok_or_else(|| not_found(&format!("slot {sid} does not exist")))?;
     Ok(json(
         200,
-        &json!({"slotId": sid, "slotName": sl["name"], "description": sl.get("description"), "slotTypeId": slot_type_id(&loc.def, sl),
-        "valueElicitationSetting": sl.get("valueElicitationSetting"), "botId": b, "botVersion": v, "localeId": l, "intentId": i, "creationDateTime": loc.updated, "lastUpdatedDateTime": loc.updated}),
+        &api_shape(
+            json!({"slotId": sid, "slotName": sl["name"], "description": sl.get("description"), "slotTypeId": slot_type_id(&loc.def, sl),
+        "valueElicitationSetting": sl.get("valueElicitationSetting"), "obfuscationSetting": sl.get("obfuscationSetting"),
+        "multipleValuesSetting": sl.get("multipleValuesSetting"), "subSlotSetting": sl.get("subSlotSetting"),
+        "botId": b, "botVersion": v, "localeId": l, "intentId": i, "creationDateTime": loc.updated, "lastUpdatedDateTime": loc.updated}),
+        ),
     ))
 }
 
@@ -129,8 +138,12 @@ pub(super) fn describe_slot_type(
         .ok_or_else(|| not_found(&format!("slot type {t} does not exist")))?;
     Ok(json(
         200,
-        &json!({"slotTypeId": t, "slotTypeName": st["name"], "description": st.get("description"), "slotTypeValues": st.get("slotTypeValues"),
-        "valueSelectionSetting": st.get("valueSelectionSetting"), "botId": b, "botVersion": v, "localeId": l, "creationDateTime": loc.updated, "lastUpdatedDateTime": loc.updated}),
+        &api_shape(
+            json!({"slotTypeId": t, "slotTypeName": st["name"], "description": st.get("description"), "slotTypeValues": st.get("slotTypeValues"),
+        "valueSelectionSetting": st.get("valueSelectionSetting"), "parentSlotTypeSignature": st.get("parentSlotTypeSignature"),
+        "externalSourceSetting": st.get("externalSourceSetting"), "compositeSlotTypeSetting": st.get("compositeSlotTypeSetting"),
+        "botId": b, "botVersion": v, "localeId": l, "creationDateTime": loc.updated, "lastUpdatedDateTime": loc.updated}),
+        ),
     ))
 }
 
@@ -141,4 +154,25 @@ fn intent_of<'a>(loc: &'a Locale, i: &str) -> Result<&'a Value, Response> {
         .values()
         .find(|x| element_id(x) == i)
         .ok_or_else(|| not_found(&format!("intent {i} does not exist")))
+}
+
+/// An export's JSON as the API answers it: LexJson names a prompt's message groups
+/// `messageGroupsList` where the API's shapes call them `messageGroups`.
+fn api_shape(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let k = if k == "messageGroupsList" {
+                        "messageGroups".to_owned()
+                    } else {
+                        k
+                    };
+                    (k, api_shape(v))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(api_shape).collect()),
+        other => other,
+    }
 }

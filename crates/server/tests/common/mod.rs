@@ -291,6 +291,25 @@ where
     }
 }
 
+/// Waits until `check` yields a value, polling; fails (naming `what`) after a minute.
+pub async fn eventually_some<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited a minute for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Follows a background job to its end; its final view.
 pub async fn job_end(app: &TestApp, status_url: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
