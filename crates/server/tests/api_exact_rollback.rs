@@ -97,7 +97,7 @@ async fn a_lex_rollback_with_remove_created_leaves_no_difference_to_the_snapshot
         .bot_version()
         .unwrap()
         .to_owned();
-    for _ in 0..200 {
+    common::eventually("the new version is Available", || async {
         let v = lex
             .describe_bot_version()
             .bot_id(&bot_id)
@@ -105,11 +105,9 @@ async fn a_lex_rollback_with_remove_created_leaves_no_difference_to_the_snapshot
             .send()
             .await
             .unwrap();
-        if v.bot_status().map(|s| s.as_str()) == Some("Available") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+        v.bot_status().map(|s| s.as_str()) == Some("Available")
+    })
+    .await;
     lex.create_bot_alias()
         .bot_id(&bot_id)
         .bot_alias_name("canary")

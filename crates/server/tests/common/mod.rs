@@ -328,17 +328,14 @@ pub async fn job_end(app: &TestApp, status_url: &str) -> Value {
 
 /// Waits until a Lambda function's last update has settled.
 pub async fn wait_ready(client: &aws_sdk_lambda::Client, name: &str) {
-    for _ in 0..100 {
+    eventually(&format!("{name}'s update to settle"), || async {
         let c = client
             .get_function_configuration()
             .function_name(name)
             .send()
             .await
             .unwrap();
-        if c.last_update_status().map(|s| s.as_str()) == Some("Successful") {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("{name} stayed InProgress");
+        c.last_update_status().map(|s| s.as_str()) == Some("Successful")
+    })
+    .await;
 }
