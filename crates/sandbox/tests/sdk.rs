@@ -53,6 +53,17 @@ async fn unknown_keys_are_refused_like_aws() {
     );
 }
 
+/// A function's LastUpdateStatus, as GetFunctionConfiguration reports it.
+async fn update_status(c: &aws_sdk_lambda::Client, name: &str) -> String {
+    let conf = c
+        .get_function_configuration()
+        .function_name(name)
+        .send()
+        .await
+        .unwrap();
+    conf.last_update_status().unwrap().as_str().to_owned()
+}
+
 #[tokio::test]
 async fn updates_are_asynchronous_and_typed_errors_map() {
     let (sb, url) = start_sandbox(SandboxConfig {
@@ -84,27 +95,9 @@ async fn updates_are_asynchronous_and_typed_errors_map() {
         .unwrap_err();
     assert!(err.into_service_error().is_resource_conflict_exception());
     sb.advance_clock(Duration::from_millis(1499));
-    let conf = c
-        .get_function_configuration()
-        .function_name("cc-survey-recorder")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        conf.last_update_status().map(|s| s.as_str()),
-        Some("InProgress")
-    );
+    assert_eq!(update_status(&c, "cc-survey-recorder").await, "InProgress");
     sb.advance_clock(Duration::from_millis(1));
-    let conf = c
-        .get_function_configuration()
-        .function_name("cc-survey-recorder")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        conf.last_update_status().map(|s| s.as_str()),
-        Some("Successful")
-    );
+    assert_eq!(update_status(&c, "cc-survey-recorder").await, "Successful");
     let err = c
         .get_function()
         .function_name("nope")

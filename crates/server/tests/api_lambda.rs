@@ -372,37 +372,7 @@ async fn a_wrong_external_id_is_refused_naming_the_account() {
 async fn a_fault_at_any_deploy_step_leaves_the_function_as_it_was() {
     let app = spawn_app().await;
     app.register_both().await;
-    let prod = app.lambda_as(&PROD);
-    // Make prod differ from dev in every way a deploy writes, so every step runs.
-    prod.tag_resource()
-        .resource("arn:aws:lambda:us-east-1:222222222222:function:cc-customer-lookup")
-        .tags("legacy", "yes")
-        .send()
-        .await
-        .unwrap();
-    prod.put_function_concurrency()
-        .function_name("cc-customer-lookup")
-        .reserved_concurrent_executions(5)
-        .send()
-        .await
-        .unwrap();
-    prod.remove_permission()
-        .function_name("cc-customer-lookup")
-        .statement_id("connect-invoke")
-        .send()
-        .await
-        .unwrap();
-    prod.add_permission()
-        .function_name("cc-customer-lookup")
-        .statement_id("legacy-invoke")
-        .action("lambda:InvokeFunction")
-        .principal("connect.amazonaws.com")
-        .source_arn(
-            "arn:aws:connect:us-east-1:222222222222:instance/prod-0000-4000-8000-000000000001",
-        )
-        .send()
-        .await
-        .unwrap();
+    common::make_prod_lookup_unlike_dev(&app).await;
     let source = app.snapshot(&DEV, "cc-customer-lookup").await;
     let before = live_config(&app, &PROD, "cc-customer-lookup").await;
 
@@ -425,13 +395,7 @@ async fn a_fault_at_any_deploy_step_leaves_the_function_as_it_was() {
         assert_error(s, &b, 502, "change_failed");
         let report = &b["error"]["details"]["report"];
         assert_eq!(report["status"], "failed_restored", "{operation}: {report}");
-        let failed: Vec<&str> = report["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["status"] == "failed")
-            .map(|s| s["step"].as_str().unwrap())
-            .collect();
+        let failed = common::failed_steps(report);
         assert_eq!(failed, [step], "{operation}: {report}");
         assert!(
             report["error"].as_str().unwrap().contains(operation),

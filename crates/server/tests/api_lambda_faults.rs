@@ -5,7 +5,7 @@
 mod common;
 
 use common::oracle::lambda_state;
-use common::{assert_error, spawn_app, TestApp};
+use common::{assert_error, spawn_app};
 use serde_json::{json, Value};
 use snapdeploy_sandbox::seed::{DEV, PROD};
 
@@ -17,57 +17,11 @@ fn fault(operation: &str, times: u32) -> Value {
            "message": format!("injected failure of {operation}")})
 }
 
-/// Prod made to differ from dev in every way a deploy writes, so every step runs.
-async fn prod_unlike_dev(app: &TestApp) {
-    let prod = app.lambda_as(&PROD);
-    prod.tag_resource()
-        .resource(format!(
-            "arn:aws:lambda:us-east-1:222222222222:function:{FN}"
-        ))
-        .tags("legacy", "yes")
-        .send()
-        .await
-        .unwrap();
-    prod.put_function_concurrency()
-        .function_name(FN)
-        .reserved_concurrent_executions(5)
-        .send()
-        .await
-        .unwrap();
-    prod.remove_permission()
-        .function_name(FN)
-        .statement_id("connect-invoke")
-        .send()
-        .await
-        .unwrap();
-    prod.add_permission()
-        .function_name(FN)
-        .statement_id("legacy-invoke")
-        .action("lambda:InvokeFunction")
-        .principal("connect.amazonaws.com")
-        .source_arn(
-            "arn:aws:connect:us-east-1:222222222222:instance/prod-0000-4000-8000-000000000001",
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
-fn failed_steps(report: &Value) -> Vec<&str> {
-    report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["status"] == "failed")
-        .map(|s| s["step"].as_str().unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_fault_at_any_rollback_step_leaves_the_function_as_it_was() {
     let app = spawn_app().await;
     app.register_both().await;
-    prod_unlike_dev(&app).await;
+    common::make_prod_lookup_unlike_dev(&app).await;
     let prod = app.lambda_as(&PROD);
     let snapshot = app.snapshot(&PROD, FN).await;
     let at_snapshot = lambda_state(&prod, FN).await;
@@ -105,7 +59,11 @@ async fn a_fault_at_any_rollback_step_leaves_the_function_as_it_was() {
         assert_error(s, &b, 502, "change_failed");
         let report = &b["error"]["details"]["report"];
         assert_eq!(report["status"], "failed_restored", "{operation}: {report}");
-        assert_eq!(failed_steps(report), [step], "{operation}: {report}");
+        assert_eq!(
+            common::failed_steps(report),
+            [step],
+            "{operation}: {report}"
+        );
         let now = lambda_state(&prod, FN).await;
         assert_eq!(
             now, deployed,

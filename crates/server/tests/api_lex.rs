@@ -316,36 +316,15 @@ async fn snapshot_promote_and_roll_back_a_bot() {
         .unwrap()
         .intents
         .remove("CheckOrderStatus");
-    let upload = dev.create_upload_url().send().await.unwrap();
-    reqwest::Client::new()
-        .put(upload.upload_url().unwrap())
-        .body(lexjson::build("OrdersBot", &changed))
-        .send()
-        .await
-        .unwrap();
-    let import_id = upload.import_id().unwrap().to_owned();
-    dev.start_import()
-        .import_id(&import_id)
-        .merge_strategy(aws_sdk_lexmodelsv2::types::MergeStrategy::Overwrite)
-        .resource_specification(
-            aws_sdk_lexmodelsv2::types::ImportResourceSpecification::builder()
-                .bot_import_specification(
-                    aws_sdk_lexmodelsv2::types::BotImportSpecification::builder()
-                        .bot_name("OrdersBot")
-                        .role_arn(c["RoleArn"].as_str().unwrap())
-                        .data_privacy(
-                            aws_sdk_lexmodelsv2::types::DataPrivacy::builder()
-                                .child_directed(false)
-                                .build(),
-                        )
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    common::console_import(
+        &dev,
+        lexjson::build("OrdersBot", &changed),
+        "OrdersBot",
+        c["RoleArn"].as_str().unwrap(),
+        aws_sdk_lexmodelsv2::types::MergeStrategy::Overwrite,
+        None,
+    )
+    .await;
     dev.update_bot_alias()
         .bot_id(&dev_bot)
         .bot_alias_id("LIVEALIAS1")
@@ -360,16 +339,6 @@ async fn snapshot_promote_and_roll_back_a_bot() {
         .send()
         .await
         .unwrap();
-    common::eventually("the console's import completes", || async {
-        let d = dev
-            .describe_import()
-            .import_id(&import_id)
-            .send()
-            .await
-            .unwrap();
-        d.import_status().map(|s| s.as_str()) == Some("Completed")
-    })
-    .await;
     let (s, report) = app.post("/rollback", &json!({"account_id": "111111111111", "region": "us-east-1", "service": "lex", "resource_name": "OrdersBot", "snapshot_key": key})).await;
     assert_eq!(s, 200, "{report}");
     let steps: Vec<&str> = report["steps"]
@@ -442,13 +411,7 @@ async fn a_failed_build_leaves_the_alias_where_it_was() {
     assert_error(s, &b, 502, "change_failed");
     let report = &b["error"]["details"]["report"];
     assert_eq!(report["status"], "failed_restored", "{report}");
-    let failed: Vec<&str> = report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["status"] == "failed")
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    let failed = common::failed_steps(report);
     assert_eq!(failed, ["build"]);
     assert!(
         report["error"].as_str().unwrap().contains("OrderPizza"),

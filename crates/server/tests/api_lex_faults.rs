@@ -4,9 +4,7 @@
 
 mod common;
 
-use aws_sdk_lexmodelsv2::types::{
-    BotImportSpecification, DataPrivacy, ImportResourceSpecification, MergeStrategy,
-};
+use aws_sdk_lexmodelsv2::types::{DataPrivacy, MergeStrategy};
 use common::oracle::lex_state;
 use common::{assert_error, spawn_app, TestApp};
 use serde_json::{json, Value};
@@ -44,41 +42,14 @@ async fn drift(app: &TestApp, lex: &aws_sdk_lexmodelsv2::Client, bot: &str, doc:
         .unwrap()
         .intents
         .remove("CheckOrderStatus");
-    let upload = lex.create_upload_url().send().await.unwrap();
-    reqwest::Client::new()
-        .put(upload.upload_url().unwrap())
-        .body(lexjson::build("OrdersBot", &changed))
-        .send()
-        .await
-        .unwrap();
-    let import = lex
-        .start_import()
-        .import_id(upload.import_id().unwrap())
-        .merge_strategy(MergeStrategy::Overwrite)
-        .resource_specification(
-            ImportResourceSpecification::builder()
-                .bot_import_specification(
-                    BotImportSpecification::builder()
-                        .bot_name("OrdersBot")
-                        .role_arn(role)
-                        .data_privacy(privacy.clone())
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    common::eventually("the console's import completes", || async {
-        let d = lex
-            .describe_import()
-            .import_id(import.import_id().unwrap())
-            .send()
-            .await
-            .unwrap();
-        d.import_status().map(|s| s.as_str()) == Some("Completed")
-    })
+    common::console_import(
+        lex,
+        lexjson::build("OrdersBot", &changed),
+        "OrdersBot",
+        role,
+        MergeStrategy::Overwrite,
+        None,
+    )
     .await;
     lex.update_bot()
         .bot_id(bot)
@@ -143,13 +114,7 @@ async fn a_fault_at_any_rollback_step_leaves_the_bot_as_it_was() {
         assert_error(s, &b, 502, "change_failed");
         let report = &b["error"]["details"]["report"];
         assert_eq!(report["status"], "failed_restored", "{operation}: {report}");
-        let failed: Vec<&str> = report["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["status"] == "failed")
-            .map(|s| s["step"].as_str().unwrap())
-            .collect();
+        let failed = common::failed_steps(report);
         assert_eq!(failed, [step], "{operation}: {report}");
         let mut now = lex_state(&lex, DEV.account_id, &bot).await;
         // A restore cannot take back a version number it published (AWS never reuses one).

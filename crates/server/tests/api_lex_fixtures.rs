@@ -6,11 +6,9 @@
 
 mod common;
 
-use aws_sdk_lexmodelsv2::types::{
-    BotExportSpecification, BotImportSpecification, DataPrivacy, ExportResourceSpecification,
-    ImportExportFileFormat, ImportResourceSpecification, MergeStrategy,
-};
+use aws_sdk_lexmodelsv2::types::MergeStrategy;
 use aws_sdk_lexmodelsv2::Client;
+use common::oracle::export_draft;
 use common::{spawn_app, TestApp};
 use serde_json::{json, Value};
 use snapdeploy_sandbox::seed::{DEV, PROD};
@@ -55,21 +53,6 @@ fn fixture_zip() -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
-fn unzip(bytes: &[u8]) -> BTreeMap<String, Value> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let mut out = BTreeMap::new();
-    for i in 0..archive.len() {
-        let mut f = archive.by_index(i).unwrap();
-        if f.is_dir() {
-            continue;
-        }
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut f, &mut text).unwrap();
-        out.insert(f.name().to_owned(), serde_json::from_str(&text).unwrap());
-    }
-    out
-}
-
 /// Every field the fixture sets (not null, not an `identifier`, which AWS assigns on
 /// import) has the same value in `actual`, recursively; `what` names the place.
 fn assert_has_fields(what: &str, fixture: &Value, actual: &Value) {
@@ -90,83 +73,6 @@ fn assert_has_fields(what: &str, fixture: &Value, actual: &Value) {
         }
         _ => assert_eq!(actual, fixture, "{what}"),
     }
-}
-
-async fn import_fixture(lex: &Client, role: &str) -> String {
-    let upload = lex.create_upload_url().send().await.unwrap();
-    let put = reqwest::Client::new()
-        .put(upload.upload_url().unwrap())
-        .body(fixture_zip())
-        .send()
-        .await
-        .unwrap();
-    assert!(put.status().is_success());
-    let import_id = upload.import_id().unwrap().to_owned();
-    lex.start_import()
-        .import_id(&import_id)
-        .merge_strategy(MergeStrategy::FailOnConflict)
-        .resource_specification(
-            ImportResourceSpecification::builder()
-                .bot_import_specification(
-                    BotImportSpecification::builder()
-                        .bot_name("PizzaBot")
-                        .role_arn(role)
-                        .data_privacy(DataPrivacy::builder().child_directed(false).build())
-                        .idle_session_ttl_in_seconds(600)
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    common::eventually_some("the fixture's import completes", || async {
-        let d = lex
-            .describe_import()
-            .import_id(&import_id)
-            .send()
-            .await
-            .unwrap();
-        match d.import_status().map(|s| s.as_str()) {
-            Some("Completed") => Some(
-                d.imported_resource_id()
-                    .expect("the imported bot")
-                    .to_owned(),
-            ),
-            Some("InProgress") => None,
-            other => panic!("import {other:?}: {:?}", d.failure_reasons()),
-        }
-    })
-    .await
-}
-
-async fn export_draft(lex: &Client, bot_id: &str) -> BTreeMap<String, Value> {
-    let spec = ExportResourceSpecification::builder()
-        .bot_export_specification(
-            BotExportSpecification::builder()
-                .bot_id(bot_id)
-                .bot_version("DRAFT")
-                .build()
-                .unwrap(),
-        )
-        .build();
-    let started = lex
-        .create_export()
-        .resource_specification(spec)
-        .file_format(ImportExportFileFormat::LexJson)
-        .send()
-        .await
-        .unwrap();
-    let id = started.export_id().unwrap().to_owned();
-    let url = common::eventually_some("the export completes", || async {
-        let d = lex.describe_export().export_id(&id).send().await.unwrap();
-        (d.export_status().map(|s| s.as_str()) == Some("Completed"))
-            .then(|| d.download_url().unwrap().to_owned())
-    })
-    .await;
-    let bytes = reqwest::get(url).await.unwrap().bytes().await.unwrap();
-    unzip(&bytes)
 }
 
 /// An export holds every fixture file (the manifest's name in either case) with every field
@@ -206,7 +112,15 @@ async fn a_hand_written_export_survives_import_capture_export_and_promotion_fiel
     let dev = app.lex_as(&DEV);
     let files = fixture();
     let role = "arn:aws:iam::111111111111:role/lex-bot";
-    let bot = import_fixture(&dev, role).await;
+    let bot = common::console_import(
+        &dev,
+        fixture_zip(),
+        "PizzaBot",
+        role,
+        MergeStrategy::FailOnConflict,
+        Some(600),
+    )
+    .await;
     let path = |p: &str| files[&format!("PizzaBot/BotLocales/en_US/{p}")].clone();
 
     // What the sandbox holds, through the SDK's own calls and types.

@@ -35,10 +35,6 @@ impl Lifecycle {
         }
     }
 
-    pub fn available(&self, now: Instant) -> bool {
-        self.status(now, "Creating") == "Available"
-    }
-
     pub fn delete(&mut self, until: Instant) {
         self.deleting_until.get_or_insert(until);
     }

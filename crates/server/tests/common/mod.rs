@@ -262,6 +262,113 @@ impl TestApp {
     }
 }
 
+/// A LexJson archive imported as a console user would (CreateUploadUrl, PUT, StartImport),
+/// waited for until Completed; the imported bot's id.
+pub async fn console_import(
+    lex: &aws_sdk_lexmodelsv2::Client,
+    archive: Vec<u8>,
+    bot_name: &str,
+    role_arn: &str,
+    merge: aws_sdk_lexmodelsv2::types::MergeStrategy,
+    idle_session_ttl: Option<i32>,
+) -> String {
+    use aws_sdk_lexmodelsv2::types::{
+        BotImportSpecification, DataPrivacy, ImportResourceSpecification,
+    };
+    let upload = lex.create_upload_url().send().await.unwrap();
+    let put = reqwest::Client::new()
+        .put(upload.upload_url().unwrap())
+        .body(archive)
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+    let import_id = upload.import_id().unwrap();
+    lex.start_import()
+        .import_id(import_id)
+        .merge_strategy(merge)
+        .resource_specification(
+            ImportResourceSpecification::builder()
+                .bot_import_specification(
+                    BotImportSpecification::builder()
+                        .bot_name(bot_name)
+                        .role_arn(role_arn)
+                        .data_privacy(DataPrivacy::builder().child_directed(false).build())
+                        .set_idle_session_ttl_in_seconds(idle_session_ttl)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    eventually_some("the import completes", || async {
+        let d = lex
+            .describe_import()
+            .import_id(import_id)
+            .send()
+            .await
+            .unwrap();
+        match d.import_status().map(|s| s.as_str()) {
+            Some("Completed") => Some(
+                d.imported_resource_id()
+                    .expect("the imported bot")
+                    .to_owned(),
+            ),
+            Some("InProgress") => None,
+            other => panic!("import {other:?}: {:?}", d.failure_reasons()),
+        }
+    })
+    .await
+}
+
+/// The steps of a change's report that failed, by name.
+pub fn failed_steps(report: &Value) -> Vec<&str> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "failed")
+        .map(|s| s["step"].as_str().unwrap())
+        .collect()
+}
+
+/// Prod's `cc-customer-lookup` made to differ from dev's in every way a deploy writes (a tag,
+/// reserved concurrency, its resource policy), so every step of a deploy or rollback runs.
+pub async fn make_prod_lookup_unlike_dev(app: &TestApp) {
+    let prod = app.lambda_as(&PROD);
+    prod.tag_resource()
+        .resource("arn:aws:lambda:us-east-1:222222222222:function:cc-customer-lookup")
+        .tags("legacy", "yes")
+        .send()
+        .await
+        .unwrap();
+    prod.put_function_concurrency()
+        .function_name("cc-customer-lookup")
+        .reserved_concurrent_executions(5)
+        .send()
+        .await
+        .unwrap();
+    prod.remove_permission()
+        .function_name("cc-customer-lookup")
+        .statement_id("connect-invoke")
+        .send()
+        .await
+        .unwrap();
+    prod.add_permission()
+        .function_name("cc-customer-lookup")
+        .statement_id("legacy-invoke")
+        .action("lambda:InvokeFunction")
+        .principal("connect.amazonaws.com")
+        .source_arn(
+            "arn:aws:connect:us-east-1:222222222222:instance/prod-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Every error body has the API's one error shape.
 pub fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str) {
     assert_eq!(status, expected_status, "{body}");

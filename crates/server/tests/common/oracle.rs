@@ -13,6 +13,19 @@ use std::collections::{BTreeMap, HashMap};
 
 pub type State = BTreeMap<String, Value>;
 
+/// Every item of a paginated list call, all pages.
+macro_rules! all_items {
+    ($request:expr) => {
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .unwrap()
+    };
+}
+
 fn tags(t: &Option<HashMap<String, String>>) -> Value {
     json!(t
         .clone()
@@ -40,15 +53,7 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
         format!("{kind}/{name}")
     };
 
-    let hours: Vec<_> = c
-        .list_hours_of_operations()
-        .instance_id(instance)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+    let hours: Vec<_> = all_items!(c.list_hours_of_operations().instance_id(instance));
     for s in hours {
         let h = c
             .describe_hours_of_operation()
@@ -72,16 +77,10 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
         );
     }
 
-    let queues: Vec<_> = c
+    let queues: Vec<_> = all_items!(c
         .list_queues()
         .instance_id(instance)
-        .queue_types(aws_sdk_connect::types::QueueType::Standard)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+        .queue_types(aws_sdk_connect::types::QueueType::Standard));
     for s in queues {
         let id = s.id().unwrap();
         let q = c
@@ -93,16 +92,10 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
             .unwrap()
             .queue
             .unwrap();
-        let quick: Vec<_> = c
+        let quick: Vec<_> = all_items!(c
             .list_queue_quick_connects()
             .instance_id(instance)
-            .queue_id(id)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .unwrap();
+            .queue_id(id));
         let mut quick: Vec<String> = quick.iter().map(|q| q.id().unwrap().to_owned()).collect();
         quick.sort();
         let key = label("queue", q.name().unwrap(), q.queue_id(), q.queue_arn());
@@ -115,15 +108,7 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
         );
     }
 
-    let prompts: Vec<_> = c
-        .list_prompts()
-        .instance_id(instance)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+    let prompts: Vec<_> = all_items!(c.list_prompts().instance_id(instance));
     for s in prompts {
         let id = s.id().unwrap();
         let p = c
@@ -154,15 +139,7 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
         );
     }
 
-    let profiles: Vec<_> = c
-        .list_routing_profiles()
-        .instance_id(instance)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+    let profiles: Vec<_> = all_items!(c.list_routing_profiles().instance_id(instance));
     for s in profiles {
         let id = s.id().unwrap();
         let r = c
@@ -174,16 +151,10 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
             .unwrap()
             .routing_profile
             .unwrap();
-        let configs: Vec<_> = c
+        let configs: Vec<_> = all_items!(c
             .list_routing_profile_queues()
             .instance_id(instance)
-            .routing_profile_id(id)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .unwrap();
+            .routing_profile_id(id));
         let mut configs: Vec<String> = configs
             .iter()
             .map(|q| {
@@ -208,15 +179,7 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
         );
     }
 
-    let quick: Vec<_> = c
-        .list_quick_connects()
-        .instance_id(instance)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+    let quick: Vec<_> = all_items!(c.list_quick_connects().instance_id(instance));
     for s in quick {
         let q = c
             .describe_quick_connect()
@@ -240,15 +203,7 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
         );
     }
 
-    let modules: Vec<_> = c
-        .list_contact_flow_modules()
-        .instance_id(instance)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+    let modules: Vec<_> = all_items!(c.list_contact_flow_modules().instance_id(instance));
     for s in modules {
         let m = c
             .describe_contact_flow_module()
@@ -268,15 +223,7 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
         );
     }
 
-    let flows: Vec<_> = c
-        .list_contact_flows()
-        .instance_id(instance)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+    let flows: Vec<_> = all_items!(c.list_contact_flows().instance_id(instance));
     for s in flows {
         let f = c
             .describe_contact_flow()
@@ -296,27 +243,13 @@ pub async fn connect_state(c: &Client, instance: &str) -> State {
         );
     }
 
-    let mut lambdas: Vec<String> = c
-        .list_lambda_functions()
-        .instance_id(instance)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+    let mut lambdas: Vec<String> = all_items!(c.list_lambda_functions().instance_id(instance));
     lambdas.sort();
     items.insert("associations/lambda".into(), json!(lambdas));
-    let bots: Vec<_> = c
+    let bots: Vec<_> = all_items!(c
         .list_bots()
         .instance_id(instance)
-        .lex_version(aws_sdk_connect::types::LexVersion::V2)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+        .lex_version(aws_sdk_connect::types::LexVersion::V2));
     let mut bots: Vec<String> = bots
         .iter()
         .map(|b| format!("{:?} {:?}", b.lex_bot, b.lex_v2_bot))
@@ -411,15 +344,7 @@ pub async fn lambda_state(c: &aws_sdk_lambda::Client, name: &str) -> Value {
         }
         Err(e) => panic!("GetPolicy: {e:?}"),
     };
-    let aliases: Vec<_> = c
-        .list_aliases()
-        .function_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+    let aliases: Vec<_> = all_items!(c.list_aliases().function_name(name));
     let aliases: BTreeMap<String, Value> = aliases
         .iter()
         .map(|a| {
@@ -430,15 +355,7 @@ pub async fn lambda_state(c: &aws_sdk_lambda::Client, name: &str) -> Value {
             )
         })
         .collect();
-    let versions: Vec<_> = c
-        .list_versions_by_function()
-        .function_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .unwrap();
+    let versions: Vec<_> = all_items!(c.list_versions_by_function().function_name(name));
     let versions: BTreeMap<String, Value> = versions
         .iter()
         .filter(|v| v.version() != Some("$LATEST"))
@@ -477,14 +394,15 @@ pub async fn lambda_state(c: &aws_sdk_lambda::Client, name: &str) -> Value {
     })
 }
 
-/// A Lex V2 bot as the SDK reads it: its settings, its DRAFT definition (an export of it,
-/// unzipped and parsed here, file by file), its aliases with their locale settings, its
-/// version numbers and its tags.
-pub async fn lex_state(c: &aws_sdk_lexmodelsv2::Client, account: &str, bot_id: &str) -> Value {
+/// The bot's DRAFT exported through the SDK (CreateExport, polled until Completed, the zip
+/// downloaded), unzipped here: each file by its path, parsed.
+pub async fn export_draft(
+    c: &aws_sdk_lexmodelsv2::Client,
+    bot_id: &str,
+) -> BTreeMap<String, Value> {
     use aws_sdk_lexmodelsv2::types::{
         BotExportSpecification, ExportResourceSpecification, ImportExportFileFormat,
     };
-    let bot = c.describe_bot().bot_id(bot_id).send().await.unwrap();
     let spec = ExportResourceSpecification::builder()
         .bot_export_specification(
             BotExportSpecification::builder()
@@ -501,29 +419,28 @@ pub async fn lex_state(c: &aws_sdk_lexmodelsv2::Client, account: &str, bot_id: &
         .send()
         .await
         .unwrap();
-    let export_id = export.export_id().unwrap().to_owned();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    let url = loop {
+    let export_id = export.export_id().unwrap();
+    let url = super::eventually_some("the export completes", || async {
         let d = c
             .describe_export()
-            .export_id(&export_id)
+            .export_id(export_id)
             .send()
             .await
             .unwrap();
         match d.export_status().map(|s| s.as_str()) {
-            Some("Completed") => break d.download_url().unwrap().to_owned(),
-            Some("InProgress") => {}
+            Some("Completed") => Some(d.download_url().unwrap().to_owned()),
+            Some("InProgress") => None,
             other => panic!("export {export_id}: {other:?}"),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "export {export_id} never completed"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
-    let zip = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
-    let mut definition = BTreeMap::new();
+    })
+    .await;
+    unzip(&reqwest::get(&url).await.unwrap().bytes().await.unwrap())
+}
+
+/// A zip's files by path, each parsed as JSON (or kept as text).
+pub fn unzip(bytes: &[u8]) -> BTreeMap<String, Value> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = BTreeMap::new();
     for i in 0..archive.len() {
         let mut f = archive.by_index(i).unwrap();
         if f.is_dir() {
@@ -532,8 +449,17 @@ pub async fn lex_state(c: &aws_sdk_lexmodelsv2::Client, account: &str, bot_id: &
         let mut text = String::new();
         std::io::Read::read_to_string(&mut f, &mut text).unwrap();
         let parsed: Value = serde_json::from_str(&text).unwrap_or(json!(text));
-        definition.insert(f.name().to_owned(), parsed);
+        out.insert(f.name().to_owned(), parsed);
     }
+    out
+}
+
+/// A Lex V2 bot as the SDK reads it: its settings, its DRAFT definition (an export of it,
+/// unzipped and parsed here, file by file), its aliases with their locale settings, its
+/// version numbers and its tags.
+pub async fn lex_state(c: &aws_sdk_lexmodelsv2::Client, account: &str, bot_id: &str) -> Value {
+    let bot = c.describe_bot().bot_id(bot_id).send().await.unwrap();
+    let definition = export_draft(c, bot_id).await;
 
     let summaries = c.list_bot_aliases().bot_id(bot_id).send().await.unwrap();
     let mut aliases = BTreeMap::new();
