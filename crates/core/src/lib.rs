@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod auth;
 pub mod canonical;
 pub mod clock;
 pub mod connect;
@@ -17,6 +18,7 @@ pub mod snapshot;
 
 pub use account::{Account, AccountView, NewAccount};
 pub use audit::{AuditAction, AuditEntry, AuditOutcome};
+pub use auth::{ChangeRequest, ChangeState, Role, TokenRecord, TokenView};
 pub use canonical::{canonical_string, canonicalize, digest_of, sha256_hex};
 pub use clock::Clock;
 pub use connect::ConnectKind;

@@ -18,14 +18,16 @@ use std::time::Duration;
 /// holds the account document as JSON plus the key, so the schema can grow without a
 /// migration. Change leases live beside it in `<table>-locks`, keyed by `lock_key`, and the
 /// audit trail in `<table>-audit`, keyed by account and time, and promotion rules in
-/// `<table>-rules`, keyed by source and target account, and releases in `<table>-releases`.
+/// `<table>-rules`, keyed by source and target account, and releases in `<table>-releases`, and tokens and change requests in `<table>-records`,
+/// keyed by kind and id.
 pub struct DynamoAccountStore {
-    client: Client,
+    pub(crate) client: Client,
     table: String,
     locks: String,
     audit: String,
     rules: String,
     releases: String,
+    pub(crate) records: String,
 }
 
 impl DynamoAccountStore {
@@ -39,6 +41,7 @@ impl DynamoAccountStore {
             audit: format!("{table}-audit"),
             rules: format!("{table}-rules"),
             releases: format!("{table}-releases"),
+            records: format!("{table}-records"),
         };
         ensure_table(&store.client, &store.table, "account_id", None).await?;
         ensure_table(&store.client, &store.locks, "lock_key", None).await?;
@@ -46,6 +49,8 @@ impl DynamoAccountStore {
         let pair = Some("target_account_id");
         ensure_table(&store.client, &store.rules, "source_account_id", pair).await?;
         ensure_table(&store.client, &store.releases, "release_id", None).await?;
+        let id = Some("record_id");
+        ensure_table(&store.client, &store.records, "record_kind", id).await?;
         Ok(store)
     }
 }

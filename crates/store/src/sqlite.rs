@@ -62,12 +62,14 @@ impl SqliteAccountStore {
              );",
         )
         .map_err(backend("creating the accounts table"))?;
+        conn.execute_batch(crate::records::SQLITE_TABLE)
+            .map_err(backend("creating the records table"))?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         // SQLite calls here take microseconds; a poisoned lock only means another call
         // panicked, and the connection itself is still consistent.
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
