@@ -35,7 +35,7 @@ impl Progress {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeployOptions {
     /// Publish a version after the update (Lambda). Default true.

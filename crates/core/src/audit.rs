@@ -20,6 +20,14 @@ pub enum AuditAction {
     Release,
     /// A release rolled back as one.
     ReleaseRollback,
+    /// A deploy or rollback into a protected account asked for, waiting for approval.
+    ChangeRequested,
+    ChangeApproved,
+    ChangeRejected,
+    /// An approved change refused because the target or the plan changed since planned.
+    ChangeStale,
+    TokenCreated,
+    TokenRevoked,
 }
 
 /// How a recorded action ended.
@@ -70,7 +78,7 @@ impl std::fmt::Display for AuditOutcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,
-    /// Who did it (`SNAPDEPLOY_USER`, the OS user of a CLI run, or `snapdeploy-api`).
+    /// Who did it: the signed-in person or token of an API request, or the user of a CLI run.
     pub actor: String,
     pub action: AuditAction,
     pub account_id: AccountId,
@@ -92,6 +100,12 @@ pub struct AuditEntry {
     /// The release the entry is about (`release`, `release-rollback`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_id: Option<String>,
+    /// The change request the entry is about, and who approved it (a change into a
+    /// protected account carries both people: `actor` asked, `approved_by` approved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
 }
 
 impl AuditEntry {
@@ -114,6 +128,8 @@ impl AuditEntry {
             safety_snapshot: None,
             error: None,
             release_id: None,
+            change_id: None,
+            approved_by: None,
         }
     }
 }

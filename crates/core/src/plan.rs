@@ -43,6 +43,10 @@ pub struct Plan {
     /// The configuration that would be applied, after remapping.
     #[schema(value_type = Object)]
     pub desired: Value,
+    /// `sha256:` digest of the live target the plan was made from (none: it does not
+    /// exist yet). An approved change is applied only while this still holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_digest: Option<String>,
 }
 
 impl Plan {

@@ -108,14 +108,6 @@ impl RecordStore for MemoryRecords {
     }
 }
 
-pub(crate) const SQLITE_TABLE: &str = "CREATE TABLE IF NOT EXISTS records (
-     kind     TEXT NOT NULL,
-     id       TEXT NOT NULL,
-     version  INTEGER NOT NULL,
-     document TEXT NOT NULL,
-     PRIMARY KEY (kind, id)
- );";
-
 #[async_trait]
 impl RecordStore for SqliteAccountStore {
     async fn put_record(

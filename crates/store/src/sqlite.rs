@@ -62,8 +62,17 @@ impl SqliteAccountStore {
              );",
         )
         .map_err(backend("creating the accounts table"))?;
-        conn.execute_batch(crate::records::SQLITE_TABLE)
-            .map_err(backend("creating the records table"))?;
+        // Tokens and change requests (`RecordStore`), by kind and id, versioned.
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS records (
+                 kind     TEXT NOT NULL,
+                 id       TEXT NOT NULL,
+                 version  INTEGER NOT NULL,
+                 document TEXT NOT NULL,
+                 PRIMARY KEY (kind, id)
+             );",
+        )
+        .map_err(backend("creating the records table"))?;
         Ok(Self {
             conn: Mutex::new(conn),
         })

@@ -278,6 +278,7 @@ pub(crate) async fn plan(
             "remove_not_in_source": options.remove_extra,
         }),
         desired: Value::Object(desired),
+        live_digest: None,
     })
 }
 

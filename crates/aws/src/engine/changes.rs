@@ -324,6 +324,7 @@ impl Engine {
             .plan(&ctx, &source, &target, live.as_ref(), &options)
             .await?;
         notes.into_plan(&mut plan);
+        plan.live_digest = live.as_ref().map(|c| snapdeploy_core::digest_of(&c.config));
         flag_leftovers(&mut plan, &source, account_id, region);
         plan.merge_unmapped();
         if dry_run {

@@ -22,8 +22,8 @@ use snapdeploy_core::{
     ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey, SnapshotReason, VersionSelector,
 };
 use snapdeploy_store::{
-    AccountStore, AuditLog, LockStore, MemoryAudit, MemoryLocks, MemoryReleases, MemoryRules,
-    ReleaseStore, RuleStore, SnapshotStore,
+    AccountStore, AuditLog, LockStore, MemoryAudit, MemoryLocks, MemoryRecords, MemoryReleases,
+    MemoryRules, RecordStore, ReleaseStore, RuleStore, SnapshotStore,
 };
 use std::sync::Arc;
 
@@ -94,6 +94,25 @@ pub struct Engine {
     /// Releases: instances promoted with what they use (in this process unless
     /// `with_releases` keeps them).
     pub releases: Arc<dyn ReleaseStore>,
+    /// API tokens and change requests (in this process unless `with_records` keeps them).
+    pub records: Arc<dyn RecordStore>,
+}
+
+/// The change request an approved change runs for: every audit entry the change records
+/// names it and its approver beside the requester (the entry's actor).
+#[derive(Debug, Clone)]
+pub struct Approval {
+    pub change_id: String,
+    pub approved_by: String,
+}
+
+tokio::task_local! {
+    static APPROVAL: Approval;
+}
+
+/// Runs `work` (a change) as approved by `approval`.
+pub async fn with_approval<F: std::future::Future>(approval: Approval, work: F) -> F::Output {
+    APPROVAL.scope(approval, work).await
 }
 
 impl Engine {
@@ -110,7 +129,14 @@ impl Engine {
             audit: Arc::new(MemoryAudit::default()),
             rules: Arc::new(MemoryRules::default()),
             releases: Arc::new(MemoryReleases::default()),
+            records: Arc::new(MemoryRecords::default()),
         }
+    }
+
+    /// Tokens and change requests kept with the account registry (SQLite, DynamoDB).
+    pub fn with_records(mut self, records: Arc<dyn RecordStore>) -> Self {
+        self.records = records;
+        self
     }
 
     /// The audit trail kept with the account registry (SQLite, DynamoDB).
@@ -133,7 +159,13 @@ impl Engine {
 
     /// Appends to the audit trail. What it records has already happened, so a failure to
     /// record is logged, not returned.
-    pub(super) async fn record(&self, entry: AuditEntry) {
+    pub async fn record(&self, mut entry: AuditEntry) {
+        if entry.change_id.is_none() {
+            let _ = APPROVAL.try_with(|a| {
+                entry.change_id = Some(a.change_id.clone());
+                entry.approved_by = Some(a.approved_by.clone());
+            });
+        }
         if let Err(e) = self.audit.append(&entry).await {
             tracing::error!(action = ?entry.action, account = %entry.account_id, "audit entry not recorded: {e}");
         }

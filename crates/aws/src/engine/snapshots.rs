@@ -154,10 +154,16 @@ impl Engine {
                         env.format
                     )));
                 }
-                // An inline document is the caller's own (possibly edited) configuration:
-                // its digest is recomputed rather than trusted.
+                // An inline document must carry the digest of its own content: recomputed
+                // and compared, so an edited (or tampered) document is refused, not deployed.
                 env.config = snapdeploy_core::canonicalize(&env.config);
-                env.digest = snapdeploy_core::digest_of(&env.config);
+                let actual = snapdeploy_core::digest_of(&env.config);
+                if actual != env.digest {
+                    return Err(AwsError::Invalid(format!(
+                        "the inline snapshot's digest {:?} does not match its config (which hashes to {actual}); deploy a stored snapshot, or send the digest of the config you mean",
+                        env.digest
+                    )));
+                }
                 Ok(env)
             }
         }

@@ -405,6 +405,7 @@ impl Provider for LambdaProvider {
             blockers,
             summary,
             desired,
+            live_digest: None,
         })
     }
 

@@ -303,6 +303,7 @@ impl Provider for LexProvider {
             blockers,
             summary,
             desired,
+            live_digest: None,
         })
     }
 
