@@ -1,13 +1,15 @@
 //! The SnapDeploy HTTP API: the routes, jobs with progress events, the OpenAPI document,
 //! and the built web app.
 
+pub mod auth;
 pub mod error;
 pub mod jobs;
 mod routes;
 mod state;
 
+pub use auth::Principal;
 pub use routes::ApiDoc;
-pub use state::{AppState, ServerConfig};
+pub use state::{AppState, AuthConfig, AuthMode, ServerConfig};
 
 use axum::Router;
 use std::future::Future;
@@ -29,9 +31,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let jobs = state.jobs.clone();
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The peer's address lets demo-only routes answer loopback callers alone.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     loop {
         let running = jobs.running();
         if running == 0 {

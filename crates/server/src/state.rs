@@ -2,6 +2,7 @@
 
 use crate::jobs;
 use snapdeploy_aws::Engine;
+use snapdeploy_core::Clock;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -13,8 +14,14 @@ pub struct ServerConfig {
     pub web_dir: Option<PathBuf>,
     /// `demo` when running against the sandbox; shown by /healthz and the UI.
     pub mode: String,
-    /// Who the API acts as: recorded on snapshots, leases and the audit trail.
+    /// Who requests act as when nobody signs in (`auth` mode `none`).
     pub actor: String,
+    pub auth: AuthConfig,
+    /// Demo mode's users and their tokens (user name → token), offered by the web app's
+    /// "sign in as"; empty elsewhere.
+    pub demo_users: std::collections::BTreeMap<String, String>,
+    /// What token and change-request expiry are judged by (tests move a manual one on).
+    pub clock: Clock,
 }
 
 impl Default for ServerConfig {
@@ -24,6 +31,9 @@ impl Default for ServerConfig {
             web_dir: None,
             mode: "aws".into(),
             actor: "snapdeploy-api".into(),
+            auth: AuthConfig::default(),
+            demo_users: Default::default(),
+            clock: Clock::system(),
         }
     }
 }
@@ -41,6 +51,48 @@ impl AppState {
             engine,
             jobs: jobs::Jobs::default(),
             config: Arc::new(config),
+        }
+    }
+
+    /// Whether changes to protected accounts wait for a second person. Without sign-in
+    /// there is no second person to tell apart, so only when people sign in.
+    pub fn approvals_required(&self) -> bool {
+        self.config.auth.mode != AuthMode::None
+    }
+}
+
+/// How requests are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Nobody signs in; every request acts as the configured actor, with every role. Only
+    /// for a server on a loopback address (`serve` refuses otherwise).
+    None,
+    /// API tokens created by an admin (`POST /tokens`, `snapdeploy tokens create`).
+    Tokens,
+}
+
+impl AuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Tokens => "tokens",
+        }
+    }
+}
+
+/// The authentication settings of a server.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub mode: AuthMode,
+    /// How long a change request waits for an approver.
+    pub approval_ttl: std::time::Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            mode: AuthMode::None,
+            approval_ttl: std::time::Duration::from_secs(24 * 3600),
         }
     }
 }

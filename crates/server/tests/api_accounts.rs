@@ -177,7 +177,7 @@ async fn every_class_of_bad_input_gets_a_4xx_in_the_error_shape() {
     app.register(&snapdeploy_sandbox::seed::DEV).await;
     let doc = json!({"format": "snapdeploy.snapshot/v1", "service": "connect", "resource_name": "acme-dev", "account_id": "111111111111",
         "region": "us-east-1", "taken_at": "2026-11-27T00:00:00Z", "taken_by": "t", "reason": "manual", "source": {"arn": "", "id": ""},
-        "config": {}, "blobs": [], "digest": ""});
+        "config": {}, "blobs": [], "digest": snapdeploy_core::digest_of(&json!({}))});
     let (s, b) = app.post("/deploy", &json!({"source": {"snapshot": doc}, "target": {"account_id": "111111111111", "region": "us-east-1"}, "dry_run": true})).await;
     assert_error(s, &b, 422, "invalid_operation");
     assert!(b["error"]["message"]

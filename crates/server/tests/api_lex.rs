@@ -63,6 +63,8 @@ async fn inline_with_export(app: &TestApp, doc: &Value, export: &lexjson::LexExp
     let mut inline = doc.clone();
     inline["config"]["Definition"] = lexjson::to_config(export);
     inline["blobs"] = json!([blob]);
+    // An inline document carries the digest of its own config, as the API requires.
+    inline["digest"] = json!(snapdeploy_core::digest_of(&inline["config"]));
     inline
 }
 

@@ -1,12 +1,10 @@
 //! Deploy and rollback.
 
-use super::common::{run, to_value, ApiJson, ApiQuery, JobAccepted, RunMode};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use super::common::to_value;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
 use snapdeploy_aws::{DeployOptions, DeployRequest, RollbackRequest};
@@ -14,15 +12,15 @@ use snapdeploy_core::{
     AccountId, Region, ReleaseStatus, ReportStatus, ResourceName, ServiceKind, SnapshotKey,
 };
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DeploySourceBody {
     snapshot_key: Option<String>,
     #[schema(value_type = Option<Object>)]
-    snapshot: Option<Value>,
+    pub(super) snapshot: Option<Value>,
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DeployTarget {
     account_id: String,
@@ -31,10 +29,10 @@ pub(super) struct DeployTarget {
     resource_name: Option<String>,
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DeployBody {
-    source: DeploySourceBody,
+    pub(super) source: DeploySourceBody,
     target: DeployTarget,
     #[serde(default)]
     dry_run: bool,
@@ -104,13 +102,7 @@ fn outcome_response(outcome: DeployOutcome) -> ApiResult<(StatusCode, Value)> {
     }
 }
 
-#[utoipa::path(post, path = "/deploy", request_body = DeployBody, params(("background" = Option<bool>, Query)),
-    responses((status = 200, description = "a plan (dry_run) or a report"), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody, description = "the resource is being changed by another deploy or rollback"), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
-pub(super) async fn deploy(
-    State(s): State<AppState>,
-    ApiQuery(mode): ApiQuery<RunMode>,
-    ApiJson(b): ApiJson<DeployBody>,
-) -> ApiResult<Response> {
+fn deploy_request(b: DeployBody, actor: &str) -> ApiResult<DeployRequest> {
     let source = match (b.source.snapshot_key, b.source.snapshot) {
         (Some(k), None) => DeploySource::Key(SnapshotKey::parse(&k)?),
         (None, Some(doc)) => {
@@ -130,7 +122,7 @@ pub(super) async fn deploy(
             ))
         }
     };
-    let req = DeployRequest {
+    Ok(DeployRequest {
         source,
         account_id: AccountId::parse(&b.target.account_id)?,
         region: Region::parse(&b.target.region)?,
@@ -142,16 +134,102 @@ pub(super) async fn deploy(
             .transpose()?,
         dry_run: b.dry_run,
         options: b.options.unwrap_or_default(),
-        taken_by: s.config.actor.clone(),
-    };
-    let engine = s.engine.clone();
-    run(&s, "deploy", mode, move |progress| async move {
-        outcome_response(engine.deploy(req, &progress).await?)
+        taken_by: actor.to_owned(),
     })
-    .await
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+/// A deploy or a rollback, as asked for: what a change request keeps and runs again.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "body", rename_all = "lowercase")]
+pub(super) enum ChangeBody {
+    Deploy(DeployBody),
+    Rollback(RollbackBody),
+}
+
+impl ChangeBody {
+    pub(super) fn kind(&self) -> &'static str {
+        match self {
+            Self::Deploy(_) => "deploy",
+            Self::Rollback(_) => "rollback",
+        }
+    }
+
+    pub(super) fn dry_run(&self) -> bool {
+        match self {
+            Self::Deploy(b) => b.dry_run,
+            Self::Rollback(b) => b.dry_run,
+        }
+    }
+
+    /// The same change as a dry run (`true`) or for real.
+    pub(super) fn with_dry_run(mut self, dry_run: bool) -> Self {
+        match &mut self {
+            Self::Deploy(b) => b.dry_run = dry_run,
+            Self::Rollback(b) => b.dry_run = dry_run,
+        }
+        self
+    }
+
+    /// The account the change writes to.
+    pub(super) async fn target(&self, s: &AppState) -> ApiResult<AccountId> {
+        match self {
+            Self::Deploy(b) => Ok(AccountId::parse(&b.target.account_id)?),
+            Self::Rollback(RollbackBody {
+                release_id: Some(id),
+                ..
+            }) => {
+                let release = s
+                    .engine
+                    .releases
+                    .get_release(id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("there is no release {id}")))?;
+                Ok(release.target_account_id)
+            }
+            Self::Rollback(b) => Ok(AccountId::parse(&needed(
+                b.account_id.clone(),
+                "account_id",
+            )?)?),
+        }
+    }
+
+    /// Runs the change (or its dry run) as `actor`.
+    pub(super) async fn execute(
+        self,
+        s: &AppState,
+        actor: &str,
+        progress: &snapdeploy_aws::Progress,
+    ) -> ApiResult<(StatusCode, Value)> {
+        let engine = &s.engine;
+        let outcome = match self {
+            Self::Deploy(b) => engine.deploy(deploy_request(b, actor)?, progress).await,
+            Self::Rollback(b) => match rollback_request(b, actor)? {
+                Rollback::Release {
+                    id,
+                    remove_created,
+                    dry_run,
+                } => {
+                    engine
+                        .rollback_release(&id, remove_created, dry_run, actor, progress)
+                        .await
+                }
+                Rollback::One(req) => engine.rollback(req, progress).await,
+            },
+        };
+        outcome_response(outcome?)
+    }
+}
+
+impl ChangeBody {
+    pub(super) fn prepare(self, actor: &str) -> ApiResult<()> {
+        match self {
+            Self::Deploy(b) => deploy_request(b, actor).map(drop),
+            Self::Rollback(b) => rollback_request(b, actor).map(drop),
+        }
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RollbackBody {
     /// One resource back to one of its snapshots: account_id, region, service,
@@ -182,14 +260,16 @@ fn needed(v: Option<String>, field: &str) -> ApiResult<String> {
     })
 }
 
-#[utoipa::path(post, path = "/rollback", request_body = RollbackBody, params(("background" = Option<bool>, Query)),
-    responses((status = 200, description = "a plan (dry_run) or a report; for a release, the release"), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the resource is being changed by another deploy or rollback"), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
-pub(super) async fn rollback(
-    State(s): State<AppState>,
-    ApiQuery(mode): ApiQuery<RunMode>,
-    ApiJson(b): ApiJson<RollbackBody>,
-) -> ApiResult<Response> {
-    let engine = s.engine.clone();
+enum Rollback {
+    Release {
+        id: String,
+        remove_created: bool,
+        dry_run: bool,
+    },
+    One(RollbackRequest),
+}
+
+fn rollback_request(b: RollbackBody, actor: &str) -> ApiResult<Rollback> {
     if let Some(id) = b.release_id {
         let single = [
             &b.account_id,
@@ -205,29 +285,20 @@ pub(super) async fn rollback(
                 "give release_id alone, or a resource and snapshot_key without it",
             ));
         }
-        let (remove_created, dry_run) = (b.remove_created, b.dry_run);
-        let actor = s.config.actor.clone();
-        return run(&s, "rollback", mode, move |progress| async move {
-            outcome_response(
-                engine
-                    .rollback_release(&id, remove_created, dry_run, &actor, &progress)
-                    .await?,
-            )
-        })
-        .await;
+        return Ok(Rollback::Release {
+            id,
+            remove_created: b.remove_created,
+            dry_run: b.dry_run,
+        });
     }
-    let req = RollbackRequest {
+    Ok(Rollback::One(RollbackRequest {
         account_id: AccountId::parse(&needed(b.account_id, "account_id")?)?,
         region: Region::parse(&needed(b.region, "region")?)?,
         service: ServiceKind::parse(&needed(b.service, "service")?)?,
         resource_name: ResourceName::parse(&needed(b.resource_name, "resource_name")?)?,
         snapshot_key: SnapshotKey::parse(&needed(b.snapshot_key, "snapshot_key")?)?,
         dry_run: b.dry_run,
-        taken_by: s.config.actor.clone(),
+        taken_by: actor.to_owned(),
         remove_created: b.remove_created,
-    };
-    run(&s, "rollback", mode, move |progress| async move {
-        outcome_response(engine.rollback(req, &progress).await?)
-    })
-    .await
+    }))
 }

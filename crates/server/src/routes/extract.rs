@@ -1,6 +1,7 @@
 //! Inventory: every resource of a service, one resource, or several accounts at once.
 
 use super::common::{run, to_value, ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 use axum::extract::State;
@@ -33,11 +34,13 @@ pub(super) struct ExtractResponse {
     responses((status = 200, body = ExtractResponse), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 501, body = ErrorBody)))]
 pub(super) async fn extract(
     State(s): State<AppState>,
+    p: Principal,
     ApiPath(service): ApiPath<String>,
     ApiQuery(q): ApiQuery<ExtractQuery>,
 ) -> ApiResult<Response> {
     let service = ServiceKind::parse(&service)?;
     let account_id = AccountId::parse(&q.account_id)?;
+    p.may_touch(&account_id)?;
     let region = Region::parse(&q.region)?;
     let engine = s.engine.clone();
     run(
@@ -86,12 +89,14 @@ pub(super) struct DescribeResponse {
     responses((status = 200, body = DescribeResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn describe(
     State(s): State<AppState>,
+    p: Principal,
     ApiPath((service, name)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<DescribeQuery>,
 ) -> ApiResult<Json<DescribeResponse>> {
     let service = ServiceKind::parse(&service)?;
     let name = ResourceName::parse(&name)?;
     let account_id = AccountId::parse(&q.account_id)?;
+    p.may_touch(&account_id)?;
     let region = Region::parse(&q.region)?;
     let config = s
         .engine
@@ -124,6 +129,7 @@ pub(super) struct ExtractManyBody {
     responses((status = 200, description = "`{service, results: [{account_id, region, resources} or {account_id, region, error}]}`"), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 501, body = ErrorBody)))]
 pub(super) async fn extract_many(
     State(s): State<AppState>,
+    p: Principal,
     ApiPath(service): ApiPath<String>,
     ApiQuery(mode): ApiQuery<RunMode>,
     ApiJson(body): ApiJson<ExtractManyBody>,
@@ -142,6 +148,9 @@ pub(super) async fn extract_many(
         .iter()
         .map(|t| Ok((AccountId::parse(&t.account_id)?, Region::parse(&t.region)?)))
         .collect::<ApiResult<Vec<_>>>()?;
+    for (account, _) in &targets {
+        p.may_touch(account)?;
+    }
     let engine = s.engine.clone();
     run(&s, "extract", mode, move |progress| async move {
         let outcomes = engine.extract_many(&targets, service, &progress).await;

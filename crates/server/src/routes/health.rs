@@ -12,6 +12,8 @@ pub(super) struct Health {
     status: &'static str,
     mode: String,
     version: &'static str,
+    /// How to sign in: `tokens`, or `none` (nobody signs in).
+    auth: &'static str,
 }
 
 #[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
@@ -20,7 +22,25 @@ pub(super) async fn health(State(s): State<AppState>) -> Json<Health> {
         status: "ok",
         mode: s.config.mode.clone(),
         version: env!("CARGO_PKG_VERSION"),
+        auth: s.config.auth.mode.as_str(),
     })
+}
+
+/// Demo mode's users (`admin`, `approver`, `operator`, `viewer`) and their tokens, for the
+/// web app's "sign in as": only on a demo server (against the sandbox, never AWS), and
+/// only to a caller on the same machine.
+#[utoipa::path(get, path = "/demo/users", responses((status = 200, description = "user name → token"), (status = 404, body = crate::error::ErrorBody)))]
+pub(super) async fn demo_users(
+    State(s): State<AppState>,
+    extensions: axum::http::Extensions,
+) -> Result<Json<std::collections::BTreeMap<String, String>>, crate::error::ApiError> {
+    let local = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_some_and(|p| p.0.ip().is_loopback());
+    if s.config.mode != "demo" || s.config.demo_users.is_empty() || !local {
+        return Err(crate::error::ApiError::not_found("no such route"));
+    }
+    Ok(Json(s.config.demo_users.clone()))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -8,8 +8,10 @@ mod extract;
 mod health;
 mod jobs;
 mod releases;
+mod requests;
 mod rules;
 mod snapshots;
+mod tokens;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::JobView;
@@ -30,6 +32,7 @@ use utoipa::OpenApi;
     paths(
         health::health,
         health::ready,
+        health::demo_users,
         accounts::list_accounts,
         accounts::add_account,
         accounts::remove_account,
@@ -40,8 +43,8 @@ use utoipa::OpenApi;
         snapshots::list_snapshots,
         snapshots::get_snapshot,
         snapshots::diff,
-        changes::deploy,
-        changes::rollback,
+        requests::deploy,
+        requests::rollback,
         jobs::get_job,
         jobs::job_events,
         audit::audit,
@@ -50,7 +53,15 @@ use utoipa::OpenApi;
         rules::put_rules,
         rules::delete_rules,
         releases::list_releases,
-        releases::get_release
+        releases::get_release,
+        tokens::me,
+        tokens::create_token,
+        tokens::list_tokens,
+        tokens::revoke_token,
+        requests::list_changes,
+        requests::get_change,
+        requests::approve,
+        requests::reject
     ),
     components(schemas(
         extract::ExtractManyBody,
@@ -84,10 +95,44 @@ use utoipa::OpenApi;
         snapdeploy_core::Release,
         snapdeploy_core::ReleaseMember,
         snapdeploy_core::ReleaseStatus,
-        snapdeploy_core::ReleaseOutcome
-    ))
+        snapdeploy_core::ReleaseOutcome,
+        snapdeploy_core::Role,
+        snapdeploy_core::TokenView,
+        snapdeploy_core::ChangeRequest,
+        snapdeploy_core::ChangeState,
+        crate::auth::Principal,
+        tokens::Me,
+        tokens::NewToken,
+        tokens::CreatedToken,
+        requests::ChangeRequested,
+        requests::Decision,
+        requests::Approved
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer scheme every route but the health checks needs.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token (`sdt_…`) from POST /tokens or `snapdeploy tokens create`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit;
@@ -110,13 +155,24 @@ pub fn router(state: AppState) -> Router {
         .route("/snapshots", get(snapshots::list_snapshots))
         .route("/snapshots/{*key}", get(snapshots::get_snapshot))
         .route("/diff", get(snapshots::diff))
-        .route("/deploy", post(changes::deploy))
-        .route("/rollback", post(changes::rollback))
+        .route("/deploy", post(requests::deploy))
+        .route("/rollback", post(requests::rollback))
         .route("/jobs/{id}", get(jobs::get_job))
         .route("/jobs/{id}/events", get(jobs::job_events))
         .route("/audit", get(audit::audit))
         .route("/releases", get(releases::list_releases))
         .route("/releases/{id}", get(releases::get_release))
+        .route("/demo/users", get(health::demo_users))
+        .route("/me", get(tokens::me))
+        .route(
+            "/tokens",
+            get(tokens::list_tokens).post(tokens::create_token),
+        )
+        .route("/tokens/{id}", delete(tokens::revoke_token))
+        .route("/changes", get(requests::list_changes))
+        .route("/changes/{id}", get(requests::get_change))
+        .route("/changes/{id}/approve", post(requests::approve))
+        .route("/changes/{id}/reject", post(requests::reject))
         .route("/promotion-rules", get(rules::list_rules))
         .route(
             "/promotion-rules/{source_account_id}/{target_account_id}",
@@ -131,6 +187,11 @@ pub fn router(state: AppState) -> Router {
                 "this route does not accept that method",
             )
         })
+        // Every routed request is authenticated and its role checked before its handler.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::authenticate,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state);

@@ -1,6 +1,7 @@
 //! Promotion rules per (source account, target account) pair.
 
 use super::common::{ApiJson, ApiPath};
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 use axum::extract::State;
@@ -37,6 +38,7 @@ pub(super) async fn get_rules(
 pub(super) async fn put_rules(
     State(s): State<AppState>,
     ApiPath((source, target)): ApiPath<(String, String)>,
+    p: Principal,
     ApiJson(rules): ApiJson<PromotionRules>,
 ) -> ApiResult<Json<RuleSet>> {
     let (source, target) = pair(&source, &target)?;
@@ -48,7 +50,7 @@ pub(super) async fn put_rules(
     }
     let set = s
         .engine
-        .set_rules(&source, &target, rules, &s.config.actor)
+        .set_rules(&source, &target, rules, &p.subject)
         .await?;
     Ok(Json(set))
 }
@@ -58,11 +60,10 @@ pub(super) async fn put_rules(
     responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn delete_rules(
     State(s): State<AppState>,
+    p: Principal,
     ApiPath((source, target)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let (source, target) = pair(&source, &target)?;
-    s.engine
-        .remove_rules(&source, &target, &s.config.actor)
-        .await?;
+    s.engine.remove_rules(&source, &target, &p.subject).await?;
     Ok(StatusCode::NO_CONTENT)
 }

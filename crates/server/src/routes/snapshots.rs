@@ -1,6 +1,7 @@
 //! Taking, listing and reading snapshots, and what changed between two.
 
 use super::common::{check_limit, run, to_value, ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 use axum::extract::State;
@@ -35,16 +36,18 @@ pub(super) struct SnapshotBody {
     responses((status = 201, body = SnapshotMeta), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn take_snapshot(
     State(s): State<AppState>,
+    p: Principal,
     ApiQuery(mode): ApiQuery<RunMode>,
     ApiJson(b): ApiJson<SnapshotBody>,
 ) -> ApiResult<Response> {
+    p.may_touch(&AccountId::parse(&b.account_id)?)?;
     let req = SnapshotRequest {
         account_id: AccountId::parse(&b.account_id)?,
         region: Region::parse(&b.region)?,
         service: ServiceKind::parse(&b.service)?,
         resource_name: ResourceName::parse(&b.resource_name)?,
         reason: SnapshotReason::Manual,
-        taken_by: s.config.actor.clone(),
+        taken_by: p.subject.clone(),
         note: b.note.as_deref().map(Note::parse).transpose()?,
         version: b
             .version
@@ -74,9 +77,11 @@ pub(super) struct SnapshotsQuery {
     responses((status = 200, body = [SnapshotMeta]), (status = 400, body = ErrorBody)))]
 pub(super) async fn list_snapshots(
     State(s): State<AppState>,
+    p: Principal,
     ApiQuery(q): ApiQuery<SnapshotsQuery>,
 ) -> ApiResult<Json<Vec<SnapshotMeta>>> {
     let account = AccountId::parse(&q.account_id)?;
+    p.may_touch(&account)?;
     let service = q.service.as_deref().map(ServiceKind::parse).transpose()?;
     let resource = q
         .resource_name
@@ -99,9 +104,11 @@ pub(super) async fn list_snapshots(
     responses((status = 200, body = SnapshotEnvelope), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn get_snapshot(
     State(s): State<AppState>,
+    p: Principal,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<Json<SnapshotEnvelope>> {
     let key = SnapshotKey::parse(&key)?;
+    p.may_touch(&key.account_id)?;
     Ok(Json(s.engine.snapshots.get_verified(&key).await?))
 }
 
@@ -125,6 +132,7 @@ pub(super) struct DiffResponse {
     responses((status = 200, body = DiffResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn diff(
     State(s): State<AppState>,
+    p: Principal,
     ApiQuery(q): ApiQuery<DiffQuery>,
 ) -> ApiResult<Json<DiffResponse>> {
     let from = SnapshotKey::parse(&q.from)?;
@@ -132,6 +140,10 @@ pub(super) async fn diff(
         "live" => None,
         other => Some(SnapshotKey::parse(other)?),
     };
+    p.may_touch(&from.account_id)?;
+    if let Some(to) = &to {
+        p.may_touch(&to.account_id)?;
+    }
     let (env, changes) = s.engine.diff(&from, to.as_ref()).await?;
     Ok(Json(DiffResponse {
         from: env.meta(&from),

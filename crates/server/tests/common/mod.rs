@@ -22,7 +22,11 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub sandbox: Sandbox,
     pub sandbox_url: String,
-    pub data: tempfile::TempDir,
+    pub data: Arc<tempfile::TempDir>,
+    /// The server's state: tests make tokens with it (`snapdeploy_server::auth`).
+    pub state: AppState,
+    /// The token requests are sent with (`as_user`), when the server wants one.
+    pub token: Option<String>,
 }
 
 pub fn fast_sandbox() -> SandboxConfig {
@@ -104,34 +108,59 @@ pub async fn spawn_app_until(
             .with_locks(accounts.clone())
             .with_audit(accounts.clone())
             .with_rules(accounts.clone())
-            .with_releases(accounts),
+            .with_releases(accounts.clone())
+            .with_records(accounts),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let served = tokio::spawn(snapdeploy_server::serve(
-        listener,
-        AppState::new(engine, config),
-        shutdown,
-    ));
+    let state = AppState::new(engine, config);
+    let served = tokio::spawn(snapdeploy_server::serve(listener, state.clone(), shutdown));
     (
         TestApp {
             base,
             http: reqwest::Client::new(),
             sandbox,
             sandbox_url,
-            data,
+            data: Arc::new(data),
+            state,
+            token: None,
         },
         served,
     )
 }
 
 impl TestApp {
+    /// The same app, its requests sent with `token`.
+    pub fn as_user(&self, token: &str) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            http: self.http.clone(),
+            sandbox: self.sandbox.clone(),
+            sandbox_url: self.sandbox_url.clone(),
+            data: self.data.clone(),
+            state: self.state.clone(),
+            token: Some(token.to_owned()),
+        }
+    }
+
+    fn auth(&self) -> reqwest::header::HeaderMap {
+        let mut h = reqwest::header::HeaderMap::new();
+        if let Some(t) = &self.token {
+            h.insert(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {t}").parse().expect("header"),
+            );
+        }
+        h
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let r = self
             .http
             .post(format!("{}{path}", self.base))
+            .headers(self.auth())
             .json(body)
             .send()
             .await
@@ -144,6 +173,7 @@ impl TestApp {
         let r = self
             .http
             .put(format!("{}{path}", self.base))
+            .headers(self.auth())
             .json(body)
             .send()
             .await
@@ -156,6 +186,7 @@ impl TestApp {
         let r = self
             .http
             .delete(format!("{}{path}", self.base))
+            .headers(self.auth())
             .send()
             .await
             .unwrap();
@@ -167,6 +198,7 @@ impl TestApp {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
+            .headers(self.auth())
             .send()
             .await
             .expect("request");
