@@ -54,6 +54,12 @@ pub(crate) enum Cmd {
         #[arg(long, env = "SNAPDEPLOY_DEMO_DATA_DIR", default_value = "data/demo")]
         data_dir: std::path::PathBuf,
     },
+    /// API tokens for people and pipelines (the server's `tokens` sign-in): create, list,
+    /// revoke. Works on the registry directly, so it also makes the first admin token.
+    Tokens {
+        #[command(subcommand)]
+        cmd: TokensCmd,
+    },
     /// Manage registered accounts.
     Accounts {
         #[command(subcommand)]
@@ -127,6 +133,30 @@ pub(crate) enum AccountsCmd {
     List,
     Remove {
         account_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TokensCmd {
+    /// Create a token; it is printed this once (the registry keeps only its hash).
+    Create {
+        /// Who or what uses it: its requests are recorded under this name.
+        #[arg(long)]
+        name: String,
+        /// viewer, operator, approver or admin.
+        #[arg(long)]
+        role: String,
+        /// Limit it to this account (repeatable; default: every account).
+        #[arg(long = "account")]
+        accounts: Vec<String>,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    List,
+    /// Revoke a token by its id (see `tokens list`).
+    Revoke {
+        id: String,
     },
 }
 

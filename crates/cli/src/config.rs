@@ -29,6 +29,11 @@ pub struct Config {
     pub change_lease: std::time::Duration,
     /// `SNAPDEPLOY_USER`: who snapshots, changes and audit entries name as their actor.
     pub user: Option<String>,
+    /// `SNAPDEPLOY_AUTH`: how the server authenticates requests (`tokens`, or `none` on a
+    /// loopback address only).
+    pub auth: snapdeploy_server::AuthMode,
+    /// `SNAPDEPLOY_APPROVAL_TTL_HOURS`: how long a change request waits for an approver.
+    pub approval_ttl: std::time::Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -97,7 +102,18 @@ impl Config {
         if !(3..=3600).contains(&lease_seconds) {
             bail!("SNAPDEPLOY_CHANGE_LEASE_SECONDS must be between 3 and 3600 seconds");
         }
+        let auth = match var("SNAPDEPLOY_AUTH").as_deref().unwrap_or("tokens") {
+            "tokens" => snapdeploy_server::AuthMode::Tokens,
+            "none" => snapdeploy_server::AuthMode::None,
+            other => bail!("SNAPDEPLOY_AUTH={other:?} is not valid: use tokens or none"),
+        };
+        let approval_hours: u64 = parsed("SNAPDEPLOY_APPROVAL_TTL_HOURS", 24)?;
+        if !(1..=720).contains(&approval_hours) {
+            bail!("SNAPDEPLOY_APPROVAL_TTL_HOURS must be between 1 and 720 hours");
+        }
         Ok(Self {
+            auth,
+            approval_ttl: std::time::Duration::from_secs(approval_hours * 3600),
             store,
             data_dir: PathBuf::from(var("SNAPDEPLOY_DATA_DIR").unwrap_or_else(|| "data".into())),
             accounts_table: var("SNAPDEPLOY_ACCOUNTS_TABLE")

@@ -8,6 +8,7 @@ mod inventory;
 mod rules;
 mod serve;
 mod setup;
+mod tokens;
 
 use anyhow::Result;
 use args::{Cli, Cmd};
@@ -50,6 +51,7 @@ async fn run(cli: Cli) -> Result<i32> {
             data_dir,
         } => serve::demo(&addr, &sandbox_addr, data_dir).await,
         Cmd::Accounts { cmd } => accounts::run(cmd, json_out).await,
+        Cmd::Tokens { cmd } => tokens::run(cmd, json_out).await,
         Cmd::Rules { cmd } => rules::run(cmd, json_out).await,
         Cmd::Extract { service, at } => inventory::extract(&service, &at, json_out).await,
         Cmd::Snapshot(args) => inventory::snapshot(args, json_out).await,

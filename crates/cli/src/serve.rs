@@ -5,18 +5,37 @@ use crate::setup::{build_engine, engine_from_env, listen, shutdown_signal};
 use anyhow::{Context, Result};
 use snapdeploy_aws::AwsError;
 use snapdeploy_core::NewAccount;
+use snapdeploy_core::Role;
 use snapdeploy_sandbox::{seed, Sandbox, SandboxConfig, Seed};
-use snapdeploy_server::{AppState, ServerConfig};
+use snapdeploy_server::{AppState, AuthConfig, AuthMode, ServerConfig};
 use snapdeploy_store::StoreError;
+use std::collections::BTreeMap;
+use std::path::Path;
 
 pub(crate) async fn serve(addr: &str) -> Result<i32> {
     let (config, engine) = engine_from_env().await?;
     let listener = listen(addr).await?;
-    tracing::info!(
-        "SnapDeploy API listening on http://{}",
-        listener.local_addr()?
-    );
-    serve_api(listener, engine, &config, "aws").await
+    let local = listener.local_addr()?;
+    match config.auth {
+        AuthMode::None if !local.ip().is_loopback() => anyhow::bail!(
+            "SNAPDEPLOY_AUTH=none lets anyone who reaches {local} change your accounts, so it is only allowed on a loopback address (127.0.0.1:5050, [::1]:5050); sign-in with SNAPDEPLOY_AUTH=tokens (the default) instead"
+        ),
+        AuthMode::None => tracing::warn!(
+            "SNAPDEPLOY_AUTH=none: nobody signs in; every request on {local} acts as {} with every role, and changes to protected accounts need no approval",
+            config.api_actor()
+        ),
+        AuthMode::Tokens => {
+            let state = AppState::new(engine.clone(), ServerConfig::default());
+            let tokens = snapdeploy_server::auth::list_token_views(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            if !tokens.iter().any(|t| t.role == Role::Admin && !t.expired) {
+                tracing::warn!("no admin token yet: create one with `snapdeploy tokens create --name <you> --role admin`");
+            }
+        }
+    }
+    tracing::info!("SnapDeploy API listening on http://{local}");
+    serve_api(listener, engine, &config, "aws", Default::default()).await
 }
 
 pub(crate) async fn sandbox(addr: &str, seed: Seed, no_quotas: bool) -> Result<i32> {
@@ -101,10 +120,12 @@ pub(crate) async fn demo(
     }
     let listener = listen(addr).await?;
     let api = listener.local_addr()?;
+    let users = demo_users(&engine, &data_dir).await?;
     print_sandbox_banner(&sandbox_url);
     eprintln!("SnapDeploy DEMO: API on http://{api} (data in {}), accounts {} (dev) and {} (prod) registered", data_dir.display(), seed::DEV.account_id, seed::PROD.account_id);
     eprintln!(
-        "  try: curl -X GET http://localhost:{}/accounts",
+        "  try: curl -H \"Authorization: Bearer $(jq -r .admin {})\" http://localhost:{}/accounts",
+        data_dir.join("tokens.json").display(),
         api.port()
     );
     match config
@@ -115,7 +136,15 @@ pub(crate) async fn demo(
         Some(_) => eprintln!("  web app: http://localhost:{}/app/", api.port()),
         None => eprintln!("  (no web app: build it with `cd web && npm ci && npm run build`, or run scripts/demo)"),
     }
-    serve_api(listener, engine, &config, "demo").await
+    eprintln!(
+        "  sign in as (tokens also in {}; prod is protected, so its changes wait for approval):",
+        data_dir.join("tokens.json").display()
+    );
+    for (user, token) in &users {
+        eprintln!("    {user:<9} {token}");
+    }
+    config.auth = AuthMode::Tokens;
+    serve_api(listener, engine, &config, "demo", users).await
 }
 
 /// Serves the API (and the built web app) until Ctrl-C or SIGTERM; `mode` is `aws` or `demo`.
@@ -124,12 +153,19 @@ async fn serve_api(
     engine: std::sync::Arc<snapdeploy_aws::Engine>,
     config: &Config,
     mode: &str,
+    demo_users: BTreeMap<String, String>,
 ) -> Result<i32> {
     let server_config = ServerConfig {
         body_limit: config.body_limit,
         web_dir: config.web_dir.clone(),
         mode: mode.into(),
         actor: config.api_actor(),
+        auth: AuthConfig {
+            mode: config.auth,
+            approval_ttl: config.approval_ttl,
+        },
+        demo_users,
+        ..ServerConfig::default()
     };
     snapdeploy_server::serve(
         listener,
@@ -138,4 +174,77 @@ async fn serve_api(
     )
     .await?;
     Ok(0)
+}
+
+/// The demo's users, one per role, each with a token: kept from the last run when its
+/// `tokens.json` still holds valid ones, made anew otherwise. The file is the owner's
+/// alone (0600): the tokens are the keys to the demo.
+async fn demo_users(
+    engine: &std::sync::Arc<snapdeploy_aws::Engine>,
+    data_dir: &Path,
+) -> Result<BTreeMap<String, String>> {
+    let state = AppState::new(engine.clone(), ServerConfig::default());
+    let path = data_dir.join("tokens.json");
+    let kept: BTreeMap<String, String> = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let api = |e: snapdeploy_server::error::ApiError| anyhow::anyhow!(e.message);
+    let mut users = BTreeMap::new();
+    for role in Role::ALL {
+        let name = role.as_str();
+        if let Some(token) = kept.get(name) {
+            let valid = snapdeploy_server::auth::principal_of(&state, token)
+                .await
+                .is_ok_and(|p| p.subject == name && p.role == role);
+            if valid {
+                users.insert(name.to_owned(), token.clone());
+                continue;
+            }
+        }
+        for old in snapdeploy_server::auth::list_token_views(&state)
+            .await
+            .map_err(api)?
+            .into_iter()
+            .filter(|t| t.name == name)
+        {
+            snapdeploy_server::auth::revoke(&state, "snapdeploy demo", &old.id)
+                .await
+                .map_err(api)?;
+        }
+        let (_, token) = snapdeploy_server::auth::issue_token(
+            &state,
+            "snapdeploy demo",
+            name,
+            role,
+            vec![],
+            None,
+        )
+        .await
+        .map_err(api)?;
+        users.insert(name.to_owned(), token);
+    }
+    write_private(&path, &serde_json::to_vec_pretty(&users)?)?;
+    Ok(users)
+}
+
+/// Writes a file only its owner may read (0600 on Unix).
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        // An older file keeps its mode on open; make it the owner's alone first.
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(bytes)?;
+    Ok(())
 }

@@ -5,8 +5,8 @@ use crate::config::{Config, StoreKind};
 use anyhow::{Context, Result};
 use snapdeploy_aws::{Engine, Hub, HubConfig};
 use snapdeploy_store::{
-    AccountStore, AuditLog, DynamoAccountStore, LocalSnapshotStore, LockStore, ReleaseStore,
-    RuleStore, S3SnapshotStore, SnapshotStore, SqliteAccountStore,
+    AccountStore, AuditLog, DynamoAccountStore, LocalSnapshotStore, LockStore, RecordStore,
+    ReleaseStore, RuleStore, S3SnapshotStore, SnapshotStore, SqliteAccountStore,
 };
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ pub(crate) async fn build_engine(
     config: &Config,
     sdk: aws_config::SdkConfig,
 ) -> Result<Arc<Engine>> {
-    // The registry also holds the change leases, the audit trail and the promotion rules, so every process using
+    // The registry also holds the change leases, the audit trail, the promotion rules, tokens and change requests, so every process using
     // it (servers, CLI runs in pipelines) sees the others' changes.
     type Stores = (
         Arc<dyn AccountStore>,
@@ -39,8 +39,9 @@ pub(crate) async fn build_engine(
         Arc<dyn AuditLog>,
         Arc<dyn RuleStore>,
         Arc<dyn ReleaseStore>,
+        Arc<dyn RecordStore>,
     );
-    let (accounts, snapshots, locks, audit, rules, releases): Stores = match config.store {
+    let (accounts, snapshots, locks, audit, rules, releases, records): Stores = match config.store {
         StoreKind::Embedded => {
             let registry = Arc::new(
                 SqliteAccountStore::open(&config.data_dir.join("registry.db"))
@@ -52,6 +53,7 @@ pub(crate) async fn build_engine(
                     &config.data_dir,
                     &config.bucket_prefix,
                 )),
+                registry.clone(),
                 registry.clone(),
                 registry.clone(),
                 registry.clone(),
@@ -76,6 +78,7 @@ pub(crate) async fn build_engine(
                 registry.clone(),
                 registry.clone(),
                 registry.clone(),
+                registry.clone(),
                 registry,
             )
         }
@@ -96,7 +99,8 @@ pub(crate) async fn build_engine(
             .with_locks(locks)
             .with_audit(audit)
             .with_rules(rules)
-            .with_releases(releases),
+            .with_releases(releases)
+            .with_records(records),
     ))
 }
 

@@ -262,7 +262,11 @@ async fn failures_exit_non_zero_with_a_clear_message() {
 async fn demo_runs_the_whole_product_offline() {
     use tokio::io::{AsyncBufReadExt, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(".env"), "SNAPDEPLOY_USER=from-dotenv\n").unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "SNAPDEPLOY_DEMO_DATA_DIR=from-dotenv\n",
+    )
+    .unwrap();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_snapdeploy"))
         .args([
             "demo",
@@ -297,8 +301,33 @@ async fn demo_runs_the_whole_product_offline() {
         "{banner}"
     );
     let http = reqwest::Client::new();
+    // Demo mode signs requests in: a token per role, in the banner and in tokens.json (0600).
+    let tokens_file = dir.path().join("from-dotenv/tokens.json");
+    let tokens: Value = serde_json::from_slice(&std::fs::read(&tokens_file).unwrap()).unwrap();
+    for user in ["admin", "approver", "operator", "viewer"] {
+        assert!(
+            tokens[user].as_str().unwrap().starts_with("sdt_"),
+            "{tokens}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&tokens_file)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let anonymous = http
+        .get(format!("http://{api}/accounts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
     let accounts: Value = http
         .get(format!("http://{api}/accounts"))
+        .bearer_auth(tokens["viewer"].as_str().unwrap())
         .send()
         .await
         .unwrap()
@@ -317,6 +346,7 @@ async fn demo_runs_the_whole_product_offline() {
     assert_eq!(health["mode"], "demo");
     let meta: Value = http
         .post(format!("http://{api}/snapshot"))
+        .bearer_auth(tokens["operator"].as_str().unwrap())
         .json(&serde_json::json!({"account_id": "111111111111", "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"}))
         .send()
         .await
@@ -324,10 +354,11 @@ async fn demo_runs_the_whole_product_offline() {
         .json()
         .await
         .unwrap();
-    assert_eq!(meta["taken_by"], "from-dotenv", "{meta}");
+    // Who took it: the signed-in user, not a process-wide name.
+    assert_eq!(meta["taken_by"], "operator", "{meta}");
     assert!(dir
         .path()
-        .join("data/demo/cloudops-snapshots-111111111111")
+        .join("from-dotenv/cloudops-snapshots-111111111111")
         .is_dir());
     child.kill().await.unwrap();
 }
