@@ -6,7 +6,7 @@
 //   npm run build && npm run e2e      (SNAPDEPLOY_BIN: the snapdeploy binary to run)
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -64,6 +64,13 @@ try {
     if (i > 300) throw new Error('snapdeploy demo did not start');
     await new Promise((r) => setTimeout(r, 200));
   }
+  // The demo's users and their tokens, as the banner prints them and tokens.json keeps them.
+  const tokens = JSON.parse(readFileSync(join(data, 'tokens.json'), 'utf8'));
+  check(['admin', 'approver', 'operator', 'viewer'].every((u) => tokens[u]?.startsWith('sdt_')), 'the demo made a token per role');
+  check((statSync(join(data, 'tokens.json')).mode & 0o777) === 0o600, "tokens.json is its owner's alone");
+  const api = async (path, token = tokens.admin) => (await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  check((await fetch(`${base}/accounts`)).status === 401, 'the API refuses a request without a token');
+
   console.log('dev server');
   // `npm run dev` as a developer runs it (its config, the API proxied to the backend), on a
   // free port rather than 3000, which another program on the machine may hold.
@@ -102,9 +109,46 @@ try {
     check(found.length === 0, `no accessibility violations on ${screen}${found.length ? `: ${found.join(' | ')}` : ''}`);
   };
 
-  console.log('accounts');
+  // Sign in as a demo user: sign out first when someone is signed in.
+  const signInAs = async (user) => {
+    const who = page.getByTestId('who');
+    if (await who.isVisible()) {
+      await who.getByRole('button', { name: 'Sign out' }).click();
+    }
+    await page.getByRole('heading', { name: 'Sign in to SnapDeploy' }).waitFor();
+    await page.getByRole('button', { name: user, exact: true }).click();
+    await page.getByTestId('who').getByText(user, { exact: true }).waitFor();
+  };
+  // Approve the newest pending change request as `user`, and wait for it to have run.
+  const approveAs = async (user, what) => {
+    await signInAs(user);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+    await page.getByRole('heading', { name: 'Approvals', level: 1 }).waitFor();
+    const card = page.locator('section').filter({ hasText: what }).first();
+    await card.waitFor();
+    await card.getByRole('button', { name: 'Approve and run' }).click();
+    // Once the change has run, the request leaves the pending list for the executed one.
+    await card.waitFor({ state: 'detached', timeout: 240_000 });
+    await page.locator('#changes-state').selectOption('executed');
+    await page.locator('section').filter({ hasText: what }).first().waitFor();
+    check(true, `${user} approved: ${what}`);
+  };
+
+  console.log('sign in');
   await page.goto(`${base}/`);
   await text('Demo mode').waitFor();
+  await page.getByRole('heading', { name: 'Sign in to SnapDeploy' }).waitFor();
+  await snap('sign-in');
+  await audit('the sign-in page');
+  await signInAs('viewer');
+  await page.getByRole('link', { name: 'Deploy' }).click();
+  const viewerPlan = page.getByRole('button', { name: 'Show the plan' });
+  check(await viewerPlan.isDisabled(), 'a viewer cannot plan a deploy');
+  check((await viewerPlan.getAttribute('title')) === 'needs the operator role; you are viewer', 'the reason shows on hover');
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  await signInAs('admin');
+
+  console.log('accounts');
   check(await text('not in AWS').isVisible(), 'the sandbox is labelled as such');
   await page.getByTestId('account-111111111111').waitFor();
   check(await page.getByTestId('account-222222222222').getByText('protected').isVisible(), 'prod is marked protected');
@@ -193,7 +237,7 @@ try {
   // Prod's function as AWS holds it, read through the API (not the page), and the fields a
   // deploy or rollback changes.
   const prodLookup = async () => {
-    const got = await (await fetch(`${base}/extract/lambda/cc-customer-lookup?account_id=222222222222&region=us-east-1`)).json();
+    const got = await api('/extract/lambda/cc-customer-lookup?account_id=222222222222&region=us-east-1');
     const c = got.config ?? got;
     return JSON.stringify({ env: c.Environment, timeout: c.Timeout, memory: c.MemorySize, handler: c.Handler, runtime: c.Runtime, role: c.Role });
   };
@@ -217,9 +261,15 @@ try {
   check(await deploy.isDisabled(), 'a protected target needs the name typed');
   await page.locator('#confirm-name').fill('cc-customer-lookup');
   await deploy.click();
-  await page.getByTestId('report').getByText('Result: succeeded').waitFor();
-  check(await page.getByTestId('progress-log').locator('li').count() > 0, 'progress shown from the job events');
-  check(await page.getByTestId('report').getByText('Safety snapshot taken first').isVisible(), 'the report names the safety snapshot');
+  await page.getByTestId('change-requested').waitFor();
+  check((await prodLookup()) === prodBefore, 'a change to protected prod waits: prod is unchanged');
+  await snap('deploy-requested');
+  await approveAs('approver', 'deploy lambda cc-customer-lookup in account 222222222222');
+  const executed = page.locator('section').filter({ hasText: 'deploy lambda cc-customer-lookup' }).first();
+  check((await executed.getByTestId('decided-by').textContent()).startsWith('approver'), 'the request shows who approved it');
+  check(/Requested by\s*admin at/.test(await executed.textContent()), 'and who requested it');
+  await snap('approvals-executed');
+  await audit('the approvals page');
   const prodDeployed = JSON.parse(await prodLookup());
   check(prodDeployed.env.Variables.STAGE === 'dev' && prodDeployed.env.Variables.TABLE === 'customers-dev', "prod now has dev's configuration (no rules yet), read through the API");
   await snap('deploy-report');
@@ -271,8 +321,11 @@ try {
   await page.getByTestId('plan').waitFor();
   await page.locator('#confirm-name').fill('cc-customer-lookup');
   await page.getByRole('button', { name: 'Roll back', exact: true }).click();
-  await page.getByTestId('report').getByText('Result: succeeded').waitFor();
-  check(await page.getByTestId('report').getByText('Safety snapshot taken first').isVisible(), 'rollback report with its safety snapshot');
+  await page.getByTestId('change-requested').waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+  const ownRequest = page.locator('section').filter({ hasText: 'rollback lambda cc-customer-lookup' }).first();
+  check(await ownRequest.getByRole('button', { name: 'Approve and run' }).isDisabled(), 'nobody approves their own request');
+  await approveAs('admin', 'rollback lambda cc-customer-lookup in account 222222222222');
   check((await prodLookup()) === prodBefore, 'prod is back to what it was before the deploy, read through the API');
   await snap('rollback-report');
   await audit('the rollback report');
@@ -281,7 +334,8 @@ try {
   await page.getByRole('link', { name: 'Audit' }).click();
   await page.getByTestId('audit-table').waitFor();
   const auditRows = await page.getByTestId('audit-row').allTextContents();
-  check(/rollback.*222222222222.*lambda cc-customer-lookup.*succeeded/.test(auditRows[0]), 'the rollback is the newest entry');
+  check(auditRows.some((r) => /rollback.*222222222222.*lambda cc-customer-lookup.*succeeded/.test(r)), 'the rollback is recorded');
+  check(auditRows.some((r) => /change-approved.*222222222222/.test(r)), 'the approvals are recorded');
   check(auditRows.some((r) => /deploy.*222222222222.*lambda cc-customer-lookup.*succeeded/.test(r)), 'the deploy is recorded');
   check(auditRows.some((r) => /account-removed.*333333333333/.test(r)), 'the account removal is recorded');
   await page.locator('#audit-account').selectOption('111111111111');
@@ -336,14 +390,15 @@ try {
   await page.getByTestId('release').waitFor();
   await page.locator('#confirm-name').fill('acme-prod');
   await page.getByRole('button', { name: 'Deploy', exact: true }).click();
-  await page.getByTestId('release-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: 240_000 });
-  check((await page.getByTestId('release-member').allTextContents()).every((t) => t.includes('succeeded')), 'every member of the release succeeded');
+  await page.getByTestId('change-requested').waitFor();
+  await approveAs('approver', 'deploy release of');
+  const releases = await api('/releases');
+  check(releases[0].status === 'succeeded' && releases[0].members.every((m) => m.status === 'succeeded'), 'every member of the release succeeded');
   // Prod's own function reads prod's table (the rules), checked through the API.
-  const lookup = await (await fetch(`${base}/extract/lambda/cc-customer-lookup?account_id=222222222222&region=us-east-1`)).json();
+  const lookup = await api('/extract/lambda/cc-customer-lookup?account_id=222222222222&region=us-east-1');
   const vars = (lookup.config ?? lookup).Environment.Variables;
   check(vars.TABLE === 'customers-prod' && vars.STAGE === 'prod', 'prod reads customers-prod and keeps STAGE=prod');
-  await snap('release-report');
-  await audit('the release report');
+  await snap('release-approved');
   await page.getByRole('link', { name: 'Roll back' }).click();
   await page.getByRole('heading', { name: 'Roll back', level: 1 }).waitFor();
   await page.locator('#release-id').selectOption({ index: 1 });
@@ -351,8 +406,10 @@ try {
   await page.getByTestId('release').waitFor();
   await page.locator('#confirm-name').fill('acme-prod');
   await page.getByRole('button', { name: 'Roll back the release' }).click();
-  await page.getByTestId('release-status').filter({ hasText: 'rolled back' }).waitFor({ timeout: 240_000 });
-  const fns = await (await fetch(`${base}/extract/lambda?account_id=222222222222&region=us-east-1`)).json();
+  await page.getByTestId('change-requested').waitFor();
+  await approveAs('admin', 'rollback release of');
+  check((await api('/releases'))[0].status === 'rolled_back', 'the release is rolled back');
+  const fns = await api('/extract/lambda?account_id=222222222222&region=us-east-1');
   check(fns.resources.length === 1, 'the functions the release created are gone from prod');
   await snap('release-rolled-back');
 
@@ -360,6 +417,9 @@ try {
   // browser as a failed request; anything else is an error.
   const expected = consoleErrors.findIndex((m) => m.includes('status of 409'));
   if (expected >= 0) consoleErrors.splice(expected, 1);
+  // A request still in flight when someone signs out is answered 401 (and sends them to
+  // sign-in, as it should); the browser logs that as a failed request.
+  for (let i = consoleErrors.length - 1; i >= 0; i--) if (consoleErrors[i].includes('status of 401')) consoleErrors.splice(i, 1);
   check(consoleErrors.length === 0, `no browser console errors (${consoleErrors.join(' | ')})`);
   console.log(`e2e journey passed; screenshots in ${artifacts}`);
 } catch (e) {

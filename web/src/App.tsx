@@ -1,5 +1,10 @@
 import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
 import { useHealth } from './api/queries';
+import { sessionEnded, setToken, useToken } from './api/session';
+import Approvals from './features/change/components/ApprovalsPage';
+import { useMe } from './api/auth';
+import SignIn from './features/auth/components/SignIn';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import Accounts from './features/accounts/components/AccountsPage';
 import Audit from './features/audit/components/AuditPage';
@@ -16,12 +21,42 @@ const nav = [
   ['/app/deploy', 'Deploy'],
   ['/app/rollback', 'Roll back'],
   ['/app/rules', 'Promotion rules'],
+  ['/app/approvals', 'Approvals'],
   ['/app/audit', 'Audit'],
 ] as const;
 
+/** Who is signed in, and signing out. */
+function Who() {
+  const me = useMe();
+  const queries = useQueryClient();
+  if (!me.data) return null;
+  return (
+    <div className="ml-auto flex items-center gap-2 text-sm" data-testid="who">
+      <span>
+        {me.data.subject} <span className="rounded bg-slate-100 px-1 text-xs font-semibold uppercase text-slate-700">{me.data.role}</span>
+      </span>
+      {me.data.via === 'token' && (
+        <button
+          className="text-blue-700 underline"
+          onClick={() => {
+            queries.clear();
+            setToken(null);
+          }}
+        >
+          Sign out
+        </button>
+      )}
+    </div>
+  );
+}
+
 export default function App() {
   const health = useHealth();
+  const token = useToken();
   const demo = health.data?.mode === 'demo';
+  // Read on each render: the token's store notifies when a 401 ends the session.
+  const ended = sessionEnded();
+  const signIn = health.data?.auth === 'tokens' && !token;
   return (
     <div className="min-h-screen">
       {demo && (
@@ -45,10 +80,14 @@ export default function App() {
               </NavLink>
             ))}
           </nav>
+          <Who />
         </div>
       </header>
       <main className="mx-auto max-w-7xl px-4 py-6">
         <ErrorBoundary>
+        {signIn ? (
+          <SignIn demo={demo} expired={ended} />
+        ) : (
         <Routes>
           <Route path="/" element={<Navigate to="/app/accounts" replace />} />
           <Route path="/app" element={<Navigate to="/app/accounts" replace />} />
@@ -59,8 +98,10 @@ export default function App() {
           <Route path="/app/rollback" element={<Rollback />} />
           <Route path="/app/rules" element={<Rules />} />
           <Route path="/app/audit" element={<Audit />} />
+          <Route path="/app/approvals" element={<Approvals />} />
           <Route path="*" element={<p>No such page. Choose one above.</p>} />
         </Routes>
+        )}
         </ErrorBoundary>
       </main>
     </div>

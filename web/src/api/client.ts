@@ -1,5 +1,7 @@
 import axios, { AxiosError } from 'axios';
-import type { DeployBody, JobAccepted, JobView, Json, ProgressEvent, RollbackBody } from './types';
+import { fetchEventSource } from '@microsoft/fetch-event-source';
+import { endSession, getToken } from './session';
+import type { ChangeRequested, DeployBody, JobAccepted, JobView, Json, ProgressEvent, RollbackBody } from './types';
 
 /** The one configured HTTP client: same origin in production, proxied by Vite in dev. */
 export const http = axios.create({ baseURL: '/', timeout: 120_000 });
@@ -29,9 +31,20 @@ export function toApiError(e: unknown): ApiError {
   return new ApiError(e instanceof Error ? e.message : String(e), undefined, undefined, undefined);
 }
 
+http.interceptors.request.use((config) => {
+  const token = getToken();
+  if (token) config.headers.set('Authorization', `Bearer ${token}`);
+  return config;
+});
+
 http.interceptors.response.use(
   (r) => r,
-  (e) => Promise.reject(toApiError(e)),
+  (e) => {
+    const err = toApiError(e);
+    // A missing, expired or revoked token: back to sign-in.
+    if (err.status === 401 && getToken()) endSession();
+    return Promise.reject(err);
+  },
 );
 
 export async function get<T>(url: string, params?: Record<string, string>): Promise<T> {
@@ -47,25 +60,65 @@ export async function post<T>(url: string, body: unknown, params?: Record<string
  * events), and resolves with its result, or rejects with its error (a failed change's report
  * stays in `details.report`).
  */
+/** A change into a protected account waits for approval instead of running. */
+export class ChangeRequestedError extends Error {
+  constructor(public request: ChangeRequested) {
+    super(`Waiting for approval: ${request.change_request.summary}`);
+  }
+}
+
+/** Follows a job's progress events (server-sent events, with the session's token) to its end. */
+export function followJob(accepted: JobAccepted, onProgress: (e: ProgressEvent) => void): Promise<JobView> {
+  return new Promise<JobView>((resolve, reject) => {
+    const ctrl = new AbortController();
+    const token = getToken();
+    let done = false;
+    const fallback = () => {
+      // The stream broke: ask for the job's state instead.
+      ctrl.abort();
+      if (!done) get<JobView>(accepted.status_url).then(resolve, reject);
+      done = true;
+    };
+    fetchEventSource(accepted.events_url, {
+      signal: ctrl.signal,
+      // The global fetch at call time (tests put their own in its place).
+      fetch: (input, init) => globalThis.fetch(input, init),
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      openWhenHidden: true,
+      onmessage(m) {
+        if (m.event === 'progress') onProgress(JSON.parse(m.data));
+        if (m.event === 'done') {
+          done = true;
+          ctrl.abort();
+          resolve(JSON.parse(m.data));
+        }
+      },
+      onclose: fallback,
+      onerror(e) {
+        fallback();
+        throw e;
+      },
+    }).catch(() => fallback());
+  });
+}
+
+/**
+ * Runs a long POST as a background job, reporting its progress events as they come, and
+ * resolves with its result, or rejects with its error (a failed change's report stays in
+ * `details.report`). A change into a protected account rejects with `ChangeRequestedError`.
+ */
 export async function runJob<T>(
   url: string,
   body: DeployBody | RollbackBody | Json,
   onProgress: (e: ProgressEvent) => void,
 ): Promise<T> {
-  const accepted = await post<JobAccepted>(url, body, { background: 'true' });
-  const view = await new Promise<JobView>((resolve, reject) => {
-    const source = new EventSource(accepted.events_url);
-    source.addEventListener('progress', (m) => onProgress(JSON.parse((m as MessageEvent).data)));
-    source.addEventListener('done', (m) => {
-      source.close();
-      resolve(JSON.parse((m as MessageEvent).data));
-    });
-    source.onerror = () => {
-      source.close();
-      // The stream broke: ask for the job's state instead.
-      get<JobView>(accepted.status_url).then(resolve, reject);
-    };
-  });
+  const accepted = await post<JobAccepted | ChangeRequested>(url, body, { background: 'true' });
+  if ('change_request' in accepted) throw new ChangeRequestedError(accepted);
+  return jobResult<T>(await followJob(accepted, onProgress));
+}
+
+/** A finished job's result, or its error thrown. */
+export function jobResult<T>(view: JobView): T {
   if (view.status === 'failed') {
     const err = (view.error ?? {}) as { error?: { code?: string; message?: string; details?: Json }; message?: string };
     const inner = err.error ?? (err as { code?: string; message?: string; details?: Json });

@@ -52,6 +52,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/changes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_change"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/changes/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/changes/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demo/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Demo mode's users (`admin`, `approver`, `operator`, `viewer`) and their tokens, for the
+         *     web app's "sign in as": only on a demo server (against the sandbox, never AWS), and
+         *     only to a caller on the same machine.
+         */
+        get: operations["demo_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/deploy": {
         parameters: {
             query?: never;
@@ -156,6 +241,22 @@ export interface paths {
             cookie?: never;
         };
         get: operations["job_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["me"];
         put?: never;
         post?: never;
         delete?: never;
@@ -313,6 +414,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_tokens"];
+        put?: never;
+        post: operations["create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -330,16 +463,28 @@ export interface components {
             regions: components["schemas"]["Region"][];
             role_arn: components["schemas"]["RoleArn"];
         };
+        Approved: {
+            change_request: components["schemas"]["ChangeRequest"];
+            events_url: string;
+            job_id: string;
+            status_url: string;
+        };
         /** @enum {string} */
-        AuditAction: "account-added" | "account-removed" | "snapshot" | "deploy" | "rollback" | "rules-set" | "rules-removed" | "release" | "release-rollback";
+        AuditAction: "account-added" | "account-removed" | "snapshot" | "deploy" | "rollback" | "rules-set" | "rules-removed" | "release" | "release-rollback" | "change-requested" | "change-approved" | "change-rejected" | "change-stale" | "token-created" | "token-revoked";
         /** @description One thing done to an account or a resource. Dry runs and reads are not recorded. */
         AuditEntry: {
             account_id: components["schemas"]["AccountId"];
             action: components["schemas"]["AuditAction"];
-            /** @description Who did it (`SNAPDEPLOY_USER`, the OS user of a CLI run, or `snapdeploy-api`). */
+            /** @description Who did it: the signed-in person or token of an API request, or the user of a CLI run. */
             actor: string;
+            approved_by?: string | null;
             /** Format: date-time */
             at: string;
+            /**
+             * @description The change request the entry is about, and who approved it (a change into a
+             *     protected account carries both people: `actor` asked, `approved_by` approved).
+             */
+            change_id?: string | null;
             error?: string | null;
             outcome: components["schemas"]["AuditOutcome"];
             region?: null | components["schemas"]["Region"];
@@ -366,6 +511,57 @@ export interface components {
             sha256: string;
             /** Format: int64 */
             size: number;
+        };
+        /** @description A deploy or rollback into a protected account, waiting for a second person. */
+        ChangeRequest: {
+            account_id: string;
+            comment?: string | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            decided_by?: string | null;
+            /** @description Why it failed or went stale. */
+            error?: string | null;
+            /** Format: date-time */
+            expires_at: string;
+            id: string;
+            /** @description The job that runs the approved change. */
+            job_id?: string | null;
+            /** @description `deploy` or `rollback`. */
+            kind: string;
+            /** @description `sha256:` digest of the target's live state when planned. */
+            live_digest: string;
+            /** @description The dry-run plan the approver sees (for a release: the release with its plans). */
+            plan: Record<string, never>;
+            /** @description `sha256:` digest of the plan: an approval applies exactly this plan or nothing. */
+            plan_digest: string;
+            region?: string | null;
+            /** @description The request as it was made (the body of `POST /deploy` or `/rollback`). */
+            request: Record<string, never>;
+            /** Format: date-time */
+            requested_at: string;
+            requested_by: string;
+            /** @description The change's report (or release), once it ran. */
+            result?: Record<string, never> | null;
+            state: components["schemas"]["ChangeState"];
+            /** @description One line saying what would change. */
+            summary: string;
+        };
+        ChangeRequested: {
+            change_request: components["schemas"]["ChangeRequest"];
+            status_url: string;
+        };
+        /**
+         * @description Where a change request stands.
+         * @enum {string}
+         */
+        ChangeState: "pending" | "running" | "executed" | "failed" | "rejected" | "expired" | "stale";
+        CreatedToken: components["schemas"]["TokenView"] & {
+            /** @description The token itself, shown this once: the registry keeps only its hash. */
+            token: string;
+        };
+        Decision: {
+            /** @description Optional to approve; required to reject (say why). */
+            comment?: string | null;
         };
         DeployBody: {
             dry_run?: boolean;
@@ -461,6 +657,8 @@ export interface components {
         /** @enum {string} */
         FieldOp: "add" | "remove" | "change";
         Health: {
+            /** @description How to sign in: `tokens`, or `none` (nobody signs in). */
+            auth: string;
             mode: string;
             status: string;
             version: string;
@@ -495,6 +693,12 @@ export interface components {
          * @enum {string}
          */
         MatchMode: "substring" | "whole";
+        Me: components["schemas"]["Principal"] & {
+            /** @description Whether changes to protected accounts wait for a second person's approval. */
+            approvals: boolean;
+            /** @description The server's authentication mode: `none` or `tokens`. */
+            auth: string;
+        };
         /** @description A registration request as a client sends it; `validate` turns it into an [`Account`]. */
         NewAccount: {
             /** @description 12 digits. */
@@ -505,6 +709,21 @@ export interface components {
             regions: string[];
             /** @description `arn:aws:iam::<account_id>:role/<name>`: the role SnapDeploy assumes. */
             role_arn: string;
+        };
+        NewToken: {
+            /** @description Limit it to these accounts (default: every account). */
+            accounts?: string[];
+            /**
+             * Format: int32
+             * @description Days until it expires, 1 to 3650 (default: never).
+             */
+            expires_in_days?: number | null;
+            /**
+             * @description Who or what uses it (`ci-pipeline`, `alice@example.com`): its requests are recorded
+             *     under this name. 1 to 64 letters, digits or `.-_@`.
+             */
+            name: string;
+            role: components["schemas"]["Role"];
         };
         /** @description What a deploy would do, computed without changing anything. */
         Plan: {
@@ -517,6 +736,11 @@ export interface components {
             desired: Record<string, never>;
             /** @description Values the pair's promotion rules kept as the target has them. */
             kept: components["schemas"]["Kept"][];
+            /**
+             * @description `sha256:` digest of the live target the plan was made from (none: it does not
+             *     exist yet). An approved change is applied only while this still holds.
+             */
+            live_digest?: string | null;
             remapped: components["schemas"]["Remapped"][];
             resource_name: string;
             service: components["schemas"]["ServiceKind"];
@@ -534,6 +758,16 @@ export interface components {
         };
         /** @enum {string} */
         PlanAction: "create" | "update" | "unchanged";
+        /** @description The person (or pipeline) behind a request. */
+        Principal: {
+            /** @description The accounts they may touch; empty: every account. */
+            accounts: string[];
+            role: components["schemas"]["Role"];
+            /** @description Recorded as the actor on snapshots, leases, change requests and the audit trail. */
+            subject: string;
+            /** @description How they signed in: `token` or `none`. */
+            via: string;
+        };
         /** @description A progress event: what is being done, and how far along (`total` 0 = unknown). */
         ProgressEvent: {
             /** Format: int64 */
@@ -638,6 +872,11 @@ export interface components {
          */
         ReportStatus: "succeeded" | "unchanged" | "failed_restored" | "failed_not_restored";
         ResourceName: string;
+        /**
+         * @description What a person may do. Each role may do everything the roles before it may.
+         * @enum {string}
+         */
+        Role: "viewer" | "operator" | "approver" | "admin";
         RoleArn: string;
         RollbackBody: {
             /**
@@ -753,6 +992,22 @@ export interface components {
             /** @description `substring` (default) or `whole`. */
             match?: components["schemas"]["MatchMode"];
             to: string;
+        };
+        /** @description A token as the API shows it: everything but the hash. */
+        TokenView: {
+            /** @description The accounts it may touch; empty: every account. */
+            accounts: string[];
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            expired: boolean;
+            /** Format: date-time */
+            expires_at?: string | null;
+            id: string;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+            role: components["schemas"]["Role"];
         };
         Unmapped: {
             /** @description Other places the same value is used: one reference is listed once. */
@@ -902,6 +1157,249 @@ export interface operations {
             };
         };
     };
+    list_changes: {
+        parameters: {
+            query?: {
+                /** @description pending, running, executed, failed, rejected, expired or stale */
+                state?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeRequest"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeRequest"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description approved: the change runs as a job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approved"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description expired, already decided, or stale: the target or the plan changed since it was planned */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeRequest"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    demo_users: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description user name → token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     deploy: {
         parameters: {
             query?: {
@@ -924,15 +1422,32 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description a job (`?background=true`), or, into a protected account, a change request waiting for approval */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobAccepted"];
+                    "application/json": components["schemas"]["ChangeRequested"];
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1240,6 +1755,33 @@ export interface operations {
             };
         };
     };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_rules: {
         parameters: {
             query?: never;
@@ -1484,15 +2026,32 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description a job (`?background=true`), or, into a protected account, a change request waiting for approval */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobAccepted"];
+                    "application/json": components["schemas"]["ChangeRequested"];
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1654,6 +2213,139 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewToken"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,6 +25,14 @@ export type RuleSet = S['RuleSet'];
 export type Release = S['Release'];
 export type ReleaseOutcome = S['ReleaseOutcome'];
 export type Substitution = S['Substitution'];
+export type ChangeRequest = S['ChangeRequest'];
+export type ChangeRequested = S['ChangeRequested'];
+export type ChangeState = S['ChangeState'];
+export type Approved = S['Approved'];
+export type Me = S['Me'];
+export type Role = S['Role'];
+export type TokenView = S['TokenView'];
+export type CreatedToken = S['CreatedToken'];
 
 /** Free-form JSON the schema types as an open object. */
 export type Json = Record<string, unknown>;

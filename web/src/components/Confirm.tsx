@@ -2,7 +2,22 @@ import { useState } from 'react';
 import { buttonCls, inputCls } from './common';
 
 /** The confirm step of a change; on a protected account the resource name must be typed. */
-export function Confirm({ protectedTarget, resource, label, onConfirm, disabled }: { protectedTarget: boolean; resource: string; label: string; onConfirm: () => void; disabled?: boolean }) {
+export function Confirm({
+  protectedTarget,
+  resource,
+  label,
+  onConfirm,
+  disabled,
+  why,
+}: {
+  protectedTarget: boolean;
+  resource: string;
+  label: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+  /** Why the action is not allowed, shown on hover. */
+  why?: string;
+}) {
   const [typed, setTyped] = useState('');
   const ok = !protectedTarget || typed === resource;
   return (
@@ -15,7 +30,7 @@ export function Confirm({ protectedTarget, resource, label, onConfirm, disabled 
           <input id="confirm-name" className={inputCls} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
         </label>
       )}
-      <button className={buttonCls} disabled={!ok || disabled} onClick={onConfirm}>
+      <button className={buttonCls} disabled={!ok || disabled} title={why} onClick={onConfirm}>
         {label}
       </button>
     </div>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { ApiError, post, runJob } from '../../api/client';
-import type { DeployBody, DeployOptions, Plan, ProgressEvent, ReleaseOutcome, Report, RollbackBody } from '../../api/types';
+import { ApiError, ChangeRequestedError, post, runJob } from '../../api/client';
+import type { ChangeRequest, DeployBody, DeployOptions, Plan, ProgressEvent, ReleaseOutcome, Report, RollbackBody } from '../../api/types';
 
 export { useAccounts } from '../../api/queries';
 export { useSnapshots } from '../../api/queries';
@@ -70,8 +70,11 @@ export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | 
   // A release's dry run answers with the release as it stands: what awaits confirmation.
   const [applied, setApplied] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // Into a protected account: the change request filed instead of a change.
+  const [requested, setRequested] = useState<ChangeRequest | null>(null);
 
   const reset = () => {
+    setRequested(null);
     setPlan(null);
     setReport(null);
     setRelease(null);
@@ -105,6 +108,10 @@ export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | 
       if (isRelease(done)) setRelease(done);
       else setReport(done);
     } catch (e) {
+      if (e instanceof ChangeRequestedError) {
+        setRequested(e.request.change_request);
+        return;
+      }
       // A failed change still has a report: what failed and what was restored.
       const details = (e as ApiError).details;
       const r = details?.report as Report | undefined;
@@ -117,7 +124,7 @@ export function useChange<B extends DeployBody | RollbackBody>(url: '/deploy' | 
     }
   };
 
-  return { plan, planning, running, events, report, release, applied, error, dryRun, apply, reset };
+  return { plan, planning, running, events, report, release, applied, error, requested, dryRun, apply, reset };
 }
 
 /** What the plan-and-progress view reads of a change. */

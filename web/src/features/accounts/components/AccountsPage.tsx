@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useCan } from '../../../api/auth';
 import type { AccountView } from '../../../api/types';
 import { ErrorBox, Loading, Section, buttonCls, inputCls, secondaryCls } from '../../../components/common';
 import { useAccounts, useAddAccount, useRemoveAccount } from '../api';
@@ -24,6 +25,7 @@ export default function AccountsPage() {
 }
 
 function AccountTable({ accounts }: { accounts: AccountView[] }) {
+  const canAdmin = useCan('admin');
   const [confirming, setConfirming] = useState<string | null>(null);
   const remove = useRemoveAccount(() => setConfirming(null));
   if (accounts.length === 0) return <p>No account yet: add one below.</p>;
@@ -69,7 +71,7 @@ function AccountTable({ accounts }: { accounts: AccountView[] }) {
                     </button>
                   </span>
                 ) : (
-                  <button className={secondaryCls} onClick={() => setConfirming(a.account_id)} aria-label={`Remove ${a.name}`}>
+                  <button className={secondaryCls} disabled={!canAdmin.allowed} title={canAdmin.why} onClick={() => setConfirming(a.account_id)} aria-label={`Remove ${a.name}`}>
                     Remove
                   </button>
                 )}
@@ -84,6 +86,7 @@ function AccountTable({ accounts }: { accounts: AccountView[] }) {
 }
 
 export function AddAccount() {
+  const canAdmin = useCan('admin');
   const [form, setForm] = useState<AccountForm>(empty);
   const [touched, setTouched] = useState<Partial<Record<keyof AccountForm, boolean>>>({});
   const errors: FormErrors = validateAccount(form);
@@ -130,7 +133,7 @@ export function AddAccount() {
         Protected (deploys need the resource name typed to confirm)
       </label>
       <div className="md:col-span-3">
-        <button type="submit" className={buttonCls} disabled={add.isPending}>
+        <button type="submit" className={buttonCls} disabled={add.isPending || !canAdmin.allowed} title={canAdmin.why}>
           {add.isPending ? 'Adding…' : 'Add account'}
         </button>
         <ErrorBox error={add.error} />

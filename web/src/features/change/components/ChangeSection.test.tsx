@@ -2,28 +2,33 @@ import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MemoryRouter } from 'react-router';
 import { http } from '../../../api/client';
 import type { DeployBody } from '../../../api/types';
 import { useChange } from '../api';
 import { ChangeSection } from './ChangeSection';
 
-/** The browser's EventSource, driven by the test: it says when events arrive or the stream breaks. */
+/** A server-sent event stream, driven by the test: it says when events arrive or the stream breaks. */
 class FakeEventSource {
   static last: FakeEventSource | undefined;
-  listeners: Record<string, ((m: MessageEvent) => void)[]> = {};
-  onerror: (() => void) | null = null;
   closed = false;
-  constructor(public url: string) {
+  response: Response;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  constructor(public url: string, init?: RequestInit) {
     FakeEventSource.last = this;
-  }
-  addEventListener(type: string, cb: (m: MessageEvent) => void) {
-    (this.listeners[type] ??= []).push(cb);
+    init?.signal?.addEventListener('abort', () => {
+      this.closed = true;
+    });
+    const body = new ReadableStream<Uint8Array>({ start: (c) => (this.controller = c) });
+    this.response = new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
   }
   emit(type: string, data: unknown) {
-    for (const cb of this.listeners[type] ?? []) cb(new MessageEvent(type, { data: JSON.stringify(data) }));
+    this.controller.enqueue(new TextEncoder().encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`));
   }
-  close() {
-    this.closed = true;
+  /** The connection drops. */
+  onerror() {
+    this.controller.error(new Error('connection dropped'));
   }
 }
 
@@ -32,7 +37,10 @@ type Route = (config: InternalAxiosRequestConfig) => { status: number; data: unk
 /** Answers the app's requests as the API would, one route function per test. */
 function serve(route: Route) {
   http.defaults.adapter = async (config: InternalAxiosRequestConfig) => {
-    const { status, data } = route(config);
+    const { status, data } =
+      config.url === '/healthz' ? { status: 200, data: { status: 'ok', mode: 'aws', version: '0', auth: 'none' } }
+      : config.url === '/me' ? { status: 200, data: { subject: 'tester', role: 'admin', accounts: [], via: 'none', auth: 'none', approvals: false } }
+      : route(config);
     const response: AxiosResponse = { status, statusText: '', data, headers: {}, config };
     if (status >= 400) throw new AxiosError('Request failed', 'ERR_BAD_REQUEST', config, undefined, response);
     return response;
@@ -55,14 +63,22 @@ function Harness() {
 }
 
 async function planThenDeploy() {
-  render(<Harness />);
+  render(
+    <QueryClientProvider client={new QueryClient()}>
+      <MemoryRouter>
+        <Harness />
+      </MemoryRouter>
+    </QueryClientProvider>,
+  );
   await userEvent.click(screen.getByRole('button', { name: 'Show the plan' }));
-  await userEvent.click(await screen.findByRole('button', { name: 'Deploy' }));
+  const deploy = await screen.findByRole('button', { name: 'Deploy' });
+  await waitFor(() => expect(deploy).toBeEnabled());
+  await userEvent.click(deploy);
 }
 
 describe('a change from plan to report', () => {
   beforeEach(() => {
-    vi.stubGlobal('EventSource', FakeEventSource);
+    vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => new FakeEventSource(String(url), init).response);
     FakeEventSource.last = undefined;
   });
   afterEach(() => {
@@ -85,7 +101,7 @@ describe('a change from plan to report', () => {
     act(() => stream.emit('progress', { message: 'planning', done: 0, total: 1 }));
     expect(await screen.findByText('planning')).toBeInTheDocument();
     // The connection drops (a proxy timed out): the job's state is read instead.
-    act(() => stream.onerror?.());
+    act(() => stream.onerror());
     expect(await screen.findByText('Result: succeeded')).toBeInTheDocument();
     expect(stream.closed).toBe(true);
     expect(asked).toContain('get /jobs/job-1');

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useCan } from '../../../api/auth';
 import type { DeployBody } from '../../../api/types';
 import { ResourcePicker } from '../../../components/ResourcePicker';
 import { SnapshotSelect } from '../../../components/SnapshotSelect';
@@ -7,6 +8,7 @@ import { deployRequest, useAccounts, useChange, useSnapshots } from '../api';
 import { ChangeSection } from './ChangeSection';
 
 export default function DeployPage() {
+  const canPlan = useCan('operator');
   const accounts = useAccounts();
   const [src, setSrc] = useState({ account: '', region: '', service: 'lambda', resource: '', key: '' });
   const [dst, setDst] = useState({ account: '', region: '', resource: '' });
@@ -70,7 +72,7 @@ export default function DeployPage() {
             Deploy without the unmappable references (they are left out)
           </label>
         </div>
-        <button className={`${buttonCls} mt-3`} disabled={!ready || change.planning} onClick={() => change.dryRun(body())}>
+        <button className={`${buttonCls} mt-3`} disabled={!ready || change.planning || !canPlan.allowed} title={canPlan.why} onClick={() => change.dryRun(body())}>
           {change.planning ? 'Planning…' : 'Show the plan'}
         </button>
       </Section>

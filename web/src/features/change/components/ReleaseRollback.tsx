@@ -1,4 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCan } from '../../../api/auth';
 import { useEffect, useState } from 'react';
 import { get } from '../../../api/client';
 import type { Release, RollbackBody } from '../../../api/types';
@@ -8,6 +9,7 @@ import { ChangeSection } from './ChangeSection';
 
 /** Rolling a whole release back: every member to its safety snapshot, last first. */
 export function ReleaseRollback() {
+  const canPlan = useCan('operator');
   const accounts = useAccounts();
   const releases = useQuery({ queryKey: ['releases'], queryFn: () => get<Release[]>('/releases', { limit: '20' }) });
   const [id, setId] = useState('');
@@ -52,7 +54,7 @@ export function ReleaseRollback() {
               <input type="checkbox" checked={removeCreated} onChange={(e) => setRemoveCreated(e.target.checked)} />
               Also delete what the release created
             </label>
-            <button className={buttonCls} disabled={!id || change.planning} onClick={() => change.dryRun(body())}>
+            <button className={buttonCls} disabled={!id || change.planning || !canPlan.allowed} title={canPlan.why} onClick={() => change.dryRun(body())}>
               {change.planning ? 'Planning…' : 'Show the release rollback'}
             </button>
           </div>

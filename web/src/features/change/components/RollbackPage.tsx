@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useCan } from '../../../api/auth';
 import type { RollbackBody } from '../../../api/types';
 import { ResourcePicker } from '../../../components/ResourcePicker';
 import { SnapshotSelect } from '../../../components/SnapshotSelect';
@@ -8,6 +9,7 @@ import { ChangeSection } from './ChangeSection';
 import { ReleaseRollback } from './ReleaseRollback';
 
 export default function RollbackPage() {
+  const canPlan = useCan('operator');
   const accounts = useAccounts();
   const [s, setS] = useState<RollbackForm>({ account: '', region: '', service: 'lambda', resource: '', key: '', removeCreated: false });
   const snaps = useSnapshots(s.account, s.service, s.resource);
@@ -34,7 +36,7 @@ export default function RollbackPage() {
           )}
         </div>
         <ErrorBox error={snaps.error} />
-        <button className={`${buttonCls} mt-3`} disabled={!s.key || change.planning} onClick={() => change.dryRun(body())}>
+        <button className={`${buttonCls} mt-3`} disabled={!s.key || change.planning || !canPlan.allowed} title={canPlan.why} onClick={() => change.dryRun(body())}>
           {change.planning ? 'Planning…' : 'Show the plan'}
         </button>
       </Section>

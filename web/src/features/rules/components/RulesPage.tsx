@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useCan } from '../../../api/auth';
 import { useAccounts } from '../../../api/queries';
 import type { PromotionRules, RuleSet, Substitution } from '../../../api/types';
 import { ErrorBox, Loading, Section, buttonCls, inputCls, secondaryCls } from '../../../components/common';
@@ -121,6 +122,7 @@ export function PairEditor({ pair }: { pair: Pair }) {
 }
 
 function RulesForm({ pair, stored, onDone }: { pair: Pair; stored: RuleSet | null; onDone: (message: string | null) => void }) {
+  const canAdmin = useCan('admin');
   const [form, setForm] = useState<Required<PromotionRules>>(toForm(stored));
   const [confirming, setConfirming] = useState(false);
   const save = useSaveRules(pair.source, pair.target);
@@ -201,7 +203,7 @@ function RulesForm({ pair, stored, onDone }: { pair: Pair; stored: RuleSet | nul
         </button>
       </fieldset>
       <div className="flex flex-wrap items-center gap-2">
-        <button type="submit" className={buttonCls} disabled={save.isPending}>
+        <button type="submit" className={buttonCls} disabled={save.isPending || !canAdmin.allowed} title={canAdmin.why}>
           {save.isPending ? 'Saving…' : 'Save rules'}
         </button>
         {stored &&
@@ -227,7 +229,7 @@ function RulesForm({ pair, stored, onDone }: { pair: Pair; stored: RuleSet | nul
               </button>
             </>
           ) : (
-            <button type="button" className={secondaryCls} onClick={() => setConfirming(true)}>
+            <button type="button" className={secondaryCls} disabled={!canAdmin.allowed} title={canAdmin.why} onClick={() => setConfirming(true)}>
               Remove rules
             </button>
           ))}

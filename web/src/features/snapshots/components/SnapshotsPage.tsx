@@ -1,4 +1,5 @@
 import { Suspense, lazy, useState } from 'react';
+import { useCan } from '../../../api/auth';
 import { useSearchParams } from 'react-router';
 import { ResourcePicker } from '../../../components/ResourcePicker';
 import { AccountRegion, ErrorBox, Json, Loading, Section, buttonCls, inputCls, secondaryCls } from '../../../components/common';
@@ -7,6 +8,7 @@ import { SNAPSHOT_PAGE, useDiff, useSnapshotDocument, useSnapshots, useTakeSnaps
 const DiffView = lazy(() => import('./DiffView'));
 
 export default function SnapshotsPage() {
+  const canSnap = useCan('operator');
   const [params, setParams] = useSearchParams();
   const p = (k: string, d = '') => params.get(k) ?? d;
   const [account, region, service, resource] = [p('account'), p('region'), p('service', 'lambda'), p('resource')];
@@ -44,7 +46,7 @@ export default function SnapshotsPage() {
                 Read everything again
               </label>
             )}
-            <button className={buttonCls} onClick={() => take.mutate({ account_id: account, region, service, resource_name: resource, ...(note ? { note } : {}), ...(full ? { full } : {}) })} disabled={take.isPending}>
+            <button className={buttonCls} onClick={() => take.mutate({ account_id: account, region, service, resource_name: resource, ...(note ? { note } : {}), ...(full ? { full } : {}) })} disabled={take.isPending || !canSnap.allowed} title={canSnap.why}>
               {take.isPending ? 'Taking snapshot…' : 'Take snapshot'}
             </button>
           </div>
