@@ -2,10 +2,8 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import tailwindcss from '@tailwindcss/vite';
+import { apiPrefixes as api } from './src/api/routes.ts';
 
-// The API's routes, proxied by the dev server (port 3000) to the backend on 5050. The app's
-// own pages live under /app/ so a reload never lands on an API route.
-const api = ['/accounts', '/extract', '/snapshot', '/snapshots', '/diff', '/deploy', '/rollback', '/jobs', '/healthz', '/openapi.json'];
 const target = process.env.SNAPDEPLOY_API ?? 'http://127.0.0.1:5050';
 
 export default defineConfig({

@@ -1,10 +1,12 @@
-import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useHealth } from './api/queries';
 import { sessionEnded, setToken, useToken } from './api/session';
 import Approvals from './features/change/components/ApprovalsPage';
 import { useMe } from './api/auth';
 import SignIn from './features/auth/components/SignIn';
+import OidcCallback from './features/auth/components/OidcCallback';
+import { CALLBACK_PATH } from './api/oidc';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import Accounts from './features/accounts/components/AccountsPage';
 import Audit from './features/audit/components/AuditPage';
@@ -56,7 +58,12 @@ export default function App() {
   const demo = health.data?.mode === 'demo';
   // Read on each render: the token's store notifies when a 401 ends the session.
   const ended = sessionEnded();
-  const signIn = health.data?.auth === 'tokens' && !token;
+  const { pathname } = useLocation();
+  const auth = health.data?.auth;
+  const oidc = health.data?.oidc ?? null;
+  const signIn = (auth === 'tokens' || auth === 'oidc') && !token;
+  // The identity provider's return, before anyone is signed in.
+  const callback = oidc && pathname === CALLBACK_PATH;
   return (
     <div className="min-h-screen">
       {demo && (
@@ -85,8 +92,10 @@ export default function App() {
       </header>
       <main className="mx-auto max-w-7xl px-4 py-6">
         <ErrorBoundary>
-        {signIn ? (
-          <SignIn demo={demo} expired={ended} />
+        {callback ? (
+          <OidcCallback issuer={oidc.issuer} clientId={oidc.client_id} />
+        ) : signIn ? (
+          <SignIn demo={demo} expired={ended} oidc={oidc} />
         ) : (
         <Routes>
           <Route path="/" element={<Navigate to="/app/accounts" replace />} />

@@ -34,6 +34,78 @@ pub struct Config {
     pub auth: snapdeploy_server::AuthMode,
     /// `SNAPDEPLOY_APPROVAL_TTL_HOURS`: how long a change request waits for an approver.
     pub approval_ttl: std::time::Duration,
+    /// `SNAPDEPLOY_OIDC_*`: the issuer trusted when `SNAPDEPLOY_AUTH=oidc`.
+    pub oidc: Option<snapdeploy_server::OidcConfig>,
+    /// `SNAPDEPLOY_CORS_ORIGINS`: origins whose pages may call the API (comma-separated).
+    pub cors_origins: Vec<String>,
+    /// `SNAPDEPLOY_ALLOWED_HOSTS`: host names the server answers to (comma-separated; `*`
+    /// any). Unset: the loopback names on a loopback address, any name elsewhere.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// `SNAPDEPLOY_HEADER_TIMEOUT_SECONDS`, `SNAPDEPLOY_BODY_TIMEOUT_SECONDS`,
+    /// `SNAPDEPLOY_MAX_CONNECTIONS`.
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
+    pub max_connections: usize,
+    /// `SNAPDEPLOY_JOB_TTL_MINUTES`, `SNAPDEPLOY_MAX_FINISHED_JOBS`: how long and how many
+    /// finished jobs stay readable.
+    pub job_ttl: std::time::Duration,
+    pub max_finished_jobs: usize,
+}
+
+/// The OIDC issuer settings; each missing or malformed one is named.
+fn oidc_from_env() -> Result<snapdeploy_server::OidcConfig> {
+    use snapdeploy_server::OidcConfig;
+    let issuer = var("SNAPDEPLOY_OIDC_ISSUER").context(
+        "SNAPDEPLOY_AUTH=oidc needs SNAPDEPLOY_OIDC_ISSUER (the issuer URL its tokens name in iss)",
+    )?;
+    OidcConfig::check_issuer(&issuer)
+        .map_err(|e| anyhow::anyhow!("SNAPDEPLOY_OIDC_ISSUER: {e}"))?;
+    let client_id = var("SNAPDEPLOY_OIDC_CLIENT_ID").context(
+        "SNAPDEPLOY_AUTH=oidc needs SNAPDEPLOY_OIDC_CLIENT_ID (the web app's client at the issuer)",
+    )?;
+    let role_map = OidcConfig::parse_role_map(&var("SNAPDEPLOY_OIDC_ROLE_MAP").unwrap_or_default())
+        .map_err(|e| anyhow::anyhow!("SNAPDEPLOY_OIDC_ROLE_MAP: {e}"))?;
+    Ok(OidcConfig {
+        issuer,
+        audience: var("SNAPDEPLOY_OIDC_AUDIENCE").unwrap_or_else(|| client_id.clone()),
+        client_id,
+        roles_claim: var("SNAPDEPLOY_OIDC_ROLES_CLAIM").unwrap_or_else(|| "groups".into()),
+        role_map,
+        leeway: std::time::Duration::from_secs(bounded(
+            "SNAPDEPLOY_OIDC_LEEWAY_SECONDS",
+            60,
+            0..=600,
+            "seconds",
+        )?),
+    })
+}
+
+/// A comma-separated list, blanks dropped.
+fn list(name: &str) -> Option<Vec<String>> {
+    var(name).map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+}
+
+/// A whole number within `range`, or a clear error naming the variable.
+fn bounded(
+    name: &str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    unit: &str,
+) -> Result<u64> {
+    let v: u64 = parsed(name, default)?;
+    if !range.contains(&v) {
+        bail!(
+            "{name} must be between {} and {} {unit}",
+            range.start(),
+            range.end()
+        );
+    }
+    Ok(v)
 }
 
 fn var(name: &str) -> Option<String> {
@@ -105,13 +177,48 @@ impl Config {
         let auth = match var("SNAPDEPLOY_AUTH").as_deref().unwrap_or("tokens") {
             "tokens" => snapdeploy_server::AuthMode::Tokens,
             "none" => snapdeploy_server::AuthMode::None,
-            other => bail!("SNAPDEPLOY_AUTH={other:?} is not valid: use tokens or none"),
+            "oidc" => snapdeploy_server::AuthMode::Oidc,
+            other => bail!("SNAPDEPLOY_AUTH={other:?} is not valid: use tokens, oidc or none"),
+        };
+        let oidc = match auth {
+            snapdeploy_server::AuthMode::Oidc => Some(oidc_from_env()?),
+            _ => None,
         };
         let approval_hours: u64 = parsed("SNAPDEPLOY_APPROVAL_TTL_HOURS", 24)?;
         if !(1..=720).contains(&approval_hours) {
             bail!("SNAPDEPLOY_APPROVAL_TTL_HOURS must be between 1 and 720 hours");
         }
+        let cors_origins = list("SNAPDEPLOY_CORS_ORIGINS").unwrap_or_default();
+        for origin in &cors_origins {
+            snapdeploy_server::http::validate_origin(origin)
+                .map_err(|e| anyhow::anyhow!("SNAPDEPLOY_CORS_ORIGINS: {e}"))?;
+        }
+        let secs = std::time::Duration::from_secs;
         Ok(Self {
+            oidc,
+            cors_origins,
+            allowed_hosts: list("SNAPDEPLOY_ALLOWED_HOSTS"),
+            header_timeout: secs(bounded(
+                "SNAPDEPLOY_HEADER_TIMEOUT_SECONDS",
+                30,
+                1..=3600,
+                "seconds",
+            )?),
+            body_timeout: secs(bounded(
+                "SNAPDEPLOY_BODY_TIMEOUT_SECONDS",
+                60,
+                1..=3600,
+                "seconds",
+            )?),
+            max_connections: bounded(
+                "SNAPDEPLOY_MAX_CONNECTIONS",
+                1024,
+                1..=100_000,
+                "connections",
+            )? as usize,
+            job_ttl: secs(60 * bounded("SNAPDEPLOY_JOB_TTL_MINUTES", 60, 1..=10_080, "minutes")?),
+            max_finished_jobs: bounded("SNAPDEPLOY_MAX_FINISHED_JOBS", 500, 1..=100_000, "jobs")?
+                as usize,
             auth,
             approval_ttl: std::time::Duration::from_secs(approval_hours * 3600),
             store,
@@ -141,7 +248,7 @@ impl Config {
                     "SNAPDEPLOY_BUCKET_PREFIX must be at most 40 lowercase letters, digits or '-'"
                 );
             }
-            std::fs::create_dir_all(&c.data_dir)
+            snapdeploy_store::create_private_dir_all(&c.data_dir)
                 .with_context(|| format!("creating the data folder {}", c.data_dir.display()))?;
             Ok(c)
         })

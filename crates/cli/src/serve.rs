@@ -7,7 +7,7 @@ use snapdeploy_aws::AwsError;
 use snapdeploy_core::NewAccount;
 use snapdeploy_core::Role;
 use snapdeploy_sandbox::{seed, Sandbox, SandboxConfig, Seed};
-use snapdeploy_server::{AppState, AuthConfig, AuthMode, ServerConfig};
+use snapdeploy_server::{AppState, AuthConfig, AuthMode, HttpConfig, JobsConfig, ServerConfig};
 use snapdeploy_store::StoreError;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,6 +23,10 @@ pub(crate) async fn serve(addr: &str) -> Result<i32> {
         AuthMode::None => tracing::warn!(
             "SNAPDEPLOY_AUTH=none: nobody signs in; every request on {local} acts as {} with every role, and changes to protected accounts need no approval",
             config.api_actor()
+        ),
+        AuthMode::Oidc => tracing::info!(
+            "signing in through {} (API tokens work too)",
+            config.oidc.as_ref().map_or("?", |o| o.issuer.as_str())
         ),
         AuthMode::Tokens => {
             let state = AppState::new(engine.clone(), ServerConfig::default());
@@ -97,7 +101,7 @@ pub(crate) async fn demo(
             ),
         )
         .build();
-    std::fs::create_dir_all(&data_dir)
+    snapdeploy_store::create_private_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let mut config = Config::from_env()?;
     config.store = StoreKind::Embedded;
@@ -143,7 +147,13 @@ pub(crate) async fn demo(
     for (user, token) in &users {
         eprintln!("    {user:<9} {token}");
     }
-    config.auth = AuthMode::Tokens;
+    // Sign-in is always on in the demo: its users' tokens, and, when SNAPDEPLOY_AUTH=oidc
+    // names an issuer, that provider's people too.
+    if config.auth != AuthMode::Oidc {
+        config.auth = AuthMode::Tokens;
+    } else if let Some(o) = &config.oidc {
+        eprintln!("  or sign in through {} (client {})", o.issuer, o.client_id);
+    }
     serve_api(listener, engine, &config, "demo", users).await
 }
 
@@ -155,7 +165,35 @@ async fn serve_api(
     mode: &str,
     demo_users: BTreeMap<String, String>,
 ) -> Result<i32> {
+    let local = listener.local_addr()?;
+    // A server on a loopback address is reached by name only as localhost: any other name
+    // is a page on another site re-resolved to 127.0.0.1 (DNS rebinding).
+    let allowed_hosts = config.allowed_hosts.clone().unwrap_or_else(|| {
+        if local.ip().is_loopback() {
+            snapdeploy_server::http::LOOPBACK_HOSTS
+                .map(String::from)
+                .to_vec()
+        } else {
+            vec![]
+        }
+    });
+    if allowed_hosts.is_empty() {
+        tracing::info!(
+            "answering any Host name; set SNAPDEPLOY_ALLOWED_HOSTS to the names clients use"
+        );
+    }
     let server_config = ServerConfig {
+        http: HttpConfig {
+            allowed_origins: config.cors_origins.clone(),
+            allowed_hosts,
+            header_timeout: config.header_timeout,
+            body_timeout: config.body_timeout,
+            max_connections: config.max_connections,
+        },
+        jobs: JobsConfig {
+            ttl: config.job_ttl,
+            max_finished: config.max_finished_jobs,
+        },
         body_limit: config.body_limit,
         web_dir: config.web_dir.clone(),
         mode: mode.into(),
@@ -163,6 +201,7 @@ async fn serve_api(
         auth: AuthConfig {
             mode: config.auth,
             approval_ttl: config.approval_ttl,
+            oidc: config.oidc.clone(),
         },
         demo_users,
         ..ServerConfig::default()

@@ -15,10 +15,12 @@ async fn boto3_drives_the_sandbox_like_aws() {
         .spawn("127.0.0.1:0")
         .await
         .unwrap();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/conformance/sandbox_boto3.py"
-    );
+    // Read when the test runs, not when it was compiled: a target directory reused from a
+    // clone at another path would otherwise point at that clone.
+    let script = std::path::Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../tests/conformance/sandbox_boto3.py");
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let out = tokio::process::Command::new(&python)
         .arg(script)

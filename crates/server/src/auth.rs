@@ -26,7 +26,7 @@ pub struct Principal {
     /// The accounts they may touch; empty: every account.
     #[schema(value_type = Vec<String>)]
     pub accounts: Vec<AccountId>,
-    /// How they signed in: `token` or `none`.
+    /// How they signed in: `token`, `oidc` or `none`.
     pub via: &'static str,
 }
 
@@ -166,7 +166,19 @@ async fn who(s: &AppState, headers: &axum::http::HeaderMap) -> ApiResult<Princip
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(unauthenticated)?;
-    Tokens::new(s).verify(bearer).await
+    match &s.oidc {
+        // API tokens (pipelines, the CLI) work beside the issuer's JWTs.
+        Some(oidc) if !bearer.starts_with("sdt_") => {
+            let who = oidc.verify(bearer).await?;
+            Ok(Principal {
+                subject: who.subject,
+                role: who.role,
+                accounts: who.accounts,
+                via: "oidc",
+            })
+        }
+        _ => Tokens::new(s).verify(bearer).await,
+    }
 }
 
 /// Who a token belongs to, or why it is refused.

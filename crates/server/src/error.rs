@@ -156,12 +156,29 @@ impl From<JsonRejection> for ApiError {
                     "the request body is larger than the server accepts",
                 )
             }
+            JsonRejection::BytesRejection(e) if stalled(&e) => Self::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request body stopped arriving; send it whole without pausing (SNAPDEPLOY_BODY_TIMEOUT_SECONDS)",
+            ),
             other => Self::bad_request(format!(
                 "the request body could not be read: {}",
                 other.body_text()
             )),
         }
     }
+}
+
+/// Whether a body could not be read because the client stopped sending it.
+fn stalled(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// A body value refused by a validated type (`AliasName`, `Note`, …) as (path, why): its

@@ -22,6 +22,10 @@ pub struct ServerConfig {
     pub demo_users: std::collections::BTreeMap<String, String>,
     /// What token and change-request expiry are judged by (tests move a manual one on).
     pub clock: Clock,
+    /// Security headers, CORS, the `Host` check, timeouts and the connection cap.
+    pub http: crate::http::HttpConfig,
+    /// How long finished jobs are kept for their callers to read.
+    pub jobs: jobs::JobsConfig,
 }
 
 impl Default for ServerConfig {
@@ -34,6 +38,8 @@ impl Default for ServerConfig {
             auth: AuthConfig::default(),
             demo_users: Default::default(),
             clock: Clock::system(),
+            http: Default::default(),
+            jobs: Default::default(),
         }
     }
 }
@@ -43,13 +49,21 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     pub jobs: jobs::Jobs,
     pub config: Arc<ServerConfig>,
+    /// Checks bearer JWTs in `oidc` mode (and caches the issuer's keys).
+    pub oidc: Option<Arc<crate::oidc::OidcVerifier>>,
 }
 
 impl AppState {
     pub fn new(engine: Arc<Engine>, config: ServerConfig) -> Self {
         Self {
             engine,
-            jobs: jobs::Jobs::default(),
+            jobs: jobs::Jobs::new(config.jobs, config.clock.clone()),
+            oidc: config
+                .auth
+                .oidc
+                .clone()
+                .filter(|_| config.auth.mode == AuthMode::Oidc)
+                .map(|o| Arc::new(crate::oidc::OidcVerifier::new(o, config.clock.clone()))),
             config: Arc::new(config),
         }
     }
@@ -69,6 +83,8 @@ pub enum AuthMode {
     None,
     /// API tokens created by an admin (`POST /tokens`, `snapdeploy tokens create`).
     Tokens,
+    /// Bearer JWTs from an OpenID Connect issuer; API tokens are accepted too (pipelines).
+    Oidc,
 }
 
 impl AuthMode {
@@ -76,6 +92,7 @@ impl AuthMode {
         match self {
             Self::None => "none",
             Self::Tokens => "tokens",
+            Self::Oidc => "oidc",
         }
     }
 }
@@ -86,6 +103,8 @@ pub struct AuthConfig {
     pub mode: AuthMode,
     /// How long a change request waits for an approver.
     pub approval_ttl: std::time::Duration,
+    /// The issuer trusted in `oidc` mode.
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 impl Default for AuthConfig {
@@ -93,6 +112,7 @@ impl Default for AuthConfig {
         Self {
             mode: AuthMode::None,
             approval_ttl: std::time::Duration::from_secs(24 * 3600),
+            oidc: None,
         }
     }
 }

@@ -25,6 +25,7 @@ async fn team(clock: Clock) -> Team {
         auth: AuthConfig {
             mode: AuthMode::Tokens,
             approval_ttl: Duration::from_secs(24 * 3600),
+            oidc: None,
         },
         clock,
         ..ServerConfig::default()

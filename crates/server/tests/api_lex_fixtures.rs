@@ -16,10 +16,14 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/fixtures/lex/PizzaBot"
-);
+/// The fixture, found when the test runs (a target directory reused from a clone at another
+/// path would otherwise point at that clone).
+fn fixture_dir() -> std::path::PathBuf {
+    Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../tests/fixtures/lex/PizzaBot")
+}
 
 /// Every file of the fixture, by its path in the archive, parsed.
 fn fixture() -> BTreeMap<String, Value> {
@@ -37,7 +41,8 @@ fn fixture() -> BTreeMap<String, Value> {
         }
     }
     let mut out = BTreeMap::new();
-    walk(Path::new(FIXTURE), Path::new(FIXTURE), &mut out);
+    let root = fixture_dir();
+    walk(&root, &root, &mut out);
     out
 }
 

@@ -7,7 +7,11 @@ use utoipa::OpenApi;
 #[test]
 fn web_openapi_json_is_the_servers_document() {
     let doc = serde_json::to_string_pretty(&snapdeploy_server::ApiDoc::openapi()).unwrap() + "\n";
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/openapi.json");
+    // The manifest folder as the test runs (a reused target directory may come from another
+    // clone).
+    let root =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = Path::new(&root).join("../../web/openapi.json");
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
         std::fs::write(&path, &doc).unwrap();
         return;

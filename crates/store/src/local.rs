@@ -42,7 +42,7 @@ impl LocalSnapshotStore {
 /// replaces one. Returns false when `path` already existed.
 async fn write_new(path: &Path, bytes: &[u8]) -> StoreResult<bool> {
     let dir = path.parent().expect("store paths have a parent");
-    tokio::fs::create_dir_all(dir)
+    crate::private::create_private_dir_all_async(dir)
         .await
         .map_err(backend("creating store folder"))?;
     let tmp = dir.join(format!(".tmp-{}-{}", std::process::id(), rand_suffix()));

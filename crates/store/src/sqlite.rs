@@ -18,8 +18,11 @@ pub struct SqliteAccountStore {
 impl SqliteAccountStore {
     pub fn open(path: &Path) -> StoreResult<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(backend("creating the registry folder"))?;
+            crate::private::create_private_dir_all(dir)
+                .map_err(backend("creating the registry folder"))?;
         }
+        crate::private::make_private_file(path)
+            .map_err(backend("making the registry file owner-only"))?;
         let conn = Connection::open(path).map_err(backend("opening the SQLite registry"))?;
         Self::init(conn)
     }

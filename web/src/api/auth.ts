@@ -10,7 +10,7 @@ const rank: Record<Role, number> = { viewer: 0, operator: 1, approver: 2, admin:
 export function useMe() {
   const token = useToken();
   const health = useHealth();
-  const signInNeeded = health.data?.auth === 'tokens';
+  const signInNeeded = health.data?.auth === 'tokens' || health.data?.auth === 'oidc';
   return useQuery({
     queryKey: ['me', token],
     queryFn: () => get<Me>('/me'),

@@ -657,9 +657,10 @@ export interface components {
         /** @enum {string} */
         FieldOp: "add" | "remove" | "change";
         Health: {
-            /** @description How to sign in: `tokens`, or `none` (nobody signs in). */
+            /** @description How to sign in: `tokens`, `oidc`, or `none` (nobody signs in). */
             auth: string;
             mode: string;
+            oidc?: null | components["schemas"]["OidcSignIn"];
             status: string;
             version: string;
         };
@@ -725,6 +726,11 @@ export interface components {
             name: string;
             role: components["schemas"]["Role"];
         };
+        /** @description What a browser needs for the authorization-code + PKCE sign-in. */
+        OidcSignIn: {
+            client_id: string;
+            issuer: string;
+        };
         /** @description What a deploy would do, computed without changing anything. */
         Plan: {
             action: components["schemas"]["PlanAction"];
@@ -765,7 +771,7 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Recorded as the actor on snapshots, leases, change requests and the audit trail. */
             subject: string;
-            /** @description How they signed in: `token` or `none`. */
+            /** @description How they signed in: `token`, `oidc` or `none`. */
             via: string;
         };
         /** @description A progress event: what is being done, and how far along (`total` 0 = unknown). */

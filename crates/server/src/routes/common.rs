@@ -62,11 +62,12 @@ where
     let job = s.jobs.create(kind);
     let progress = job.progress();
     let id = job.view().id;
+    let jobs = s.jobs.clone();
     tokio::spawn(async move {
         // The work in a task of its own: should it panic, the job still ends (failed), so
         // nothing waits for it for ever (a shutdown waits for running jobs).
         let result = tokio::spawn(work(progress)).await;
-        job.finish(match result {
+        jobs.finish(&job, match result {
             Ok(Ok((status, body))) if status.is_success() => Ok(body),
             Ok(Ok((_, body))) => Err(body),
             Ok(Err(e)) => Err(json!({"code": e.code, "message": e.message, "details": e.details})),

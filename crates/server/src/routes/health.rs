@@ -12,8 +12,18 @@ pub(super) struct Health {
     status: &'static str,
     mode: String,
     version: &'static str,
-    /// How to sign in: `tokens`, or `none` (nobody signs in).
+    /// How to sign in: `tokens`, `oidc`, or `none` (nobody signs in).
     auth: &'static str,
+    /// In `oidc` mode, where the web app sends people to sign in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oidc: Option<OidcSignIn>,
+}
+
+/// What a browser needs for the authorization-code + PKCE sign-in.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct OidcSignIn {
+    issuer: String,
+    client_id: String,
 }
 
 #[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
@@ -23,6 +33,10 @@ pub(super) async fn health(State(s): State<AppState>) -> Json<Health> {
         mode: s.config.mode.clone(),
         version: env!("CARGO_PKG_VERSION"),
         auth: s.config.auth.mode.as_str(),
+        oidc: s.oidc.as_ref().map(|o| OidcSignIn {
+            issuer: o.config().issuer.clone(),
+            client_id: o.config().client_id.clone(),
+        }),
     })
 }
 

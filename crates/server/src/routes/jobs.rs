@@ -19,7 +19,7 @@ pub(super) async fn get_job(
     let job = s
         .jobs
         .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
+        .ok_or_else(|| ApiError::not_found(s.jobs.not_found_message(&id)))?;
     Ok(Json(job.view()))
 }
 
@@ -32,7 +32,7 @@ pub(super) async fn job_events(
     let job = s
         .jobs
         .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
+        .ok_or_else(|| ApiError::not_found(s.jobs.not_found_message(&id)))?;
     let (view, mut rx) = job.subscribe();
     let stream = async_stream(move |tx| async move {
         for e in &view.events {

@@ -17,7 +17,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::jobs::JobView;
 use crate::state::AppState;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, get_service, post};
 use axum::Router;
 use snapdeploy_aws::DeployOptions;
 use snapdeploy_core::{AccountView, NewAccount, SnapshotEnvelope, SnapshotMeta};
@@ -137,6 +137,14 @@ impl utoipa::Modify for BearerAuth {
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit;
     let web_dir = state.config.web_dir.clone();
+    let http = state.config.http.clone();
+    let connect: Vec<String> = state
+        .config
+        .auth
+        .oidc
+        .iter()
+        .filter_map(|o| crate::http::origin_of(&o.issuer))
+        .collect();
     let api = Router::new()
         .route("/healthz", get(health::health))
         .route("/readyz", get(health::ready))
@@ -193,15 +201,52 @@ pub fn router(state: AppState) -> Router {
             crate::auth::authenticate,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state);
-    match web_dir.filter(|d| d.join("index.html").is_file()) {
-        Some(dir) => api.fallback_service(
-            tower_http::services::ServeDir::new(&dir)
-                .fallback(tower_http::services::ServeFile::new(dir.join("index.html"))),
-        ),
-        None => api.fallback(|| async { ApiError::not_found("no such route") }),
+    let app = match web_dir.filter(|d| d.join("index.html").is_file()) {
+        // The web app's pages live under /app/ (a reload there gets index.html, the app
+        // routes itself); its files are served as they are; any other path is an API path
+        // that does not exist and answers 404 JSON, never the app's HTML.
+        Some(dir) => {
+            let index = get_service(tower_http::services::ServeFile::new(dir.join("index.html")));
+            api.route(
+                "/",
+                get(|| async { axum::response::Redirect::temporary("/app/") }),
+            )
+            .route_service("/app", index.clone())
+            .route_service("/app/", index.clone())
+            .route_service("/app/{*page}", index)
+            .fallback_service(
+                tower_http::services::ServeDir::new(&dir)
+                    .append_index_html_on_directories(false)
+                    .fallback(axum::handler::HandlerWithoutStateExt::into_service(
+                        no_route,
+                    )),
+            )
+        }
+        None => api.fallback(no_route),
+    };
+    let mut app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        http.body_timeout,
+    ));
+    if let Some(cors) = crate::http::cors(&http.allowed_origins) {
+        app = app.layer(cors);
     }
+    app.layer(axum::middleware::from_fn_with_state(
+        std::sync::Arc::new(http.allowed_hosts.clone()),
+        crate::http::check_host,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        crate::http::content_security_policy(&connect),
+        crate::http::security_headers,
+    ))
+    .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+async fn no_route(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "no such route: {}; the API's routes are listed at /openapi.json, the web app is at /app/",
+        uri.path()
+    ))
 }
 
 async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod connect;
+pub mod idp;
 pub mod oracle;
 
 use serde_json::{json, Value};
@@ -43,15 +44,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// Quotas off on both sides: for tests about what a change does, not how fast it may go.
 pub async fn spawn_unpaced() -> TestApp {
-    let hub = HubConfig {
+    spawn_app_with_hub(fast_sandbox(), ServerConfig::default(), None, unpaced_hub()).await
+}
+
+/// A hub that does not pace its calls.
+pub fn unpaced_hub() -> HubConfig {
+    HubConfig {
         connect_rate: 1000.0,
         connect_burst: 1000.0,
         lex_rate: 1000.0,
         lambda_rate: 1000.0,
         lambda_get_function_rate: 1000.0,
         ..HubConfig::default()
-    };
-    spawn_app_with_hub(fast_sandbox(), ServerConfig::default(), None, hub).await
+    }
 }
 
 pub async fn spawn_app_with(

@@ -3,10 +3,14 @@ import { useQueryClient } from '@tanstack/react-query';
 import { setToken } from '../../../api/session';
 import { Section, buttonCls, inputCls, secondaryCls } from '../../../components/common';
 import { useDemoUsers } from '../../../api/auth';
+import { userManager } from '../../../api/oidc';
 
-/** Token sign-in; in demo mode, one click per demo user. */
-export default function SignIn({ demo, expired }: { demo: boolean; expired: boolean }) {
+type Oidc = { issuer: string; client_id: string };
+
+/** Sign-in through the identity provider when one is configured; an API token always; in demo mode, one click per demo user. */
+export default function SignIn({ demo, expired, oidc }: { demo: boolean; expired: boolean; oidc?: Oidc | null }) {
   const [token, setValue] = useState('');
+  const [redirectError, setRedirectError] = useState<string>();
   const queries = useQueryClient();
   const users = useDemoUsers(demo);
   const signIn = (t: string) => {
@@ -20,6 +24,26 @@ export default function SignIn({ demo, expired }: { demo: boolean; expired: bool
         <p role="alert" className="mb-3 rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900">
           Your session ended (the token expired or was revoked). Sign in again.
         </p>
+      )}
+      {oidc && (
+        <Section title="Your organisation">
+          <button
+            className={buttonCls}
+            onClick={() => {
+              userManager(oidc.issuer, oidc.client_id)
+                .signinRedirect()
+                .catch((e: unknown) => setRedirectError(e instanceof Error ? e.message : String(e)));
+            }}
+          >
+            Sign in with your identity provider
+          </button>
+          <p className="mt-2 text-xs text-slate-500">Through {oidc.issuer}</p>
+          {redirectError && (
+            <p role="alert" className="mt-2 text-sm text-red-800">
+              The identity provider could not be reached: {redirectError}
+            </p>
+          )}
+        </Section>
       )}
       {users.data && (
         <Section title="Demo: sign in as">
