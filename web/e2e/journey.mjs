@@ -7,26 +7,17 @@
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { check, freePort, waitFor } from './support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = resolve(here, '..');
 const artifacts = join(here, 'artifacts');
 mkdirSync(artifacts, { recursive: true });
-
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 
 const [apiPort, sandboxPort, devPort] = [await freePort(), await freePort(), await freePort()];
 const data = mkdtempSync(join(tmpdir(), 'snapdeploy-e2e-'));
@@ -49,21 +40,8 @@ let failed = false;
 const consoleErrors = [];
 let shot = 0;
 
-function check(cond, what) {
-  if (!cond) throw new Error(`expected: ${what}`);
-  console.log(`  ok: ${what}`);
-}
-
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 300) throw new Error('snapdeploy demo did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitFor(`${base}/healthz`, 'snapdeploy demo', demo);
   // The demo's users and their tokens, as the banner prints them and tokens.json keeps them.
   const tokens = JSON.parse(readFileSync(join(data, 'tokens.json'), 'utf8'));
   check(['admin', 'approver', 'operator', 'viewer'].every((u) => tokens[u]?.startsWith('sdt_')), 'the demo made a token per role');

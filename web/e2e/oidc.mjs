@@ -11,42 +11,15 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { check, freePort, waitFor } from './support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = resolve(here, '..');
 const artifacts = join(here, 'artifacts');
-
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-
-const waitFor = async (url, what, child) => {
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode})`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (i > 600) throw new Error(`${what} did not start`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
-
-function check(cond, what) {
-  if (!cond) throw new Error(`expected: ${what}`);
-  console.log(`  ok: ${what}`);
-}
 
 const [idpPort, apiPort, sandboxPort] = [await freePort(), await freePort(), await freePort()];
 const issuer = `http://127.0.0.1:${idpPort}`;

@@ -83,15 +83,14 @@ pub async fn serve(
         let mut close = closing.subscribe();
         let header_timeout = limits.header_timeout;
         tokio::spawn(async move {
+            // Held until the connection ends: one slot of `max_connections`.
+            let _permit = permit;
             // Until its first byte hyper cannot tell HTTP/1 from HTTP/2 and applies no
             // deadline, so a connection that never speaks is closed here.
             let mut first = [0u8; 1];
             match tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
                 Ok(Ok(n)) if n > 0 => {}
-                _ => {
-                    drop(permit);
-                    return;
-                }
+                _ => return,
             }
             let mut builder = Builder::new(TokioExecutor::new());
             builder
@@ -118,8 +117,6 @@ pub async fn serve(
                     }
                 }
             }
-            drop(permit);
-            drop(close);
         });
     }
     drop(listener);

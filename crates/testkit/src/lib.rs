@@ -19,7 +19,8 @@ impl Drop for Moto {
     }
 }
 
-fn free_port() -> u16 {
+/// A loopback port nothing listens on right now (for a server a test starts).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -19,13 +19,6 @@ impl Drop for Provider {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 fn spawn(port: u16) -> Child {
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     Command::new(&python)
@@ -40,7 +33,7 @@ fn spawn(port: u16) -> Child {
 
 impl Provider {
     pub async fn start() -> Provider {
-        let port = free_port();
+        let port = snapdeploy_testkit::free_port();
         let mut p = Provider {
             port,
             child: spawn(port),
