@@ -1,8 +1,6 @@
-// WORK IN PROGRESS, not yet in scripts/test: the PKCE redirect and return work; the mock
-// provider (0.3.4) refuses the public client at its token endpoint (invalid_client), see the
-// stop note on issue 11.
-// End-to-end sign-in through an independent OpenID Connect provider (PyPI oidc-provider-mock,
-// its own process): `snapdeploy demo` with SNAPDEPLOY_AUTH=oidc, Debian's Chromium signing in
+// End-to-end sign-in through an independent OpenID Connect provider (npm oauth2-mock-server:
+// discovery, JWKS, RS256-signed tokens, and a token endpoint that checks the PKCE verifier
+// against the challenge): `snapdeploy demo` with SNAPDEPLOY_AUTH=oidc, Debian's Chromium signing in
 // with the authorization-code flow and PKCE (oidc-client-ts in the app), an operator's deploy
 // into protected prod waiting as a change request, and another person, signed in through the
 // provider too, approving it. Prod is judged through the API.
@@ -10,6 +8,7 @@
 //   npm run build && npm run e2e:oidc      (SNAPDEPLOY_BIN: the snapdeploy binary to run)
 
 import { spawn } from 'node:child_process';
+import { OAuth2Server } from 'oauth2-mock-server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,12 +20,28 @@ const here = dirname(fileURLToPath(import.meta.url));
 const web = resolve(here, '..');
 const artifacts = join(here, 'artifacts');
 
-const [idpPort, apiPort, sandboxPort] = [await freePort(), await freePort(), await freePort()];
-const issuer = `http://127.0.0.1:${idpPort}`;
-const idp = spawn(process.env.PYTHON ?? 'python3', ['-m', 'oidc_provider_mock', '-H', '127.0.0.1', '-p', String(idpPort)], { stdio: ['ignore', 'ignore', 'inherit'] });
+const [apiPort, sandboxPort] = [await freePort(), await freePort()];
+// The provider. It has no login page: its authorize endpoint answers at once with a code for
+// whoever the test says is at the keyboard, and the tokens for that code carry that person.
+const people = { olga: ['cc-operators'], april: ['cc-approvers'] };
+let atKeyboard;
+const codeHolder = new Map();
+const idp = new OAuth2Server();
+await idp.issuer.keys.generate('RS256');
+const clientId = 'snapdeploy-web';
+let pkceChecked = 0;
+idp.service.on('beforeAuthorizeRedirect', ({ url }) => codeHolder.set(url.searchParams.get('code'), atKeyboard));
+idp.service.on('beforeTokenSigning', (token, req) => {
+  const sub = codeHolder.get(req.body.code);
+  if (req.body.code_verifier) pkceChecked += 1;
+  Object.assign(token.payload, { sub, email: `${sub}@example.com`, groups: people[sub], aud: clientId });
+});
+await idp.start(0, '127.0.0.1');
+// The provider names itself by `localhost`; the same address, by the one it listens on.
+idp.issuer.url = idp.issuer.url.replace('localhost', '127.0.0.1');
+const issuer = idp.issuer.url;
 const data = mkdtempSync(join(tmpdir(), 'snapdeploy-oidc-'));
 const bin = process.env.SNAPDEPLOY_BIN ?? resolve(web, '../target/debug/snapdeploy');
-let clientId;
 let demo;
 const startDemo = () => spawn(bin, ['demo'], {
   env: {
@@ -49,25 +64,8 @@ let browser;
 let failed = false;
 const consoleErrors = [];
 try {
-  await waitFor(`${issuer}/jwks`, 'oidc-provider-mock', idp);
-  // The web app is a public client: no secret, the code exchange is protected by PKCE.
-  const registered = await fetch(`${issuer}/oauth2/clients`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ redirect_uris: [`${base}/app/signin-callback`], token_endpoint_auth_method: 'none' }),
-  });
-  check(registered.ok, 'the web app is registered at the provider as a public client');
-  clientId = (await registered.json()).client_id;
   demo = startDemo();
   await waitFor(`${base}/healthz`, 'snapdeploy demo', demo);
-  // The provider's people and their groups.
-  for (const [sub, groups] of [
-    ['olga', ['cc-operators']],
-    ['april', ['cc-approvers']],
-  ]) {
-    const r = await fetch(`${issuer}/users/${sub}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `${sub}@example.com`, groups }) });
-    check(r.ok, `the provider knows ${sub}`);
-  }
   const health = await (await fetch(`${base}/healthz`)).json();
   check(health.auth === 'oidc' && health.oidc.issuer === issuer, 'the server names its issuer');
 
@@ -76,13 +74,6 @@ try {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  // The mock provider sends no CORS headers (real ones do for a registered web origin), so
-  // the browser could not read its discovery document or token answer: add them in transit.
-  await context.route(`${issuer}/**`, async (route) => {
-    // Not following redirects: the provider's redirect back to the app is the browser's to follow.
-    const response = await route.fetch({ maxRedirects: 0 });
-    await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': base } });
-  });
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${page.url()}: ${m.text()}`));
@@ -91,15 +82,17 @@ try {
 
   const signInAs = async (sub) => {
     if (await who.isVisible()) await who.getByRole('button', { name: 'Sign out' }).click();
+    atKeyboard = sub;
+    const authorize = page.waitForRequest((r) => r.url().startsWith(`${issuer}/authorize`));
     await page.getByRole('button', { name: 'Sign in with your identity provider' }).click();
     // The provider's own page.
-    await page.waitForURL((u) => u.origin === issuer);
-    const url = new URL(page.url());
+    const url = new URL((await authorize).url());
     check(url.searchParams.get('code_challenge_method') === 'S256' && Boolean(url.searchParams.get('code_challenge')), `${sub}: the app asks for a code with a PKCE challenge`);
-    await page.locator('input[name=sub]').fill(sub);
-    await page.getByRole('button', { name: 'Authorize' }).click();
+    const checked = pkceChecked;
+    await page.waitForURL((u) => u.origin === base && u.pathname === '/app/signin-callback');
     await page.waitForURL((u) => u.origin === base && u.pathname === '/app/accounts');
     await who.getByText(`${sub}@example.com`).waitFor();
+    check(pkceChecked > checked, `${sub}: the code was exchanged with its PKCE verifier`);
     check(true, `${sub} is signed in through the provider`);
   };
 
@@ -162,7 +155,7 @@ try {
 } finally {
   await browser?.close();
   demo?.kill('SIGTERM');
-  idp.kill('SIGTERM');
+  await idp.stop();
   rmSync(data, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -6,7 +6,7 @@ import Approvals from './features/change/components/ApprovalsPage';
 import { useMe } from './api/auth';
 import SignIn from './features/auth/components/SignIn';
 import OidcCallback from './features/auth/components/OidcCallback';
-import { CALLBACK_PATH } from './api/oidc';
+import { CALLBACK_PATH, forgetOidcUser } from './api/oidc';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import Accounts from './features/accounts/components/AccountsPage';
 import Audit from './features/audit/components/AuditPage';
@@ -37,11 +37,14 @@ function Who() {
       <span>
         {me.data.subject} <span className="rounded bg-slate-100 px-1 text-xs font-semibold uppercase text-slate-700">{me.data.role}</span>
       </span>
-      {me.data.via === 'token' && (
+      {me.data.via !== 'none' && (
         <button
           className="text-blue-700 underline"
           onClick={() => {
             queries.clear();
+            // Signed in through the provider: forget its tokens here too. (The provider's own
+            // session is its to end; the next sign-in may not ask for a password.)
+            if (me.data.via === 'oidc') forgetOidcUser();
             setToken(null);
           }}
         >

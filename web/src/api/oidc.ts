@@ -27,3 +27,8 @@ export function userManager(issuer: string, clientId: string): UserManager {
   }
   return manager;
 }
+
+/** Forgets the signed-in person's tokens from the provider (kept in sessionStorage). */
+export function forgetOidcUser(): void {
+  void manager?.removeUser();
+}
