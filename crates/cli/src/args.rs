@@ -93,6 +93,24 @@ pub(crate) enum Cmd {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Change requests into protected accounts, waiting for a second person (needs a server:
+    /// SNAPDEPLOY_SERVER or `snapdeploy login`).
+    Changes {
+        #[command(subcommand)]
+        cmd: ChangesCmd,
+    },
+    /// Use a SnapDeploy server from now on: checks the token, then keeps the server and the
+    /// token owner-only in ~/.config/snapdeploy/credentials.json. The token is read from
+    /// SNAPDEPLOY_TOKEN or, when unset, from standard input.
+    Login {
+        /// The server's address, e.g. https://snapdeploy.example.com.
+        #[arg(long, env = "SNAPDEPLOY_SERVER")]
+        server: String,
+    },
+    /// Forget the stored server and token: the CLI runs the engine in-process again.
+    Logout,
+    /// Who the server takes you for, and your role.
+    Whoami,
     /// Roll a whole release back: every member to its safety snapshot, last first.
     RollbackRelease {
         release_id: String,
@@ -157,6 +175,33 @@ pub(crate) enum TokensCmd {
     /// Revoke a token by its id (see `tokens list`).
     Revoke {
         id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ChangesCmd {
+    /// Change requests, newest first.
+    List {
+        /// pending (default), running, executed, failed, rejected, expired, stale or all.
+        #[arg(long, default_value = "pending")]
+        state: String,
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
+    },
+    /// One request with its plan.
+    Show { id: String },
+    /// Approve another person's request: the target is checked again, then the change runs
+    /// (followed to its end).
+    Approve {
+        id: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Reject a request, saying why.
+    Reject {
+        id: String,
+        #[arg(long)]
+        comment: String,
     },
 }
 

@@ -1,11 +1,15 @@
 //! Changing commands: deploy and rollback, which run to their end even when interrupted.
 
 use crate::args::{DeployArgs, RollbackArgs};
+use crate::remote::Remote;
 use crate::setup::engine_from_env;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use reqwest::Method;
+use serde_json::{json, Value};
 use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
 use snapdeploy_aws::{DeployOptions, DeployRequest, Progress, RollbackRequest};
+use snapdeploy_core::ChangeRequest;
 use snapdeploy_core::{AccountId, AliasName, Note, Region, ResourceName, ServiceKind, SnapshotKey};
 use std::time::Duration;
 
@@ -25,7 +29,6 @@ pub(crate) async fn deploy(args: DeployArgs, json_out: bool) -> Result<i32> {
         remove_extra,
         with_dependencies,
     } = args;
-    let (config, engine) = engine_from_env().await?;
     let source = match (snapshot_key, file) {
         (Some(k), _) => DeploySource::Key(SnapshotKey::parse(&k)?),
         (None, Some(path)) => {
@@ -38,31 +41,49 @@ pub(crate) async fn deploy(args: DeployArgs, json_out: bool) -> Result<i32> {
         }
         (None, None) => bail!("give --snapshot-key or --file"),
     };
+    let account_id = AccountId::parse(&at.account_id)?;
+    let region = Region::parse(&at.region)?;
+    let resource_name = resource_name
+        .as_deref()
+        .map(ResourceName::parse)
+        .transpose()?;
+    let options = DeployOptions {
+        publish: !no_publish,
+        alias: alias.as_deref().map(AliasName::parse).transpose()?,
+        accept_unmapped,
+        keep_versions,
+        note: note.as_deref().map(Note::parse).transpose()?,
+        flows: flows.map(|f| {
+            f.into_iter()
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect()
+        }),
+        remove_extra,
+        with_dependencies,
+        ..DeployOptions::default()
+    };
+    if let Some(remote) = Remote::from_env()? {
+        let source = match &source {
+            DeploySource::Key(k) => json!({"snapshot_key": k.to_string()}),
+            DeploySource::Inline(doc) => json!({"snapshot": doc}),
+        };
+        let body = json!({
+            "source": source,
+            "target": {"account_id": account_id, "region": region, "resource_name": resource_name},
+            "dry_run": dry_run,
+            "options": options,
+        });
+        return remote_change(&remote, "/deploy", &body, dry_run, json_out).await;
+    }
+    let (config, engine) = engine_from_env().await?;
     let req = DeployRequest {
         source,
-        account_id: AccountId::parse(&at.account_id)?,
-        region: Region::parse(&at.region)?,
-        resource_name: resource_name
-            .as_deref()
-            .map(ResourceName::parse)
-            .transpose()?,
+        account_id,
+        region,
+        resource_name,
         dry_run,
-        options: DeployOptions {
-            publish: !no_publish,
-            alias: alias.as_deref().map(AliasName::parse).transpose()?,
-            accept_unmapped,
-            keep_versions,
-            note: note.as_deref().map(Note::parse).transpose()?,
-            flows: flows.map(|f| {
-                f.into_iter()
-                    .map(|n| n.trim().to_owned())
-                    .filter(|n| !n.is_empty())
-                    .collect()
-            }),
-            remove_extra,
-            with_dependencies,
-            ..DeployOptions::default()
-        },
+        options,
         taken_by: config.cli_actor(),
     };
     let bar = progress_bar(json_out);
@@ -80,7 +101,6 @@ pub(crate) async fn rollback(args: RollbackArgs, json_out: bool) -> Result<i32> 
         dry_run,
         remove_created,
     } = args;
-    let (config, engine) = engine_from_env().await?;
     let req = RollbackRequest {
         account_id: AccountId::parse(&at.account_id)?,
         region: Region::parse(&at.region)?,
@@ -88,8 +108,21 @@ pub(crate) async fn rollback(args: RollbackArgs, json_out: bool) -> Result<i32> 
         resource_name: ResourceName::parse(&resource_name)?,
         snapshot_key: SnapshotKey::parse(&snapshot_key)?,
         dry_run,
-        taken_by: config.cli_actor(),
+        taken_by: String::new(),
         remove_created,
+    };
+    if let Some(remote) = Remote::from_env()? {
+        let body = json!({
+            "account_id": req.account_id, "region": req.region, "service": req.service,
+            "resource_name": req.resource_name, "snapshot_key": req.snapshot_key.to_string(),
+            "dry_run": dry_run, "remove_created": remove_created,
+        });
+        return remote_change(&remote, "/rollback", &body, dry_run, json_out).await;
+    }
+    let (config, engine) = engine_from_env().await?;
+    let req = RollbackRequest {
+        taken_by: config.cli_actor(),
+        ..req
     };
     let bar = progress_bar(json_out);
     let outcome = through_interrupts(engine.rollback(req, &bar.1)).await;
@@ -98,8 +131,14 @@ pub(crate) async fn rollback(args: RollbackArgs, json_out: bool) -> Result<i32> 
 }
 
 pub(crate) async fn releases(limit: usize, json_out: bool) -> Result<i32> {
-    let (_, engine) = engine_from_env().await?;
-    let all = engine.recent_releases(limit).await?;
+    let all: Vec<snapdeploy_core::Release> = if let Some(remote) = Remote::from_env()? {
+        remote
+            .get("/releases", &[("limit", limit.clamp(1, 1000).to_string())])
+            .await?
+    } else {
+        let (_, engine) = engine_from_env().await?;
+        engine.recent_releases(limit).await?
+    };
     if json_out {
         println!("{}", serde_json::to_string_pretty(&all)?);
     } else if all.is_empty() {
@@ -118,6 +157,10 @@ pub(crate) async fn rollback_release(
     dry_run: bool,
     json_out: bool,
 ) -> Result<i32> {
+    if let Some(remote) = Remote::from_env()? {
+        let body = json!({"release_id": id, "remove_created": remove_created, "dry_run": dry_run});
+        return remote_change(&remote, "/rollback", &body, dry_run, json_out).await;
+    }
     let (config, engine) = engine_from_env().await?;
     let bar = progress_bar(json_out);
     let actor = config.cli_actor();
@@ -126,6 +169,69 @@ pub(crate) async fn rollback_release(
             .await;
     bar.0.finish_and_clear();
     print_outcome(outcome?, json_out)
+}
+
+/// Exit status of a change that waits for a second person's approval: not a failure, not done.
+pub(crate) const AWAITING_APPROVAL: i32 = 3;
+
+/// A deploy or rollback through the server: a dry run is answered at once; a change runs as a
+/// job that is followed to its end (the server finishes it even if this process is stopped);
+/// into a protected account it becomes a change request for another person to approve.
+async fn remote_change(
+    remote: &Remote,
+    path: &str,
+    body: &Value,
+    dry_run: bool,
+    json_out: bool,
+) -> Result<i32> {
+    let query = if dry_run {
+        vec![]
+    } else {
+        vec![("background", "true".to_owned())]
+    };
+    let answer = remote.call(Method::POST, path, &query, Some(body)).await?;
+    if let Some(cr) = answer.body.get("change_request") {
+        let cr: ChangeRequest = serde_json::from_value(cr.clone())?;
+        if json_out {
+            println!("{}", serde_json::to_string_pretty(&answer.body)?);
+        } else {
+            println!(
+                "{} is protected: change request {} waits for another person's approval (until {})",
+                cr.account_id,
+                cr.id,
+                cr.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            println!("  {}", cr.summary);
+            println!(
+                "  an approver runs: snapdeploy changes approve {}   (see it: snapdeploy changes show {})",
+                cr.id, cr.id
+            );
+        }
+        return Ok(AWAITING_APPROVAL);
+    }
+    let result = match answer.body.get("job_id").and_then(Value::as_str) {
+        Some(job) => {
+            let bar = progress_bar(json_out);
+            let ended = remote.follow_job(job, &bar.1).await;
+            bar.0.finish_and_clear();
+            ended?
+        }
+        None => Ok(answer.body),
+    };
+    match result {
+        Ok(v) => print_outcome(
+            serde_json::from_value(v)
+                .context("the server's answer is not a plan, report or release")?,
+            json_out,
+        ),
+        Err(failure) => {
+            // A change that failed carries its report (what was done and put back).
+            if let Ok(outcome) = serde_json::from_value::<DeployOutcome>(failure.details.clone()) {
+                print_outcome(outcome, json_out)?;
+            }
+            Err(failure.into())
+        }
+    }
 }
 
 fn print_release(r: &snapdeploy_core::Release) {
@@ -212,7 +318,7 @@ pub(crate) fn progress_bar(json_out: bool) -> (ProgressBar, Progress) {
     (bar, progress)
 }
 
-fn print_outcome(outcome: DeployOutcome, json_out: bool) -> Result<i32> {
+pub(crate) fn print_outcome(outcome: DeployOutcome, json_out: bool) -> Result<i32> {
     let failed = match &outcome {
         DeployOutcome::Report(r) => r.status.failed(),
         DeployOutcome::Release(r) => r.release.status.failed(),

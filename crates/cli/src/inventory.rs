@@ -2,28 +2,41 @@
 
 use crate::args::{At, AuditArgs, SnapshotArgs, SnapshotsArgs};
 use crate::changes::progress_bar;
+use crate::remote::Remote;
 use crate::setup::engine_from_env;
 use anyhow::Result;
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{json, Value};
 use snapdeploy_aws::SnapshotRequest;
 use snapdeploy_core::{
-    AccountId, Note, Region, ResourceName, ServiceKind, SnapshotReason, VersionSelector,
+    AccountId, AuditEntry, Note, Region, ResourceName, ServiceKind, SnapshotMeta, SnapshotReason,
+    VersionSelector,
 };
 
 pub(crate) async fn extract(service: &str, at: &At, json_out: bool) -> Result<i32> {
-    let (_, engine) = engine_from_env().await?;
     let service = ServiceKind::parse(service)?;
-    let bar = progress_bar(json_out);
-    let resources = engine
-        .extract(
-            &AccountId::parse(&at.account_id)?,
-            &Region::parse(&at.region)?,
-            service,
-            &bar.1,
-        )
-        .await;
-    bar.0.finish_and_clear();
-    let resources = resources?;
+    let (account, region) = (
+        AccountId::parse(&at.account_id)?,
+        Region::parse(&at.region)?,
+    );
+    let resources: Vec<Value> = if let Some(remote) = Remote::from_env()? {
+        let answer: Value = remote
+            .get(
+                &format!("/extract/{service}"),
+                &[
+                    ("account_id", account.to_string()),
+                    ("region", region.to_string()),
+                ],
+            )
+            .await?;
+        serde_json::from_value(answer["resources"].clone())?
+    } else {
+        let (_, engine) = engine_from_env().await?;
+        let bar = progress_bar(json_out);
+        let resources = engine.extract(&account, &region, service, &bar.1).await;
+        bar.0.finish_and_clear();
+        resources?
+    };
     if json_out {
         println!("{}", serde_json::to_string_pretty(&resources)?);
     } else {
@@ -44,6 +57,15 @@ pub(crate) async fn snapshot(args: SnapshotArgs, json_out: bool) -> Result<i32> 
         version,
         full,
     } = args;
+    if let Some(remote) = Remote::from_env()? {
+        let body = json!({"account_id": at.account_id, "region": at.region, "service": service,
+            "resource_name": resource_name, "note": note, "version": version, "full": full});
+        let meta: SnapshotMeta = remote
+            .call(Method::POST, "/snapshot", &[], Some(&body))
+            .await?
+            .into()?;
+        return print_snapshot(&meta, json_out);
+    }
     let (config, engine) = engine_from_env().await?;
     let req = SnapshotRequest {
         account_id: AccountId::parse(&at.account_id)?,
@@ -59,9 +81,12 @@ pub(crate) async fn snapshot(args: SnapshotArgs, json_out: bool) -> Result<i32> 
     let bar = progress_bar(json_out);
     let meta = engine.snapshot(req, &bar.1).await;
     bar.0.finish_and_clear();
-    let meta = meta?;
+    print_snapshot(&meta?, json_out)
+}
+
+fn print_snapshot(meta: &SnapshotMeta, json_out: bool) -> Result<i32> {
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&meta)?);
+        println!("{}", serde_json::to_string_pretty(meta)?);
     } else {
         println!("snapshot stored: {}\ndigest: {}", meta.key, meta.digest);
     }
@@ -75,21 +100,25 @@ pub(crate) async fn snapshots(args: SnapshotsArgs, json_out: bool) -> Result<i32
         resource_name,
         limit,
     } = args;
-    let (_, engine) = engine_from_env().await?;
+    let account = AccountId::parse(&account_id)?;
     let service = service.as_deref().map(ServiceKind::parse).transpose()?;
     let resource = resource_name
         .as_deref()
         .map(ResourceName::parse)
         .transpose()?;
-    let list = engine
-        .snapshots
-        .list_newest(
-            &AccountId::parse(&account_id)?,
-            service,
-            resource.as_ref(),
-            limit.map(usize::from),
-        )
-        .await?;
+    let list: Vec<SnapshotMeta> = if let Some(remote) = Remote::from_env()? {
+        let mut q = vec![("account_id", account.to_string())];
+        q.extend(service.map(|s| ("service", s.to_string())));
+        q.extend(resource.map(|r| ("resource_name", r.to_string())));
+        q.extend(limit.map(|l| ("limit", l.to_string())));
+        remote.get("/snapshots", &q).await?
+    } else {
+        let (_, engine) = engine_from_env().await?;
+        engine
+            .snapshots
+            .list_newest(&account, service, resource.as_ref(), limit.map(usize::from))
+            .await?
+    };
     if json_out {
         println!("{}", serde_json::to_string_pretty(&list)?);
     } else {
@@ -109,11 +138,17 @@ pub(crate) async fn snapshots(args: SnapshotsArgs, json_out: bool) -> Result<i32
 
 pub(crate) async fn audit(args: AuditArgs, json_out: bool) -> Result<i32> {
     let AuditArgs { account_id, limit } = args;
-    let (_, engine) = engine_from_env().await?;
     let account = account_id.as_deref().map(AccountId::parse).transpose()?;
-    let entries = engine
-        .audit_trail(account.as_ref(), usize::from(limit))
-        .await?;
+    let entries: Vec<AuditEntry> = if let Some(remote) = Remote::from_env()? {
+        let mut q = vec![("limit", limit.to_string())];
+        q.extend(account.map(|a| ("account_id", a.to_string())));
+        remote.get("/audit", &q).await?
+    } else {
+        let (_, engine) = engine_from_env().await?;
+        engine
+            .audit_trail(account.as_ref(), usize::from(limit))
+            .await?
+    };
     if json_out {
         println!("{}", serde_json::to_string_pretty(&entries)?);
     } else {

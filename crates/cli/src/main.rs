@@ -1,10 +1,13 @@
 //! `snapdeploy`: the server, the sandbox, demo mode, and CLI verbs over the same engine.
 
 mod accounts;
+mod approvals;
 mod args;
 mod changes;
 mod config;
 mod inventory;
+mod login;
+mod remote;
 mod rules;
 mod serve;
 mod setup;
@@ -59,6 +62,10 @@ async fn run(cli: Cli) -> Result<i32> {
         Cmd::Audit(args) => inventory::audit(args, json_out).await,
         Cmd::Deploy(args) => changes::deploy(args, json_out).await,
         Cmd::Rollback(args) => changes::rollback(args, json_out).await,
+        Cmd::Changes { cmd } => approvals::run(cmd, json_out).await,
+        Cmd::Login { server } => login::login(&server, json_out).await,
+        Cmd::Logout => login::logout(json_out),
+        Cmd::Whoami => login::whoami(json_out).await,
         Cmd::Releases { limit } => changes::releases(limit, json_out).await,
         Cmd::RollbackRelease {
             release_id,

@@ -1,17 +1,23 @@
 //! Promotion rules per account pair: list, show, set, remove.
 
 use crate::args::RulesCmd;
+use crate::remote::Remote;
 use crate::setup::engine_from_env;
 use anyhow::{anyhow, bail, Context, Result};
+use reqwest::Method;
 use serde_json::json;
 use snapdeploy_core::{AccountId, MatchMode, PromotionRules, RuleSet, Substitution};
 use std::io::Read;
 
+fn pair(s: &str, t: &str) -> Result<(AccountId, AccountId)> {
+    Ok((AccountId::parse(s)?, AccountId::parse(t)?))
+}
+
 pub(crate) async fn run(cmd: RulesCmd, json_out: bool) -> Result<i32> {
+    if let Some(remote) = Remote::from_env()? {
+        return run_remote(&remote, cmd, json_out).await;
+    }
     let (config, engine) = engine_from_env().await?;
-    let pair = |s: &str, t: &str| -> Result<(AccountId, AccountId)> {
-        Ok((AccountId::parse(s)?, AccountId::parse(t)?))
-    };
     match cmd {
         RulesCmd::List => {
             let all = engine.all_rules().await?;
@@ -69,6 +75,90 @@ pub(crate) async fn run(cmd: RulesCmd, json_out: bool) -> Result<i32> {
         } => {
             let (s, t) = pair(&source_account_id, &target_account_id)?;
             engine.remove_rules(&s, &t, &config.cli_actor()).await?;
+            if json_out {
+                println!(
+                    "{}",
+                    json!({"removed": {"source_account_id": s, "target_account_id": t}})
+                );
+            } else {
+                println!("removed the promotion rules from {s} to {t}");
+            }
+        }
+    }
+    Ok(0)
+}
+
+async fn run_remote(remote: &Remote, cmd: RulesCmd, json_out: bool) -> Result<i32> {
+    let print = |set: &RuleSet| -> Result<()> {
+        if json_out {
+            println!("{}", serde_json::to_string_pretty(set)?);
+        } else {
+            print_set(set);
+        }
+        Ok(())
+    };
+    match cmd {
+        RulesCmd::List => {
+            let all: Vec<RuleSet> = remote.get("/promotion-rules", &[]).await?;
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else if all.is_empty() {
+                println!("no promotion rules");
+            } else {
+                all.iter().for_each(print_set);
+            }
+        }
+        RulesCmd::Show {
+            source_account_id,
+            target_account_id,
+        } => {
+            let (s, t) = pair(&source_account_id, &target_account_id)?;
+            print(
+                &remote
+                    .get(&format!("/promotion-rules/{s}/{t}"), &[])
+                    .await?,
+            )?;
+        }
+        RulesCmd::Set {
+            source_account_id,
+            target_account_id,
+            file,
+            substitute,
+            substitute_whole,
+            keep,
+        } => {
+            let (s, t) = pair(&source_account_id, &target_account_id)?;
+            let rules = match file {
+                Some(path) => read_rules(&path)?,
+                None => from_flags(&substitute, &substitute_whole, keep)?,
+            };
+            if rules.is_empty() {
+                bail!("no rules given: pass --file, --substitute, --substitute-whole or --keep (`rules remove` clears a pair)");
+            }
+            let set: RuleSet = remote
+                .call(
+                    Method::PUT,
+                    &format!("/promotion-rules/{s}/{t}"),
+                    &[],
+                    Some(&serde_json::to_value(&rules)?),
+                )
+                .await?
+                .into()?;
+            print(&set)?;
+        }
+        RulesCmd::Remove {
+            source_account_id,
+            target_account_id,
+        } => {
+            let (s, t) = pair(&source_account_id, &target_account_id)?;
+            remote
+                .call(
+                    Method::DELETE,
+                    &format!("/promotion-rules/{s}/{t}"),
+                    &[],
+                    None,
+                )
+                .await?;
             if json_out {
                 println!(
                     "{}",

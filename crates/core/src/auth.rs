@@ -86,7 +86,7 @@ pub struct TokenRecord {
 }
 
 /// A token as the API shows it: everything but the hash.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub id: String,
     pub name: String,

@@ -7,7 +7,7 @@ use crate::snapshot::SnapshotMeta;
 use serde::Serialize;
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PlanAction {
     Create,
@@ -16,7 +16,7 @@ pub enum PlanAction {
 }
 
 /// What a deploy would do, computed without changing anything.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Plan {
     pub service: crate::ids::ServiceKind,
     pub resource_name: String,
@@ -33,11 +33,11 @@ pub struct Plan {
     /// Values the pair's promotion rules kept as the target has them.
     pub kept: Vec<Kept>,
     /// Reasons the plan cannot be applied as asked (a deploy is refused while any remain).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blockers: Vec<String>,
     /// A service-specific overview (Lex: intents, slots and slot types added, changed or
     /// removed per locale).
-    #[serde(skip_serializing_if = "Value::is_null")]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     #[schema(value_type = Object)]
     pub summary: Value,
     /// The configuration that would be applied, after remapping.
@@ -74,7 +74,7 @@ pub fn merge_unmapped(all: Vec<Unmapped>) -> Vec<Unmapped> {
     merged
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {
     Ok,
@@ -90,16 +90,16 @@ impl std::fmt::Display for StepStatus {
     }
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct StepOutcome {
     pub step: String,
     pub status: StepStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
 /// How a deploy or rollback ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     Succeeded,
@@ -133,21 +133,21 @@ impl std::fmt::Display for ReportStatus {
 }
 
 /// What a deploy or rollback did.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Report {
     pub status: ReportStatus,
     pub plan: Plan,
     pub steps: Vec<StepOutcome>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_snapshot: Option<SnapshotMeta>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore_error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_version: Option<String>,
     /// References that could not be mapped and were left out, as the deploy accepted
     /// (`options.accept_unmapped`): none of them was written.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<Unmapped>,
 }

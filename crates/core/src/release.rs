@@ -85,7 +85,7 @@ pub struct Release {
 
 /// What `POST /deploy` with `with_dependencies` answers: the release with each member's
 /// plan (a dry run) or report.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ReleaseOutcome {
     pub release: Release,
     /// The members in apply order, as `<service> <name>`.

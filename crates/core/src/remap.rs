@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Remapped {
     pub path: String,
     pub from: String,
@@ -32,7 +32,7 @@ impl Unmapped {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Unmapped {
     pub path: String,
     /// The value as the source has it.
@@ -40,10 +40,10 @@ pub struct Unmapped {
     pub reason: String,
     /// What it would have become in the target, where that is known (a function ARN in the
     /// target account that does not exist there).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub would_be: Option<String>,
     /// Other places the same value is used: one reference is listed once.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also_at: Vec<String>,
 }
 

@@ -151,7 +151,7 @@ impl PromotionRules {
 }
 
 /// One string value a substitution rewrote.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Substituted {
     /// JSON pointer into the configuration.
     pub path: String,
@@ -162,7 +162,7 @@ pub struct Substituted {
 }
 
 /// One value a `keep_target` rule kept as the target has it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Kept {
     pub path: String,
     /// The `keep_target` entry that matched.

@@ -72,7 +72,7 @@ pub struct RollbackRequest {
 
 /// The outcome of a deploy: a plan (dry run) or a report; of a release (an instance with
 /// what it uses), the release with its members' plans or reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum DeployOutcome {
     Plan(Box<Plan>),
