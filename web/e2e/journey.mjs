@@ -127,6 +127,7 @@ try {
   const viewerPlan = page.getByRole('button', { name: 'Show the plan' });
   check(await viewerPlan.isDisabled(), 'a viewer cannot plan a deploy');
   check((await viewerPlan.getAttribute('title')) === 'needs the operator role; you are viewer', 'the reason shows on hover');
+  check((await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tokens' }).count()) === 0, 'a viewer is not offered the tokens page');
   await page.getByRole('link', { name: 'Accounts' }).click();
   await signInAs('admin');
 
@@ -157,6 +158,28 @@ try {
   await page.getByRole('button', { name: 'Confirm removal' }).click();
   await page.getByTestId('account-333333333333').waitFor({ state: 'detached' });
   check(true, 'removal after confirmation');
+
+  console.log('api tokens');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tokens' }).click();
+  await page.getByTestId('token-operator').waitFor();
+  await page.locator('#token-name').fill('ci-pipeline');
+  await page.locator('#token-role').selectOption('viewer');
+  await page.locator('#token-accounts').fill('111111111111');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const shown = await page.getByTestId('token-value').textContent();
+  check(shown.startsWith('sdt_'), 'the new token is shown once');
+  const ci = await api('/me', shown);
+  check(ci.subject === 'ci-pipeline' && ci.role === 'viewer' && ci.accounts.join() === '111111111111', 'the token works as its name, role and account');
+  await page.getByTestId('token-ci-pipeline').waitFor();
+  await snap('tokens');
+  await audit('the tokens page');
+  await page.getByRole('button', { name: 'Done' }).click();
+  check((await page.getByTestId('token-value').count()) === 0, 'the token is not shown again');
+  await page.getByRole('button', { name: 'Revoke ci-pipeline' }).click();
+  await page.getByRole('button', { name: 'Confirm revoke' }).click();
+  await page.getByTestId('token-ci-pipeline').waitFor({ state: 'detached' });
+  check((await fetch(`${base}/me`, { headers: { Authorization: `Bearer ${shown}` } })).status === 401, 'a revoked token is refused at once');
+  await page.getByRole('link', { name: 'Accounts' }).click();
 
   console.log('explore');
   // By keyboard: Tab to the Explore link, Enter.

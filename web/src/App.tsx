@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useHealth } from './api/queries';
 import { sessionEnded, setToken, useToken } from './api/session';
 import Approvals from './features/change/components/ApprovalsPage';
-import { useMe } from './api/auth';
+import { useCan, useMe } from './api/auth';
 import SignIn from './features/auth/components/SignIn';
 import OidcCallback from './features/auth/components/OidcCallback';
 import { CALLBACK_PATH, forgetOidcUser } from './api/oidc';
@@ -15,6 +15,7 @@ import Rollback from './features/change/components/RollbackPage';
 import Rules from './features/rules/components/RulesPage';
 import Explorer from './features/explorer/components/ExplorerPage';
 import Snapshots from './features/snapshots/components/SnapshotsPage';
+import Tokens from './features/tokens/components/TokensPage';
 
 const nav = [
   ['/app/accounts', 'Accounts'],
@@ -25,6 +26,7 @@ const nav = [
   ['/app/rules', 'Promotion rules'],
   ['/app/approvals', 'Approvals'],
   ['/app/audit', 'Audit'],
+  ['/app/tokens', 'Tokens'],
 ] as const;
 
 /** Who is signed in, and signing out. */
@@ -59,6 +61,7 @@ export default function App() {
   const health = useHealth();
   const token = useToken();
   const demo = health.data?.mode === 'demo';
+  const admin = useCan('admin').allowed;
   // Read on each render: the token's store notifies when a 401 ends the session.
   const ended = sessionEnded();
   const { pathname } = useLocation();
@@ -78,7 +81,8 @@ export default function App() {
         <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-3">
           <span className="font-bold text-blue-700">CloudOps SnapDeploy</span>
           <nav aria-label="Main" className="flex gap-1">
-            {nav.map(([to, label]) => (
+            {/* Tokens are an admin's to manage: nobody else is shown the page. */}
+            {nav.filter(([to]) => to !== '/app/tokens' || admin).map(([to, label]) => (
               <NavLink
                 key={to}
                 to={to}
@@ -111,6 +115,7 @@ export default function App() {
           <Route path="/app/rules" element={<Rules />} />
           <Route path="/app/audit" element={<Audit />} />
           <Route path="/app/approvals" element={<Approvals />} />
+          <Route path="/app/tokens" element={<Tokens />} />
           <Route path="*" element={<p>No such page. Choose one above.</p>} />
         </Routes>
         )}
