@@ -25,7 +25,7 @@ pub use connect::ConnectKind;
 pub use diff::{diff, FieldChange, FieldOp};
 pub use ids::{
     AccountId, AliasName, ExternalId, Note, Region, ResourceName, RoleArn, ServiceKind,
-    ValidationError, VersionSelector,
+    ValidationError, VersionSelector, KNOWN_REGIONS,
 };
 pub use plan::{merge_unmapped, Plan, PlanAction, Report, ReportStatus, StepOutcome, StepStatus};
 pub use release::{release_id, Release, ReleaseMember, ReleaseOutcome, ReleaseStatus};

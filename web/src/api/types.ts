@@ -33,6 +33,8 @@ export type Me = S['Me'];
 export type Role = S['Role'];
 export type TokenView = S['TokenView'];
 export type CreatedToken = S['CreatedToken'];
+/** An AWS region the server accepts (the document lists them). */
+export type Region = S['SnapshotBody']['region'];
 
 /** Free-form JSON the schema types as an open object. */
 export type Json = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ApiError, ChangeRequestedError, post, runJob } from '../../api/client';
-import type { ChangeRequest, DeployBody, DeployOptions, Plan, ProgressEvent, ReleaseOutcome, Report, RollbackBody } from '../../api/types';
+import type { ChangeRequest, DeployBody, DeployOptions, Plan, ProgressEvent, Region, ReleaseOutcome, Report, RollbackBody } from '../../api/types';
 
 export { useAccounts } from '../../api/queries';
 export { useSnapshots } from '../../api/queries';
@@ -25,7 +25,7 @@ export function deployRequest({ source, target, options }: DeployForm): DeployBo
   if (options.withDependencies && source.service === 'connect') opts.with_dependencies = true;
   return {
     source: { snapshot_key: source.key },
-    target: { account_id: target.account, region: target.region, ...(target.resource ? { resource_name: target.resource } : {}) },
+    target: { account_id: target.account, region: target.region as Region, ...(target.resource ? { resource_name: target.resource } : {}) },
     options: opts,
   };
 }
@@ -43,8 +43,9 @@ export interface RollbackForm {
 /** The `/rollback` request for the form. */
 export const rollbackRequest = (f: RollbackForm): RollbackBody => ({
   account_id: f.account,
-  region: f.region,
-  service: f.service,
+  region: f.region as Region,
+  // The form's strings come from pickers and the page's URL; the server refuses any other.
+  service: f.service as RollbackBody['service'],
   resource_name: f.resource,
   snapshot_key: f.key,
   remove_created: f.removeCreated,

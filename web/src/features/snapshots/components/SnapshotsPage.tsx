@@ -4,6 +4,7 @@ import { useSearchParams } from 'react-router';
 import { ResourcePicker } from '../../../components/ResourcePicker';
 import { AccountRegion, ErrorBox, Json, Loading, Section, buttonCls, inputCls, secondaryCls } from '../../../components/common';
 import { SNAPSHOT_PAGE, useDiff, useSnapshotDocument, useSnapshots, useTakeSnapshot } from '../api';
+import type { SnapshotBody } from '../../../api/types';
 
 const DiffView = lazy(() => import('./DiffView'));
 
@@ -46,7 +47,7 @@ export default function SnapshotsPage() {
                 Read everything again
               </label>
             )}
-            <button className={buttonCls} onClick={() => take.mutate({ account_id: account, region, service, resource_name: resource, ...(note ? { note } : {}), ...(full ? { full } : {}) })} disabled={take.isPending || !canSnap.allowed} title={canSnap.why}>
+            <button className={buttonCls} onClick={() => take.mutate({ account_id: account, region: region as SnapshotBody['region'], service: service as SnapshotBody['service'], resource_name: resource, ...(note ? { note } : {}), ...(full ? { full } : {}) })} disabled={take.isPending || !canSnap.allowed} title={canSnap.why}>
               {take.isPending ? 'Taking snapshot…' : 'Take snapshot'}
             </button>
           </div>
