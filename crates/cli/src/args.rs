@@ -55,7 +55,8 @@ pub(crate) enum Cmd {
         data_dir: std::path::PathBuf,
     },
     /// API tokens for people and pipelines (the server's `tokens` sign-in): create, list,
-    /// revoke. Works on the registry directly, so it also makes the first admin token.
+    /// revoke. Through the server when one is configured (an admin's token); otherwise on the
+    /// registry directly, which is how the first admin token is made.
     Tokens {
         #[command(subcommand)]
         cmd: TokensCmd,
@@ -84,7 +85,8 @@ pub(crate) enum Cmd {
     /// Who changed what, newest first: accounts added and removed, snapshots, deploys and
     /// rollbacks, with how each ended.
     Audit(AuditArgs),
-    /// Apply a snapshot to an account and region (dry run with --dry-run).
+    /// Apply a snapshot to an account and region (dry run with --dry-run). Through a server,
+    /// into a protected account: exits 3, the change waiting for another person's approval.
     Deploy(DeployArgs),
     /// Bring a resource back to an earlier snapshot (a safety snapshot is taken first).
     Rollback(RollbackArgs),

@@ -13,8 +13,7 @@ pub use auth::Principal;
 pub use http::HttpConfig;
 pub use jobs::JobsConfig;
 pub use oidc::{OidcConfig, RoleGrant};
-pub use routes::contract::document as openapi_document;
-pub use routes::ApiDoc;
+pub use routes::{openapi_document, ApiDoc};
 pub use state::{AppState, AuthConfig, AuthMode, ServerConfig};
 
 use axum::Router;

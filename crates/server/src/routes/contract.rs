@@ -12,10 +12,8 @@ use snapdeploy_core::{Role, KNOWN_REGIONS};
 const ACCOUNT_FIELDS: &[&str] = &["account_id", "source_account_id", "target_account_id"];
 const REGION_FIELDS: &[&str] = &["region", "source_region", "target_region"];
 
-/// The served document: utoipa's, completed with what every route shares.
-pub fn document() -> Value {
-    use utoipa::OpenApi;
-    let mut doc = serde_json::to_value(super::ApiDoc::openapi()).unwrap_or_default();
+/// Completes utoipa's document with what every route shares.
+pub(super) fn complete(doc: &mut Value) {
     for (path, item) in doc["paths"].as_object_mut().into_iter().flatten() {
         for (method, op) in item.as_object_mut().into_iter().flatten() {
             let Ok(m) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
@@ -33,7 +31,6 @@ pub fn document() -> Value {
     {
         constrain_properties(schema.1);
     }
-    doc
 }
 
 fn error_response(description: &str) -> Value {
