@@ -530,6 +530,26 @@ def main():
     assert codes.count(("TooManyRequestsException", 429)) == 80 - 15, codes
     control("PUT", "quotas", {"enabled": False})
 
+    # Connect: a bucket per operation by default (2/s, burst 5, as its API reference states),
+    # or, switched, one bucket per account + region for every operation. Clock stopped again.
+    control("PUT", "quotas", {"enabled": True})
+    strict_con = client("connect", *session, config=NO_RETRY)
+    def connect_code(call):
+        try:
+            call(InstanceId=iid)
+        except ClientError as e:
+            return (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+        return None
+    sandbox_clock(stopped=True)
+    per_op = [connect_code(strict_con.list_queues) for _ in range(5)] + [connect_code(strict_con.list_prompts) for _ in range(5)]
+    assert per_op == [None] * 10, per_op
+    assert connect_code(strict_con.list_queues) == ("ThrottlingException", 429)
+    control("PUT", "quotas", {"connect": {"mode": "shared"}})
+    shared = [connect_code(strict_con.list_queues if i % 2 else strict_con.list_prompts) for i in range(6)]
+    assert shared == [None] * 5 + [("ThrottlingException", 429)], shared
+    control("PUT", "quotas", {"enabled": False, "connect": {"mode": "per_operation"}})
+    sandbox_clock(stopped=False)
+
     # Fault injection: the next GetFunctionConfiguration fails as asked, the one after works.
     control("POST", "faults", {"service": "lambda", "operation": "GetFunctionConfiguration", "status": 503,
                                "error_code": "ServiceException", "message": "injected"})

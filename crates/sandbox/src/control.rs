@@ -27,8 +27,13 @@ struct ClockChange {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct QuotaSwitch {
-    enabled: bool,
+    /// Quotas on or off (unchanged when absent).
+    enabled: Option<bool>,
+    /// Connect's buckets: `{"mode": "per_operation"|"shared", "rates": {op: {rate, burst}}}`
+    /// (replaces the current settings when present).
+    connect: Option<crate::quota::ConnectQuotas>,
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(req: &Req) -> Result<T, Response> {
@@ -105,12 +110,31 @@ pub async fn handle(sh: &Shared, req: Req) -> Response {
             }
             Err(e) => e,
         },
+        (&Method::GET, ["quotas"]) => {
+            let w = sh.world();
+            json(
+                200,
+                &json!({"enabled": w.config.quotas_enabled, "connect": w.quotas.connect}),
+            )
+        }
         (&Method::PUT, ["quotas"]) => match parse::<QuotaSwitch>(&req) {
             Ok(q) => {
+                if let Some(Err(e)) = q.connect.as_ref().map(|c| c.check()) {
+                    return json_error(400, "ValidationException", &e);
+                }
                 let mut w = sh.world();
-                w.config.quotas_enabled = q.enabled;
+                if let Some(on) = q.enabled {
+                    w.config.quotas_enabled = on;
+                }
+                if let Some(c) = q.connect {
+                    w.quotas.connect = c;
+                }
+                // Buckets start full under the new settings.
                 w.quotas.clear();
-                json(200, &json!({"enabled": q.enabled}))
+                json(
+                    200,
+                    &json!({"enabled": w.config.quotas_enabled, "connect": w.quotas.connect}),
+                )
             }
             Err(e) => e,
         },

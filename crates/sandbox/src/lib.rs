@@ -23,6 +23,7 @@ mod state;
 mod sts;
 mod zipfile;
 
+pub use quota::{ConnectMode, ConnectQuotas, Rate};
 pub use seed::{Seed, SeedAccount, HUB_ACCESS_KEY, HUB_ACCOUNT, HUB_SECRET_KEY};
 pub use state::{Principal, RoleDef, SandboxConfig};
 pub use zipfile::make_zip;
@@ -135,6 +136,13 @@ impl Sandbox {
 
     pub fn set_quotas_enabled(&self, on: bool) {
         self.inner.world().config.quotas_enabled = on;
+    }
+
+    /// How Connect is throttled (as `PUT /_sandbox/quotas` with `connect`); buckets refill.
+    pub fn set_connect_quotas(&self, connect: ConnectQuotas) {
+        let mut w = self.inner.world();
+        w.quotas.connect = connect;
+        w.quotas.clear();
     }
 }
 

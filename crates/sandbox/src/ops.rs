@@ -18,11 +18,13 @@ pub(crate) struct Op<'a> {
 
 /// A quota: its bucket per (account, region), refill rate and burst, and the service's own
 /// throttling answer.
-pub(crate) struct Quota {
+pub(crate) struct Quota<'a> {
     pub bucket: &'static str,
     pub rate: f64,
     pub burst: f64,
     pub throttled: fn() -> Response,
+    /// Connect: the operation, whose bucket and rate the world's Connect settings decide.
+    pub connect_operation: Option<&'a str>,
 }
 
 impl Op<'_> {
@@ -74,17 +76,24 @@ impl Op<'_> {
         sh: &'s Shared,
         principal: &Principal,
         scope: &Scope,
-        quota: &Quota,
+        quota: &Quota<'_>,
     ) -> Result<MutexGuard<'s, World>, Response> {
         let mut world = sh.world();
         let now = world.clock.now();
+        let (bucket, rate, burst) = match quota.connect_operation {
+            Some(op) => {
+                let (bucket, r) = world.quotas.connect.bucket(op);
+                (bucket, r.rate, r.burst)
+            }
+            None => (quota.bucket.to_owned(), quota.rate, quota.burst),
+        };
         if world.config.quotas_enabled
             && !world.quotas.take(
                 &principal.account_id,
                 &scope.region,
-                quota.bucket,
-                quota.rate,
-                quota.burst,
+                &bucket,
+                rate,
+                burst,
                 now,
             )
         {
@@ -101,7 +110,7 @@ impl Op<'_> {
         sh: &'s Shared,
         principal: &Principal,
         scope: &Scope,
-        quota: &Quota,
+        quota: &Quota<'_>,
     ) -> Result<MutexGuard<'s, World>, Response> {
         self.begin(sh).await?;
         self.admit(sh, principal, scope, quota)

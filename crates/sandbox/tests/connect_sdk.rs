@@ -273,3 +273,117 @@ async fn the_large_instance_is_paged_100_at_a_time_under_throttling() {
     }
     assert!(throttled >= 4, "{throttled} of 10 throttled");
 }
+
+/// Connect throttles each operation separately by default (its API reference), or, switched
+/// by `/_sandbox/quotas`, with one bucket per account + region (the older admin guide). The
+/// sandbox's clock is stopped, so no token comes back while the test runs.
+#[tokio::test]
+async fn connect_quotas_are_per_operation_or_one_shared_bucket() {
+    let url = start(Seed::Demo, true).await;
+    let http = reqwest::Client::new();
+    let control = |path: &str| format!("{url}/_sandbox/{path}");
+    let put = |path: &'static str, body: serde_json::Value| {
+        let req = http.put(control(path)).json(&body);
+        async move { req.send().await.unwrap() }
+    };
+    assert_eq!(
+        put("clock", serde_json::json!({"stopped": true}))
+            .await
+            .status(),
+        200
+    );
+    let c = connect(&url, &DEV, false);
+    let queues = || c.search_queues().instance_id(DEV_INSTANCE).send();
+    let profiles = || c.search_routing_profiles().instance_id(DEV_INSTANCE).send();
+    macro_rules! throttled {
+        ($call:expr) => {
+            match $call.await {
+                Ok(_) => false,
+                Err(e) => e.raw_response().map(|r| r.status().as_u16()) == Some(429),
+            }
+        };
+    }
+
+    // Per operation (the default): each operation has its own burst of 5.
+    let quotas: serde_json::Value = http
+        .get(control("quotas"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(quotas["connect"]["mode"], "per_operation", "{quotas}");
+    for _ in 0..5 {
+        assert!(!throttled!(queues()));
+        assert!(!throttled!(profiles()));
+    }
+    assert!(throttled!(queues()), "a 6th SearchQueues is over its burst");
+    assert!(throttled!(profiles()));
+
+    // One shared bucket: five calls of any operations spend it.
+    let r = put("quotas", serde_json::json!({"connect": {"mode": "shared"}})).await;
+    assert_eq!(r.status(), 200);
+    for i in 0..5 {
+        let ok = if i % 2 == 0 {
+            !throttled!(queues())
+        } else {
+            !throttled!(profiles())
+        };
+        assert!(ok, "call {i} is within the shared burst");
+    }
+    assert!(throttled!(profiles()), "the shared bucket is spent");
+    let counters: serde_json::Value = http
+        .get(control("counters"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        counters["connect:SearchRoutingProfiles"]["throttled"]
+            .as_u64()
+            .unwrap()
+            >= 2,
+        "{counters}"
+    );
+
+    // A rate per operation.
+    let r = put(
+        "quotas",
+        serde_json::json!({"connect": {"rates": {"SearchQueues": {"rate": 1, "burst": 2}}}}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(!throttled!(queues()));
+    assert!(!throttled!(queues()));
+    assert!(throttled!(queues()), "SearchQueues' burst is 2 now");
+    assert!(!throttled!(profiles()), "the others keep theirs");
+
+    // Nonsense is refused, and changes nothing.
+    let r = put(
+        "quotas",
+        serde_json::json!({"connect": {"rates": {"SearchQueues": {"rate": 0, "burst": 2}}}}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let r = put(
+        "quotas",
+        serde_json::json!({"connect": {"mode": "sometimes"}}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let quotas: serde_json::Value = http
+        .get(control("quotas"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        quotas["connect"]["rates"]["SearchQueues"]["burst"], 2.0,
+        "{quotas}"
+    );
+}

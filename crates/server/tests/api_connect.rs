@@ -41,10 +41,23 @@ async fn extract_lists_instances_and_their_contents() {
     assert_eq!(inst["LexBots"].as_array().unwrap().len(), 1);
 }
 
+/// Switches the sandbox's Connect quota to one bucket per account + region for every
+/// operation (its default is a bucket per operation, as Connect's API reference states).
+async fn one_connect_bucket(app: &common::TestApp) {
+    let r = app
+        .http
+        .put(format!("{}/_sandbox/quotas", app.sandbox_url))
+        .json(&json!({"connect": {"mode": "shared"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
+
 #[tokio::test]
 async fn snapshot_captures_the_instance_canonically_under_throttling() {
-    // Quotas on: 2 requests/s, burst 5, as Connect. The client here paces at twice that, as
-    // when other callers share the account's quota, so calls are throttled; the retries
+    // Quotas on: 2 requests/s, burst 5, one bucket for every operation. The client here paces
+    // at twice that, as when other callers share the account's quota, so calls are throttled; the retries
     // absorb it and no error reaches the caller.
     let sb = SandboxConfig {
         quotas_enabled: true,
@@ -56,6 +69,7 @@ async fn snapshot_captures_the_instance_canonically_under_throttling() {
         ..HubConfig::default()
     };
     let app = spawn_app_with_hub(sb, ServerConfig::default(), None, hub).await;
+    one_connect_bucket(&app).await;
     app.register(&DEV).await;
     let body = json!({"account_id": "111111111111", "region": "us-east-1", "service": "connect", "resource_name": "acme-dev"});
     let (s, meta) = app.post("/snapshot", &body).await;
@@ -154,6 +168,8 @@ async fn the_default_pacing_keeps_a_snapshot_under_connects_quota() {
         ..fast_sandbox()
     };
     let app = spawn_app_with_hub(sb, ServerConfig::default(), None, HubConfig::default()).await;
+    // The strictest reading of the quota: one bucket for every operation.
+    one_connect_bucket(&app).await;
     assert_eq!(HubConfig::default().connect_rate, 1.9);
     app.register(&DEV).await;
     app.http

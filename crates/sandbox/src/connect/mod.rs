@@ -3,7 +3,8 @@
 //! operation, prompts with audio (GetPromptFile pre-signed URL; CreatePrompt takes one),
 //! routing profiles (queue associations at most 10 per call), quick connects (at most 50 per
 //! queue association call), Lambda and Lex V2 associations, the List* and Search* calls, and
-//! Connect's default quota of 2 requests/s with a burst of 5 per account + region.
+//! Connect's default quotas: 2 requests/s with a burst of 5 per account, region and operation
+//! (the metric-data reads 5/8), or one shared bucket (`/_sandbox/quotas`, see quota.rs).
 
 mod associations;
 mod flows;
@@ -186,6 +187,8 @@ pub async fn handle(sh: &Shared, principal: &Principal, scope: &Scope, req: Req)
         rate: CONNECT_RATE,
         burst: CONNECT_BURST,
         throttled: || err(429, "ThrottlingException", "Rate exceeded"),
+        // Per operation by default, as Connect's API reference states (see quota.rs).
+        connect_operation: Some(&name),
     };
     let mut world = match op.admit(sh, principal, scope, &quota) {
         Ok(w) => w,

@@ -164,6 +164,7 @@ pub async fn handle(sh: &Shared, principal: &Principal, scope: &Scope, req: Req)
         rate,
         burst: rate,
         throttled,
+        connect_operation: None,
     };
     let mut world = match op.serve(sh, principal, scope, &quota).await {
         Ok(w) => w,

@@ -167,6 +167,7 @@ pub async fn handle(sh: &Shared, principal: &Principal, scope: &Scope, req: Req)
         rate: LEX_RATE,
         burst: LEX_RATE,
         throttled,
+        connect_operation: None,
     };
     let mut world = match op.serve(sh, principal, scope, &quota).await {
         Ok(w) => w,
