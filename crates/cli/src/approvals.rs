@@ -1,7 +1,7 @@
 //! Change requests through the server: list, show, approve (and follow the change), reject.
 
 use crate::args::ChangesCmd;
-use crate::changes::{print_outcome, progress_bar};
+use crate::changes::{follow_and_print, print_outcome};
 use crate::remote::Remote;
 use anyhow::{anyhow, bail, Context, Result};
 use reqwest::Method;
@@ -80,23 +80,7 @@ pub(crate) async fn run(cmd: ChangesCmd, json_out: bool) -> Result<i32> {
             let job = answer["job_id"]
                 .as_str()
                 .ok_or_else(|| anyhow!("the server's answer has no job"))?;
-            let bar = progress_bar(json_out);
-            let ended = remote.follow_job(job, &bar.1).await;
-            bar.0.finish_and_clear();
-            match ended? {
-                Ok(v) => print_outcome(
-                    serde_json::from_value(v).context("the job's result is not a report")?,
-                    json_out,
-                ),
-                Err(failure) => {
-                    if let Ok(outcome) =
-                        serde_json::from_value::<DeployOutcome>(failure.details.clone())
-                    {
-                        print_outcome(outcome, json_out)?;
-                    }
-                    Err(failure.into())
-                }
-            }
+            follow_and_print(&remote, job, json_out).await
         }
         ChangesCmd::Reject { id, comment } => {
             if comment.trim().is_empty() {

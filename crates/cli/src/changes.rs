@@ -1,7 +1,7 @@
 //! Changing commands: deploy and rollback, which run to their end even when interrupted.
 
 use crate::args::{DeployArgs, RollbackArgs};
-use crate::remote::Remote;
+use crate::remote::{ApiFailure, Remote};
 use crate::setup::engine_from_env;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -209,16 +209,23 @@ async fn remote_change(
         }
         return Ok(AWAITING_APPROVAL);
     }
-    let result = match answer.body.get("job_id").and_then(Value::as_str) {
-        Some(job) => {
-            let bar = progress_bar(json_out);
-            let ended = remote.follow_job(job, &bar.1).await;
-            bar.0.finish_and_clear();
-            ended?
-        }
-        None => Ok(answer.body),
-    };
-    match result {
+    match answer.body.get("job_id").and_then(Value::as_str) {
+        Some(job) => follow_and_print(remote, job, json_out).await,
+        None => print_ended(Ok(answer.body), json_out),
+    }
+}
+
+/// Follows a change's job to its end, showing its progress, and prints how it ended.
+pub(crate) async fn follow_and_print(remote: &Remote, job: &str, json_out: bool) -> Result<i32> {
+    let bar = progress_bar(json_out);
+    let ended = remote.follow_job(job, &bar.1).await;
+    bar.0.finish_and_clear();
+    print_ended(ended?, json_out)
+}
+
+/// A change's answer through the server: its plan, report or release, or its failure.
+fn print_ended(ended: std::result::Result<Value, ApiFailure>, json_out: bool) -> Result<i32> {
+    match ended {
         Ok(v) => print_outcome(
             serde_json::from_value(v)
                 .context("the server's answer is not a plan, report or release")?,

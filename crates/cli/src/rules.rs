@@ -20,16 +20,7 @@ pub(crate) async fn run(cmd: RulesCmd, json_out: bool) -> Result<i32> {
     let (config, engine) = engine_from_env().await?;
     match cmd {
         RulesCmd::List => {
-            let all = engine.all_rules().await?;
-            if json_out {
-                println!("{}", serde_json::to_string_pretty(&all)?);
-            } else if all.is_empty() {
-                println!("no promotion rules");
-            } else {
-                for set in &all {
-                    print_set(set);
-                }
-            }
+            print_all(&engine.all_rules().await?, json_out)?;
         }
         RulesCmd::Show {
             source_account_id,
@@ -37,11 +28,7 @@ pub(crate) async fn run(cmd: RulesCmd, json_out: bool) -> Result<i32> {
         } => {
             let (s, t) = pair(&source_account_id, &target_account_id)?;
             let set = engine.rules_of(&s, &t).await?;
-            if json_out {
-                println!("{}", serde_json::to_string_pretty(&set)?);
-            } else {
-                print_set(&set);
-            }
+            print_one(&set, json_out)?;
         }
         RulesCmd::Set {
             source_account_id,
@@ -52,22 +39,12 @@ pub(crate) async fn run(cmd: RulesCmd, json_out: bool) -> Result<i32> {
             keep,
         } => {
             let (s, t) = pair(&source_account_id, &target_account_id)?;
-            let rules = match file {
-                Some(path) => read_rules(&path)?,
-                None => from_flags(&substitute, &substitute_whole, keep)?,
-            };
-            if rules.is_empty() {
-                bail!("no rules given: pass --file, --substitute, --substitute-whole or --keep (`rules remove` clears a pair)");
-            }
+            let rules = rules_given(file, &substitute, &substitute_whole, keep)?;
             if let Err(e) = engine.check_rules(&s, &t, &rules).await? {
                 bail!("rule refused: {e}");
             }
             let set = engine.set_rules(&s, &t, rules, &config.cli_actor()).await?;
-            if json_out {
-                println!("{}", serde_json::to_string_pretty(&set)?);
-            } else {
-                print_set(&set);
-            }
+            print_one(&set, json_out)?;
         }
         RulesCmd::Remove {
             source_account_id,
@@ -75,49 +52,27 @@ pub(crate) async fn run(cmd: RulesCmd, json_out: bool) -> Result<i32> {
         } => {
             let (s, t) = pair(&source_account_id, &target_account_id)?;
             engine.remove_rules(&s, &t, &config.cli_actor()).await?;
-            if json_out {
-                println!(
-                    "{}",
-                    json!({"removed": {"source_account_id": s, "target_account_id": t}})
-                );
-            } else {
-                println!("removed the promotion rules from {s} to {t}");
-            }
+            print_removed(&s, &t, json_out);
         }
     }
     Ok(0)
 }
 
 async fn run_remote(remote: &Remote, cmd: RulesCmd, json_out: bool) -> Result<i32> {
-    let print = |set: &RuleSet| -> Result<()> {
-        if json_out {
-            println!("{}", serde_json::to_string_pretty(set)?);
-        } else {
-            print_set(set);
-        }
-        Ok(())
-    };
     match cmd {
         RulesCmd::List => {
             let all: Vec<RuleSet> = remote.get("/promotion-rules", &[]).await?;
-            if json_out {
-                println!("{}", serde_json::to_string_pretty(&all)?);
-            } else if all.is_empty() {
-                println!("no promotion rules");
-            } else {
-                all.iter().for_each(print_set);
-            }
+            print_all(&all, json_out)?;
         }
         RulesCmd::Show {
             source_account_id,
             target_account_id,
         } => {
             let (s, t) = pair(&source_account_id, &target_account_id)?;
-            print(
-                &remote
-                    .get(&format!("/promotion-rules/{s}/{t}"), &[])
-                    .await?,
-            )?;
+            let set: RuleSet = remote
+                .get(&format!("/promotion-rules/{s}/{t}"), &[])
+                .await?;
+            print_one(&set, json_out)?;
         }
         RulesCmd::Set {
             source_account_id,
@@ -128,13 +83,7 @@ async fn run_remote(remote: &Remote, cmd: RulesCmd, json_out: bool) -> Result<i3
             keep,
         } => {
             let (s, t) = pair(&source_account_id, &target_account_id)?;
-            let rules = match file {
-                Some(path) => read_rules(&path)?,
-                None => from_flags(&substitute, &substitute_whole, keep)?,
-            };
-            if rules.is_empty() {
-                bail!("no rules given: pass --file, --substitute, --substitute-whole or --keep (`rules remove` clears a pair)");
-            }
+            let rules = rules_given(file, &substitute, &substitute_whole, keep)?;
             let set: RuleSet = remote
                 .call(
                     Method::PUT,
@@ -144,7 +93,7 @@ async fn run_remote(remote: &Remote, cmd: RulesCmd, json_out: bool) -> Result<i3
                 )
                 .await?
                 .into()?;
-            print(&set)?;
+            print_one(&set, json_out)?;
         }
         RulesCmd::Remove {
             source_account_id,
@@ -159,17 +108,58 @@ async fn run_remote(remote: &Remote, cmd: RulesCmd, json_out: bool) -> Result<i3
                     None,
                 )
                 .await?;
-            if json_out {
-                println!(
-                    "{}",
-                    json!({"removed": {"source_account_id": s, "target_account_id": t}})
-                );
-            } else {
-                println!("removed the promotion rules from {s} to {t}");
-            }
+            print_removed(&s, &t, json_out);
         }
     }
     Ok(0)
+}
+
+/// The rules a `rules set` gives: from --file, or from the flags; never none.
+fn rules_given(
+    file: Option<std::path::PathBuf>,
+    substitute: &[String],
+    substitute_whole: &[String],
+    keep: Vec<String>,
+) -> Result<PromotionRules> {
+    let rules = match file {
+        Some(path) => read_rules(&path)?,
+        None => from_flags(substitute, substitute_whole, keep)?,
+    };
+    if rules.is_empty() {
+        bail!("no rules given: pass --file, --substitute, --substitute-whole or --keep (`rules remove` clears a pair)");
+    }
+    Ok(rules)
+}
+
+fn print_one(set: &RuleSet, json_out: bool) -> Result<()> {
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(set)?);
+    } else {
+        print_set(set);
+    }
+    Ok(())
+}
+
+fn print_all(all: &[RuleSet], json_out: bool) -> Result<()> {
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(all)?);
+    } else if all.is_empty() {
+        println!("no promotion rules");
+    } else {
+        all.iter().for_each(print_set);
+    }
+    Ok(())
+}
+
+fn print_removed(s: &AccountId, t: &AccountId, json_out: bool) {
+    if json_out {
+        println!(
+            "{}",
+            json!({"removed": {"source_account_id": s, "target_account_id": t}})
+        );
+    } else {
+        println!("removed the promotion rules from {s} to {t}");
+    }
 }
 
 fn read_rules(path: &std::path::Path) -> Result<PromotionRules> {

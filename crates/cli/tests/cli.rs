@@ -260,7 +260,6 @@ async fn failures_exit_non_zero_with_a_clear_message() {
 /// `snapdeploy demo`: one command, no AWS account, accounts registered, `.env` honoured.
 #[tokio::test]
 async fn demo_runs_the_whole_product_offline() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join(".env"),
@@ -282,20 +281,7 @@ async fn demo_runs_the_whole_product_offline() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut banner = String::new();
-    let api = loop {
-        let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
-            .await
-            .expect("demo starts")
-            .unwrap()
-            .expect("demo prints its address");
-        banner.push_str(&line);
-        banner.push('\n');
-        if let Some(rest) = line.split("API on http://").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    let (api, banner, _rest) = common::demo_banner(child.stderr.take().unwrap()).await;
     assert!(
         banner.contains("SANDBOX") && banner.contains("not AWS"),
         "{banner}"

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use std::process::Output;
-use tokio::io::{AsyncBufReadExt, BufReader};
+mod common;
 
 const DEV: &str = "111111111111";
 const PROD: &str = "222222222222";
@@ -37,17 +37,7 @@ impl Demo {
             .kill_on_drop(true)
             .spawn()
             .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let addr = loop {
-            let line = tokio::time::timeout(std::time::Duration::from_secs(120), lines.next_line())
-                .await
-                .expect("demo starts")
-                .unwrap()
-                .expect("demo prints its address");
-            if let Some(rest) = line.split("API on http://").nth(1) {
-                break rest.split_whitespace().next().unwrap().to_owned();
-            }
-        };
+        let (addr, _, mut lines) = common::demo_banner(child.stderr.take().unwrap()).await;
         // Keep reading its log so it never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let tokens =

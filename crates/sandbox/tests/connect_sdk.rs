@@ -286,6 +286,17 @@ async fn connect_quotas_are_per_operation_or_one_shared_bucket() {
         let req = http.put(control(path)).json(&body);
         async move { req.send().await.unwrap() }
     };
+    let get = |path: &'static str| {
+        let req = http.get(control(path));
+        async move {
+            req.send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
     assert_eq!(
         put("clock", serde_json::json!({"stopped": true}))
             .await
@@ -305,14 +316,7 @@ async fn connect_quotas_are_per_operation_or_one_shared_bucket() {
     }
 
     // Per operation (the default): each operation has its own burst of 5.
-    let quotas: serde_json::Value = http
-        .get(control("quotas"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let quotas = get("quotas").await;
     assert_eq!(quotas["connect"]["mode"], "per_operation", "{quotas}");
     for _ in 0..5 {
         assert!(!throttled!(queues()));
@@ -333,14 +337,7 @@ async fn connect_quotas_are_per_operation_or_one_shared_bucket() {
         assert!(ok, "call {i} is within the shared burst");
     }
     assert!(throttled!(profiles()), "the shared bucket is spent");
-    let counters: serde_json::Value = http
-        .get(control("counters"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let counters = get("counters").await;
     assert!(
         counters["connect:SearchRoutingProfiles"]["throttled"]
             .as_u64()
@@ -374,14 +371,7 @@ async fn connect_quotas_are_per_operation_or_one_shared_bucket() {
     )
     .await;
     assert_eq!(r.status(), 400);
-    let quotas: serde_json::Value = http
-        .get(control("quotas"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let quotas = get("quotas").await;
     assert_eq!(
         quotas["connect"]["rates"]["SearchQueues"]["burst"], 2.0,
         "{quotas}"

@@ -128,3 +128,30 @@ impl Cli {
         })
     }
 }
+
+/// Reads a starting `snapdeploy demo`'s banner from its stderr up to the line naming the
+/// API's address: the address, the banner so far, and the rest of stderr to keep reading.
+pub async fn demo_banner(
+    stderr: tokio::process::ChildStderr,
+) -> (
+    String,
+    String,
+    tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+) {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    let mut banner = String::new();
+    loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(120), lines.next_line())
+            .await
+            .expect("demo starts")
+            .unwrap()
+            .expect("demo prints its address");
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(rest) = line.split("API on http://").nth(1) {
+            let addr = rest.split_whitespace().next().unwrap().to_owned();
+            return (addr, banner, lines);
+        }
+    }
+}
