@@ -118,3 +118,39 @@ export function Json({ value }: { value: unknown }) {
     <pre className="max-h-[32rem] overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(value, null, 2)}</pre>
   );
 }
+
+/**
+ * A table row's destructive action: its button, then (while `open`) the question with Confirm
+ * and Cancel. The table keeps which row is open, so one row asks at a time.
+ */
+export function ConfirmInRow(props: {
+  open: boolean;
+  onOpen: () => void;
+  onCancel: () => void;
+  onConfirm: () => void;
+  action: string;
+  label: string;
+  question: string;
+  confirm: string;
+  disabled?: boolean;
+  title?: string;
+}) {
+  if (props.open) {
+    return (
+      <span className="flex justify-end gap-2">
+        <span className="text-sm">{props.question}</span>
+        <button className={buttonCls + ' bg-red-600 hover:bg-red-700'} onClick={props.onConfirm}>
+          {props.confirm}
+        </button>
+        <button className={secondaryCls} onClick={props.onCancel}>
+          Cancel
+        </button>
+      </span>
+    );
+  }
+  return (
+    <button className={secondaryCls} disabled={props.disabled} title={props.title} onClick={props.onOpen} aria-label={props.label}>
+      {props.action}
+    </button>
+  );
+}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useCan } from '../../../api/auth';
 import type { AccountView } from '../../../api/types';
-import { ErrorBox, Loading, Section, buttonCls, inputCls, secondaryCls } from '../../../components/common';
+import { ConfirmInRow, ErrorBox, Loading, Section, buttonCls, inputCls } from '../../../components/common';
 import { useAccounts, useAddAccount, useRemoveAccount } from '../api';
 import { type AccountForm, type FormErrors, toNewAccount, validateAccount } from '../validation';
 
@@ -60,21 +60,18 @@ function AccountTable({ accounts }: { accounts: AccountView[] }) {
               <td className="font-mono text-xs">{a.role_arn}</td>
               <td>{a.external_id_set ? 'set' : '—'}</td>
               <td className="text-right">
-                {confirming === a.account_id ? (
-                  <span className="flex justify-end gap-2">
-                    <span className="text-sm">Remove {a.name}?</span>
-                    <button className={buttonCls + ' bg-red-600 hover:bg-red-700'} onClick={() => remove.mutate(a.account_id)}>
-                      Confirm removal
-                    </button>
-                    <button className={secondaryCls} onClick={() => setConfirming(null)}>
-                      Cancel
-                    </button>
-                  </span>
-                ) : (
-                  <button className={secondaryCls} disabled={!canAdmin.allowed} title={canAdmin.why} onClick={() => setConfirming(a.account_id)} aria-label={`Remove ${a.name}`}>
-                    Remove
-                  </button>
-                )}
+                <ConfirmInRow
+                  open={confirming === a.account_id}
+                  onOpen={() => setConfirming(a.account_id)}
+                  onCancel={() => setConfirming(null)}
+                  onConfirm={() => remove.mutate(a.account_id)}
+                  action="Remove"
+                  label={`Remove ${a.name}`}
+                  question={`Remove ${a.name}?`}
+                  confirm="Confirm removal"
+                  disabled={!canAdmin.allowed}
+                  title={canAdmin.why}
+                />
               </td>
             </tr>
           ))}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useCan } from '../../../api/auth';
 import type { CreatedToken, Role, TokenView } from '../../../api/types';
-import { ErrorBox, Loading, Section, buttonCls, inputCls, secondaryCls } from '../../../components/common';
+import { ConfirmInRow, ErrorBox, Loading, Section, buttonCls, inputCls, secondaryCls } from '../../../components/common';
 import { type NewTokenForm, toNewToken, useCreateToken, useRevokeToken, useTokens } from '../api';
 
 const roles: Role[] = ['viewer', 'operator', 'approver', 'admin'];
@@ -96,21 +96,16 @@ function TokenTable({ tokens }: { tokens: TokenView[] }) {
               <td>{t.expired ? <span className="font-semibold text-red-800">expired</span> : day(t.expires_at) || 'never'}</td>
               <td>{t.last_used_at ? t.last_used_at.slice(0, 16).replace('T', ' ') : 'never'}</td>
               <td className="text-right">
-                {confirming === t.id ? (
-                  <span className="flex justify-end gap-2">
-                    <span className="text-sm">Revoke {t.name}? Anything using it stops at once.</span>
-                    <button className={buttonCls + ' bg-red-600 hover:bg-red-700'} onClick={() => revoke.mutate(t.id)}>
-                      Confirm revoke
-                    </button>
-                    <button className={secondaryCls} onClick={() => setConfirming(null)}>
-                      Cancel
-                    </button>
-                  </span>
-                ) : (
-                  <button className={secondaryCls} onClick={() => setConfirming(t.id)} aria-label={`Revoke ${t.name}`}>
-                    Revoke
-                  </button>
-                )}
+                <ConfirmInRow
+                  open={confirming === t.id}
+                  onOpen={() => setConfirming(t.id)}
+                  onCancel={() => setConfirming(null)}
+                  onConfirm={() => revoke.mutate(t.id)}
+                  action="Revoke"
+                  label={`Revoke ${t.name}`}
+                  question={`Revoke ${t.name}? Anything using it stops at once.`}
+                  confirm="Confirm revoke"
+                />
               </td>
             </tr>
           ))}
