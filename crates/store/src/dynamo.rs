@@ -28,6 +28,7 @@ pub struct DynamoAccountStore {
     rules: String,
     releases: String,
     pub(crate) records: String,
+    pub(crate) jobs: String,
 }
 
 impl DynamoAccountStore {
@@ -42,6 +43,7 @@ impl DynamoAccountStore {
             rules: format!("{table}-rules"),
             releases: format!("{table}-releases"),
             records: format!("{table}-records"),
+            jobs: format!("{table}-jobs"),
         };
         ensure_table(&store.client, &store.table, "account_id", None).await?;
         ensure_table(&store.client, &store.locks, "lock_key", None).await?;
@@ -51,8 +53,51 @@ impl DynamoAccountStore {
         ensure_table(&store.client, &store.releases, "release_id", None).await?;
         let id = Some("record_id");
         ensure_table(&store.client, &store.records, "record_kind", id).await?;
+        ensure_table(&store.client, &store.jobs, "job_id", Some("item")).await?;
+        ensure_ttl(&store.client, &store.jobs, "expires").await?;
         Ok(store)
     }
+}
+
+/// Turns on DynamoDB's expiry by `attribute` (epoch seconds) unless it is on already.
+async fn ensure_ttl(client: &Client, table: &str, attribute: &str) -> StoreResult<()> {
+    use aws_sdk_dynamodb::types::{TimeToLiveSpecification, TimeToLiveStatus};
+    let current = client
+        .describe_time_to_live()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| {
+            StoreError::Backend(format!(
+                "describing the expiry of {table}: {}",
+                DisplayErrorContext(&e)
+            ))
+        })?;
+    let on = current
+        .time_to_live_description()
+        .and_then(|d| d.time_to_live_status())
+        .is_some_and(|s| matches!(s, TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling));
+    if on {
+        return Ok(());
+    }
+    let spec = TimeToLiveSpecification::builder()
+        .enabled(true)
+        .attribute_name(attribute)
+        .build()
+        .map_err(backend("expiry settings"))?;
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(spec)
+        .send()
+        .await
+        .map_err(|e| {
+            StoreError::Backend(format!(
+                "turning on the expiry of {table}: {}",
+                DisplayErrorContext(&e)
+            ))
+        })?;
+    Ok(())
 }
 
 async fn ensure_table(

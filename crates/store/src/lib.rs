@@ -8,9 +8,11 @@
 mod api;
 mod audit;
 mod dynamo;
+mod jobs;
 mod local;
 mod locks;
 mod private;
+mod queue;
 mod records;
 mod releases;
 mod rules;
@@ -22,9 +24,11 @@ pub use api::{
 };
 pub use audit::{AuditLog, MemoryAudit};
 pub use dynamo::DynamoAccountStore;
+pub use jobs::{JobEventRow, JobRecord, JobState, JobStore, MemoryJobs, StoredJob, MAX_JOB_EVENTS};
 pub use local::LocalSnapshotStore;
 pub use locks::{Lease, LockStore, MemoryLocks};
 pub use private::{create_private_dir_all, make_private_file};
+pub use queue::{job_id_of_message, Delivery, JobQueue, MemoryQueue, SqsQueue};
 pub use records::{MemoryRecords, RecordStore, Versioned};
 pub use releases::{MemoryReleases, ReleaseStore};
 pub use rules::{MemoryRules, RuleStore};

@@ -76,6 +76,8 @@ impl SqliteAccountStore {
              );",
         )
         .map_err(backend("creating the records table"))?;
+        conn.execute_batch(crate::jobs::SQLITE_SCHEMA)
+            .map_err(backend("creating the jobs tables"))?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
