@@ -6,26 +6,71 @@ use snapdeploy_core::{AliasName, Note};
 use std::sync::Arc;
 
 /// A progress event: what is being done, and how far along (`total` 0 = unknown).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProgressEvent {
     pub message: String,
     pub done: u64,
     pub total: u64,
 }
 
+/// What a change is about to write, told before its first write: the resource, and the
+/// safety snapshot that puts it back (none when the resource did not exist). A job records
+/// it, so that should its worker die half-way another can restore the resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WriteIntent {
+    pub service: snapdeploy_core::ServiceKind,
+    pub account_id: snapdeploy_core::AccountId,
+    pub region: snapdeploy_core::Region,
+    pub resource_name: snapdeploy_core::ResourceName,
+    /// The safety snapshot's key.
+    pub safety_snapshot: Option<String>,
+}
+
+type Recorder = Arc<
+    dyn Fn(WriteIntent) -> futures::future::BoxFuture<'static, Result<(), String>> + Send + Sync,
+>;
+
 /// Where progress goes: the job registry, the CLI's progress bar, or nowhere.
-#[derive(Clone)]
-pub struct Progress(Option<Arc<dyn Fn(ProgressEvent) + Send + Sync>>);
+#[derive(Clone, Default)]
+pub struct Progress {
+    report: Option<Arc<dyn Fn(ProgressEvent) + Send + Sync>>,
+    intents: Option<Recorder>,
+}
 
 impl Progress {
     pub fn none() -> Self {
-        Self(None)
+        Self::default()
     }
     pub fn new(f: impl Fn(ProgressEvent) + Send + Sync + 'static) -> Self {
-        Self(Some(Arc::new(f)))
+        Self {
+            report: Some(Arc::new(f)),
+            intents: None,
+        }
     }
+
+    /// The same progress, with `record` keeping each write intent durably before the
+    /// write it announces; a change whose intent cannot be kept writes nothing.
+    pub fn with_intents(
+        mut self,
+        record: impl Fn(WriteIntent) -> futures::future::BoxFuture<'static, Result<(), String>>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.intents = Some(Arc::new(record));
+        self
+    }
+
+    /// Announces a write (see `WriteIntent`); an error means it must not happen.
+    pub async fn intend(&self, intent: WriteIntent) -> Result<(), String> {
+        match &self.intents {
+            Some(record) => record(intent).await,
+            None => Ok(()),
+        }
+    }
+
     pub fn report(&self, message: &str, done: u64, total: u64) {
-        if let Some(f) = &self.0 {
+        if let Some(f) = &self.report {
             f(ProgressEvent {
                 message: message.into(),
                 done,

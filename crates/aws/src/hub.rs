@@ -125,6 +125,14 @@ pub struct Hub {
     pub http: reqwest::Client,
 }
 
+impl Hub {
+    /// The hub's own SDK settings (region, endpoint, credentials): what its own resources
+    /// (the job queue) are reached with.
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.base
+    }
+}
+
 impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Hub").finish_non_exhaustive()

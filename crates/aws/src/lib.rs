@@ -13,7 +13,7 @@ pub mod limiter;
 pub mod provider;
 mod tags;
 
-pub use change::{DeployOptions, Progress, ProgressEvent};
+pub use change::{DeployOptions, Progress, ProgressEvent, WriteIntent};
 pub use engine::{DeployRequest, Engine, RollbackRequest, SnapshotRequest};
 pub use error::AwsError;
 pub use hub::{Hub, HubConfig};

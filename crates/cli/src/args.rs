@@ -19,11 +19,18 @@ pub(crate) struct Cli {
 
 #[derive(Subcommand)]
 pub(crate) enum Cmd {
-    /// Run the HTTP API (and the built web app).
+    /// Run the HTTP API (and the built web app), with a worker for queued jobs.
     Serve {
         #[arg(long, env = "SNAPDEPLOY_ADDR", default_value = "0.0.0.0:5050")]
         addr: String,
+        /// Answer requests only: queued jobs are left to `snapdeploy worker` processes
+        /// (changes asked for without `?background=true` still run here).
+        #[arg(long)]
+        no_worker: bool,
     },
+    /// Run queued jobs only, from the job queue (`SNAPDEPLOY_JOB_QUEUE_URL`, or the
+    /// registry's lost jobs), until SIGTERM; running jobs finish first.
+    Worker,
     /// Run the local AWS-compatible sandbox endpoint (STS, Lambda).
     Sandbox {
         #[arg(

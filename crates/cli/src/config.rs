@@ -46,10 +46,14 @@ pub struct Config {
     pub header_timeout: std::time::Duration,
     pub body_timeout: std::time::Duration,
     pub max_connections: usize,
-    /// `SNAPDEPLOY_JOB_TTL_MINUTES`, `SNAPDEPLOY_MAX_FINISHED_JOBS`: how long and how many
-    /// finished jobs stay readable.
+    /// `SNAPDEPLOY_JOB_TTL_MINUTES`: how long finished jobs stay readable.
     pub job_ttl: std::time::Duration,
-    pub max_finished_jobs: usize,
+    /// `SNAPDEPLOY_JOB_QUEUE_URL`: the SQS queue jobs go through (in-process without it).
+    pub job_queue_url: Option<String>,
+    /// `SNAPDEPLOY_WORKER_CONCURRENCY`: how many jobs one worker runs at once.
+    pub worker_concurrency: usize,
+    /// Whether `serve` runs queued jobs too (`--no-worker`: it does not).
+    pub worker: bool,
 }
 
 /// The OIDC issuer settings; each missing or malformed one is named.
@@ -217,7 +221,9 @@ impl Config {
                 "connections",
             )? as usize,
             job_ttl: secs(60 * bounded("SNAPDEPLOY_JOB_TTL_MINUTES", 60, 1..=10_080, "minutes")?),
-            max_finished_jobs: bounded("SNAPDEPLOY_MAX_FINISHED_JOBS", 500, 1..=100_000, "jobs")?
+            job_queue_url: var("SNAPDEPLOY_JOB_QUEUE_URL"),
+            worker: true,
+            worker_concurrency: bounded("SNAPDEPLOY_WORKER_CONCURRENCY", 4, 1..=64, "jobs")?
                 as usize,
             auth,
             approval_ttl: std::time::Duration::from_secs(approval_hours * 3600),

@@ -42,7 +42,8 @@ fn main() {
 async fn run(cli: Cli) -> Result<i32> {
     let json_out = cli.json;
     match cli.cmd {
-        Cmd::Serve { addr } => serve::serve(&addr).await,
+        Cmd::Serve { addr, no_worker } => serve::serve(&addr, !no_worker).await,
+        Cmd::Worker => serve::worker().await,
         Cmd::Sandbox {
             addr,
             seed,

@@ -249,8 +249,16 @@ impl Remote {
             }
             match job["status"].as_str() {
                 Some("succeeded") => return Ok(Ok(job["result"].clone())),
-                Some("failed") => {
-                    let e = &job["error"];
+                Some("queued" | "running") => {}
+                // failed, failed_restored, interrupted: the error, or (interrupted, its
+                // writes put back by another worker) what was restored.
+                state => {
+                    let state = state.unwrap_or("failed");
+                    let e = if job["error"].is_object() {
+                        job["error"].clone()
+                    } else {
+                        serde_json::json!({"code": state, "message": format!("the job was {state}: {}", job["result"]["message"].as_str().unwrap_or("its worker stopped")), "details": job["result"]})
+                    };
                     return Ok(Err(ApiFailure {
                         status: StatusCode::BAD_GATEWAY,
                         code: e["code"].as_str().unwrap_or("failed").to_owned(),
@@ -258,7 +266,6 @@ impl Remote {
                         details: e["details"].clone(),
                     }));
                 }
-                _ => {}
             }
             // Polling (not the event stream) keeps this to plain requests through any proxy.
             tokio::time::sleep(wait).await;

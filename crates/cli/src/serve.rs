@@ -12,7 +12,7 @@ use snapdeploy_store::StoreError;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub(crate) async fn serve(addr: &str) -> Result<i32> {
+pub(crate) async fn serve(addr: &str, worker: bool) -> Result<i32> {
     let (config, engine) = engine_from_env().await?;
     let listener = listen(addr).await?;
     let local = listener.local_addr()?;
@@ -39,7 +39,41 @@ pub(crate) async fn serve(addr: &str) -> Result<i32> {
         }
     }
     tracing::info!("SnapDeploy API listening on http://{local}");
+    let mut config = config;
+    config.worker = worker;
     serve_api(listener, engine, &config, "aws", Default::default()).await
+}
+
+/// `snapdeploy worker`: jobs only, until SIGTERM.
+pub(crate) async fn worker() -> Result<i32> {
+    let (config, engine) = engine_from_env().await?;
+    let state = AppState::new(
+        engine.clone(),
+        server_config(&config, "aws", vec![], Default::default()),
+    )
+    .with_queue(job_queue(&config, &engine));
+    tracing::info!(worker = %state.jobs.worker_id(), "SnapDeploy worker started");
+    snapdeploy_server::work(state, shutdown_signal()).await;
+    Ok(0)
+}
+
+/// The job queue: SQS when `SNAPDEPLOY_JOB_QUEUE_URL` names one, in-process otherwise.
+fn job_queue(
+    config: &Config,
+    engine: &snapdeploy_aws::Engine,
+) -> std::sync::Arc<dyn snapdeploy_store::JobQueue> {
+    match &config.job_queue_url {
+        Some(url) => std::sync::Arc::new(snapdeploy_store::SqsQueue::new(
+            aws_sdk_sqs::Client::new(engine.hub.sdk_config()),
+            url,
+        )),
+        None => {
+            if config.store == StoreKind::Aws {
+                tracing::warn!("SNAPDEPLOY_JOB_QUEUE_URL is not set: background jobs run in the process that took the request (other replicas only take over the jobs of one that died)");
+            }
+            std::sync::Arc::new(snapdeploy_store::MemoryQueue::default())
+        }
+    }
 }
 
 pub(crate) async fn sandbox(addr: &str, seed: Seed, no_quotas: bool) -> Result<i32> {
@@ -182,33 +216,11 @@ async fn serve_api(
             "answering any Host name; set SNAPDEPLOY_ALLOWED_HOSTS to the names clients use"
         );
     }
-    let server_config = ServerConfig {
-        http: HttpConfig {
-            allowed_origins: config.cors_origins.clone(),
-            allowed_hosts,
-            header_timeout: config.header_timeout,
-            body_timeout: config.body_timeout,
-            max_connections: config.max_connections,
-        },
-        jobs: JobsConfig {
-            ttl: config.job_ttl,
-            max_finished: config.max_finished_jobs,
-        },
-        body_limit: config.body_limit,
-        web_dir: config.web_dir.clone(),
-        mode: mode.into(),
-        actor: config.api_actor(),
-        auth: AuthConfig {
-            mode: config.auth,
-            approval_ttl: config.approval_ttl,
-            oidc: config.oidc.clone(),
-        },
-        demo_users,
-        ..ServerConfig::default()
-    };
+    let server_config = server_config(config, mode, allowed_hosts, demo_users);
+    let queue = job_queue(config, &engine);
     snapdeploy_server::serve(
         listener,
-        AppState::new(engine, server_config),
+        AppState::new(engine, server_config).with_queue(queue),
         shutdown_signal(),
     )
     .await?;
@@ -286,4 +298,38 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))?;
     f.write_all(bytes)?;
     Ok(())
+}
+
+/// The server's settings from the configuration.
+fn server_config(
+    config: &Config,
+    mode: &str,
+    allowed_hosts: Vec<String>,
+    demo_users: BTreeMap<String, String>,
+) -> ServerConfig {
+    ServerConfig {
+        http: HttpConfig {
+            allowed_origins: config.cors_origins.clone(),
+            allowed_hosts,
+            header_timeout: config.header_timeout,
+            body_timeout: config.body_timeout,
+            max_connections: config.max_connections,
+        },
+        jobs: JobsConfig {
+            ttl: config.job_ttl,
+            worker: config.worker,
+            concurrency: config.worker_concurrency,
+        },
+        body_limit: config.body_limit,
+        web_dir: config.web_dir.clone(),
+        mode: mode.into(),
+        actor: config.api_actor(),
+        auth: AuthConfig {
+            mode: config.auth,
+            approval_ttl: config.approval_ttl,
+            oidc: config.oidc.clone(),
+        },
+        demo_users,
+        ..ServerConfig::default()
+    }
 }

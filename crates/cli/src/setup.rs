@@ -5,8 +5,8 @@ use crate::config::{Config, StoreKind};
 use anyhow::{Context, Result};
 use snapdeploy_aws::{Engine, Hub, HubConfig};
 use snapdeploy_store::{
-    AccountStore, AuditLog, DynamoAccountStore, LocalSnapshotStore, LockStore, RecordStore,
-    ReleaseStore, RuleStore, S3SnapshotStore, SnapshotStore, SqliteAccountStore,
+    AccountStore, AuditLog, DynamoAccountStore, JobStore, LocalSnapshotStore, LockStore,
+    RecordStore, ReleaseStore, RuleStore, S3SnapshotStore, SnapshotStore, SqliteAccountStore,
 };
 use std::sync::Arc;
 
@@ -40,49 +40,53 @@ pub(crate) async fn build_engine(
         Arc<dyn RuleStore>,
         Arc<dyn ReleaseStore>,
         Arc<dyn RecordStore>,
+        Arc<dyn JobStore>,
     );
-    let (accounts, snapshots, locks, audit, rules, releases, records): Stores = match config.store {
-        StoreKind::Embedded => {
-            let registry = Arc::new(
-                SqliteAccountStore::open(&config.data_dir.join("registry.db"))
-                    .context("opening the account registry")?,
-            );
-            (
-                registry.clone(),
-                Arc::new(LocalSnapshotStore::with_prefix(
-                    &config.data_dir,
-                    &config.bucket_prefix,
-                )),
-                registry.clone(),
-                registry.clone(),
-                registry.clone(),
-                registry.clone(),
-                registry,
-            )
-        }
-        StoreKind::Aws => {
-            let ddb = aws_sdk_dynamodb::Client::new(&sdk);
-            let s3 = aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&sdk)
-                    .force_path_style(config.s3_force_path_style)
-                    .build(),
-            );
-            let registry = Arc::new(
-                DynamoAccountStore::connect(ddb, &config.accounts_table)
-                    .await
-                    .context("connecting to the DynamoDB account registry")?,
-            );
-            (
-                registry.clone(),
-                Arc::new(S3SnapshotStore::new(s3, &config.bucket_prefix)),
-                registry.clone(),
-                registry.clone(),
-                registry.clone(),
-                registry.clone(),
-                registry,
-            )
-        }
-    };
+    let (accounts, snapshots, locks, audit, rules, releases, records, jobs): Stores =
+        match config.store {
+            StoreKind::Embedded => {
+                let registry = Arc::new(
+                    SqliteAccountStore::open(&config.data_dir.join("registry.db"))
+                        .context("opening the account registry")?,
+                );
+                (
+                    registry.clone(),
+                    Arc::new(LocalSnapshotStore::with_prefix(
+                        &config.data_dir,
+                        &config.bucket_prefix,
+                    )),
+                    registry.clone(),
+                    registry.clone(),
+                    registry.clone(),
+                    registry.clone(),
+                    registry.clone(),
+                    registry,
+                )
+            }
+            StoreKind::Aws => {
+                let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+                let s3 = aws_sdk_s3::Client::from_conf(
+                    aws_sdk_s3::config::Builder::from(&sdk)
+                        .force_path_style(config.s3_force_path_style)
+                        .build(),
+                );
+                let registry = Arc::new(
+                    DynamoAccountStore::connect(ddb, &config.accounts_table)
+                        .await
+                        .context("connecting to the DynamoDB account registry")?,
+                );
+                (
+                    registry.clone(),
+                    Arc::new(S3SnapshotStore::new(s3, &config.bucket_prefix)),
+                    registry.clone(),
+                    registry.clone(),
+                    registry.clone(),
+                    registry.clone(),
+                    registry.clone(),
+                    registry,
+                )
+            }
+        };
     let hub = Hub::new(
         sdk,
         HubConfig {
@@ -100,7 +104,8 @@ pub(crate) async fn build_engine(
             .with_audit(audit)
             .with_rules(rules)
             .with_releases(releases)
-            .with_records(records),
+            .with_records(records)
+            .with_jobs(jobs),
     ))
 }
 

@@ -93,8 +93,8 @@ pub fn required_role(method: &Method, path: &str) -> Option<Role> {
         // The demo's sign-in-as list answers loopback callers of a demo server only.
         "/healthz" | "/readyz" | "/demo/users" => return None,
         "/openapi.json" | "/me" | "/snapshots" | "/snapshots/{*key}" | "/diff" | "/audit"
-        | "/releases" | "/releases/{id}" | "/jobs/{id}" | "/jobs/{id}/events" | "/changes"
-        | "/changes/{id}"
+        | "/releases" | "/releases/{id}" | "/jobs" | "/jobs/{id}" | "/jobs/{id}/events"
+        | "/changes" | "/changes/{id}"
             if read =>
         {
             Viewer

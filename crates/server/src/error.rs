@@ -10,7 +10,7 @@ use snapdeploy_aws::AwsError;
 use snapdeploy_core::ValidationError;
 use snapdeploy_store::StoreError;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,

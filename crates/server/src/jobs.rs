@@ -1,219 +1,813 @@
-//! Long work as jobs: an id, a status, progress events kept for replay and streamed live.
+//! Long work as jobs whose records live in the registry, so that any replica answers for any
+//! job and a job outlives the process that ran it.
+//!
+//! A job is asked for by a request (`Work`, plain data) and goes one of two ways:
+//! - **queued** (`?background=true`): recorded `queued`, its id sent to the job queue (SQS,
+//!   or in-process); a worker claims it with a compare-and-set (`queued` → `running`), so a
+//!   message delivered twice runs it once;
+//! - **here** (a plain request that changes something): recorded already claimed by this
+//!   process, run at once, answered when it ends.
+//!
+//! The running worker moves the record's heartbeat on every third of the timeout (the
+//! change lease's length, judged by the lease's clock: one clock and one timeout for both).
+//! Every worker looks, as often, for running jobs whose heartbeat lapsed: their worker died.
+//! It takes such a job over, puts back what it had started writing (from the write intents
+//! the job recorded before each first write), and ends it `interrupted`. A queued job
+//! nobody claimed within the timeout (its message lost with an in-process queue) is
+//! claimed and run.
 
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
-use snapdeploy_aws::Progress;
-use snapdeploy_aws::ProgressEvent;
+use serde_json::{json, Value};
+use snapdeploy_aws::{Progress, ProgressEvent, WriteIntent};
 use snapdeploy_core::Clock;
+use snapdeploy_store::{
+    JobQueue, JobRecord, JobState, JobStore, MemoryQueue, StoreError, StoredJob, MAX_JOB_EVENTS,
+};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum JobStatus {
-    Running,
-    Succeeded,
-    Failed,
-}
+pub(crate) use crate::routes::Work;
 
+/// A job as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobView {
     pub id: String,
     pub kind: String,
-    pub status: JobStatus,
-    pub events: Vec<ProgressEvent>,
+    /// The job's state; `status` says the same, for clients written before `state`.
+    #[schema(value_type = String, example = "running")]
+    pub state: JobState,
+    #[schema(value_type = String, example = "running")]
+    pub status: JobState,
+    pub requester: String,
+    /// Progress so far (left out of listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<ProgressEvent>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub result: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub error: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heartbeat_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
+    /// How many workers started it (2 after a takeover).
+    pub attempts: u32,
+    /// Progress events not kept beyond the first few thousand.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub events_dropped: u64,
 }
 
-/// What subscribers receive: progress, then one final event.
-#[derive(Debug, Clone)]
-pub enum JobEvent {
-    Progress(ProgressEvent),
-    Done(JobView),
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
-pub struct Job {
-    view: Mutex<JobView>,
-    tx: broadcast::Sender<JobEvent>,
-    /// When the job ended: finished jobs are evicted by age and count.
-    finished_at: Mutex<Option<DateTime<Utc>>>,
-}
-
-impl Job {
-    pub fn view(&self) -> JobView {
-        self.view.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// The events so far and a receiver for the rest, taken under one lock so none is lost.
-    pub fn subscribe(&self) -> (JobView, broadcast::Receiver<JobEvent>) {
-        let view = self.view.lock().unwrap_or_else(|p| p.into_inner());
-        (view.clone(), self.tx.subscribe())
-    }
-
-    pub fn progress(self: &Arc<Self>) -> Progress {
-        let job = self.clone();
-        Progress::new(move |e| {
-            let mut v = job.view.lock().unwrap_or_else(|p| p.into_inner());
-            v.events.push(e.clone());
-            let _ = job.tx.send(JobEvent::Progress(e));
-        })
-    }
-
-    fn finish_at(&self, result: Result<Value, Value>, at: DateTime<Utc>) {
-        let mut v = self.view.lock().unwrap_or_else(|p| p.into_inner());
-        match result {
-            Ok(r) => {
-                v.status = JobStatus::Succeeded;
-                v.result = Some(r);
-            }
-            Err(e) => {
-                v.status = JobStatus::Failed;
-                v.error = Some(e);
-            }
+impl JobView {
+    pub fn of(job: &JobRecord, events: Option<Vec<ProgressEvent>>) -> Self {
+        Self {
+            id: job.id.clone(),
+            kind: job.kind.clone(),
+            state: job.state,
+            status: job.state,
+            requester: job.requester.clone(),
+            events,
+            result: job.result.clone(),
+            error: job.error.clone(),
+            created_at: job.created_at,
+            started_at: job.started_at,
+            finished_at: job.finished_at,
+            heartbeat_at: job.heartbeat_at,
+            worker: job.worker.clone(),
+            attempts: job.attempts,
+            events_dropped: job.events_dropped,
         }
-        *self.finished_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(at);
-        let _ = self.tx.send(JobEvent::Done(v.clone()));
-    }
-
-    fn finished_at(&self) -> Option<DateTime<Utc>> {
-        *self.finished_at.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-/// Finished jobs are kept in memory for their callers to read, then evicted.
 #[derive(Debug, Clone, Copy)]
 pub struct JobsConfig {
     /// How long a finished job stays readable.
-    pub ttl: std::time::Duration,
-    /// How many finished jobs are kept at most; the oldest go first.
-    pub max_finished: usize,
+    pub ttl: Duration,
+    /// Whether this process runs queued jobs (`serve --no-worker`: it does not).
+    pub worker: bool,
+    /// How many jobs this process's worker runs at once.
+    pub concurrency: usize,
 }
 
 impl Default for JobsConfig {
     fn default() -> Self {
         Self {
-            ttl: std::time::Duration::from_secs(3600),
-            max_finished: 500,
+            ttl: Duration::from_secs(3600),
+            worker: true,
+            concurrency: 4,
         }
     }
 }
 
-/// The server's jobs. A running job is kept until it ends; a finished one until it is older
-/// than the TTL or more than `max_finished` newer ones have finished, whichever comes first
-/// (each job's events can be hundreds of kilobytes, so keeping them all would grow without
-/// bound). Eviction happens as jobs start and end, so an idle server does no work for it.
+/// The server's side of jobs: the registry's records, the queue, and this process's worker.
 #[derive(Clone)]
 pub struct Jobs {
-    jobs: Arc<Mutex<HashMap<String, Arc<Job>>>>,
+    store: Arc<dyn JobStore>,
+    queue: Arc<dyn JobQueue>,
     config: JobsConfig,
-    /// What ages are judged by (tests move a manual one on).
+    /// Created, finished and expiry times.
     clock: Clock,
+    /// Heartbeats: the change lease's clock and length.
+    lease_clock: Clock,
+    timeout: Duration,
+    /// This process, as job records name it.
+    worker_id: Arc<str>,
+    /// Jobs running in this process (a shutdown waits for them).
+    running: Arc<AtomicUsize>,
+    /// Bumped when this process stores events or ends a job, so event streams here look at
+    /// once instead of at their next poll.
+    changed: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Set when the process is stopping: its worker takes no more jobs.
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
-impl Default for Jobs {
-    fn default() -> Self {
-        Self::new(JobsConfig::default(), Clock::system())
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "local".into());
+    format!(
+        "{host}/{}/{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+/// How a job ended, from what its work answered.
+fn outcome(result: ApiResult<(StatusCode, Value)>) -> (JobState, Option<Value>, Option<Value>) {
+    match result {
+        Ok((status, body)) if status.is_success() => (JobState::Succeeded, Some(body), None),
+        Ok((_, body)) => (JobState::Failed, None, Some(body)),
+        Err(e) => {
+            let restored = e.details["report"]["status"] == "failed_restored"
+                || e.details["release"]["status"] == "failed_restored";
+            let state = if restored {
+                JobState::FailedRestored
+            } else {
+                JobState::Failed
+            };
+            (
+                state,
+                None,
+                Some(json!({"code": e.code, "message": e.message, "details": e.details})),
+            )
+        }
     }
 }
 
 impl Jobs {
-    pub fn new(config: JobsConfig, clock: Clock) -> Self {
+    pub fn new(
+        store: Arc<dyn JobStore>,
+        queue: Arc<dyn JobQueue>,
+        config: JobsConfig,
+        clock: Clock,
+        lease_clock: Clock,
+        timeout: Duration,
+    ) -> Self {
         Self {
-            jobs: Default::default(),
+            store,
+            queue,
             config,
             clock,
+            lease_clock,
+            timeout,
+            worker_id: worker_name().into(),
+            running: Default::default(),
+            changed: Arc::new(tokio::sync::watch::channel(0).0),
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
 
-    /// Ends `job` with `result`, stamped by this registry's clock.
-    pub fn finish(&self, job: &Job, result: Result<Value, Value>) {
-        job.finish_at(result, self.clock.now());
-        self.sweep();
-    }
-
-    /// What a caller is told about a job id the server does not know.
-    pub fn not_found_message(&self, id: &str) -> String {
-        format!(
-            "job {id} not found: finished jobs are kept for {} minutes, the latest {} of them",
-            self.config.ttl.as_secs() / 60,
-            self.config.max_finished
+    pub fn in_memory(store: Arc<dyn JobStore>, config: JobsConfig, clock: Clock) -> Self {
+        Self::new(
+            store,
+            Arc::new(MemoryQueue::default()),
+            config,
+            clock.clone(),
+            clock,
+            Duration::from_secs(120),
         )
     }
 
-    /// How many jobs are held (running and finished).
-    pub fn len(&self) -> usize {
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).len()
+    pub fn config(&self) -> &JobsConfig {
+        &self.config
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    pub fn store(&self) -> &Arc<dyn JobStore> {
+        &self.store
     }
 
-    /// Evicts what has outlived its keep; called as jobs end and start.
-    pub fn sweep(&self) {
-        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        self.evict(&mut jobs);
+    pub fn queue(&self) -> &Arc<dyn JobQueue> {
+        &self.queue
     }
 
-    fn evict(&self, jobs: &mut HashMap<String, Arc<Job>>) {
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    /// How many jobs are running in this process.
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// The worker takes no more jobs (those running finish).
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// What a caller is told about a job id the registry does not know.
+    pub fn not_found_message(&self, id: &str) -> String {
+        format!(
+            "job {id} not found: finished jobs are kept for {} minutes",
+            self.config.ttl.as_secs() / 60
+        )
+    }
+
+    pub async fn get(&self, id: &str) -> ApiResult<Option<StoredJob>> {
+        Ok(self.store.get_job(id, self.clock.now()).await?)
+    }
+
+    /// The job with every progress event kept.
+    pub async fn view(&self, id: &str) -> ApiResult<Option<JobView>> {
+        let Some(stored) = self.get(id).await? else {
+            return Ok(None);
+        };
+        let events = self.events(id, 0).await?;
+        Ok(Some(JobView::of(
+            &stored.job,
+            Some(events.into_iter().map(|(_, e)| e).collect()),
+        )))
+    }
+
+    /// Progress events numbered above `after`.
+    pub async fn events(&self, id: &str, after: u64) -> ApiResult<Vec<(u64, ProgressEvent)>> {
+        Ok(self
+            .store
+            .job_events(id, after)
+            .await?
+            .into_iter()
+            .filter_map(|(n, v)| serde_json::from_value(v).ok().map(|e| (n, e)))
+            .collect())
+    }
+
+    pub async fn list(&self, state: Option<JobState>, limit: usize) -> ApiResult<Vec<JobRecord>> {
+        Ok(self.store.list_jobs(state, limit, self.clock.now()).await?)
+    }
+
+    /// Records `work` as a queued job and sends it to the queue; its id.
+    pub(crate) async fn submit(&self, work: &Work, requester: &str) -> ApiResult<String> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let job = JobRecord::new(
+            &id,
+            work.kind(),
+            serde_json::to_value(work).map_err(|_| ApiError::internal())?,
+            requester,
+            self.clock.now(),
+        );
+        self.store.create_job(&job).await?;
+        if let Err(e) = self.queue.send(&id).await {
+            // Recorded but never sent: ended now rather than found by a sweep later.
+            tracing::error!(job = %id, "queueing the job failed: {e}");
+            if let Ok(Some(s)) = self.get(&id).await {
+                let mut job = s.job;
+                job.state = JobState::Failed;
+                job.error = Some(
+                    json!({"code": "queue_unavailable", "message": format!("the job could not be queued: {e}"), "details": {}}),
+                );
+                self.finish_record(&mut job);
+                let _ = self.store.update_job(&job, s.version).await;
+            }
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "queue_unavailable",
+                "the job could not be queued; try again",
+            ));
+        }
+        Ok(id)
+    }
+
+    /// Runs `work` in this process as a job recorded already claimed; its answer. The
+    /// work runs in a task of its own: a client that hangs up must not cancel a change
+    /// half-way (its restore would never run); it finishes and only the answer is lost.
+    pub(crate) async fn run_here(
+        &self,
+        state: &AppState,
+        work: Work,
+        requester: &str,
+    ) -> ApiResult<(StatusCode, Value)> {
         let now = self.clock.now();
-        let ttl = chrono::Duration::from_std(self.config.ttl).unwrap_or(chrono::Duration::MAX);
-        let mut finished: Vec<(DateTime<Utc>, String)> = jobs
-            .iter()
-            .filter_map(|(id, j)| j.finished_at().map(|t| (t, id.clone())))
-            .collect();
-        // Newest first: the first `max_finished` young enough stay.
-        finished.sort_by_key(|f| std::cmp::Reverse(f.0));
-        for (n, (at, id)) in finished.into_iter().enumerate() {
-            if n >= self.config.max_finished || now - at > ttl {
-                jobs.remove(&id);
+        let mut job = JobRecord::new(
+            &uuid::Uuid::new_v4().to_string(),
+            work.kind(),
+            serde_json::to_value(&work).map_err(|_| ApiError::internal())?,
+            requester,
+            now,
+        );
+        self.claim_fields(&mut job);
+        self.store.create_job(&job).await?;
+        let (jobs, state) = (self.clone(), state.clone());
+        let stored = StoredJob { version: 1, job };
+        tokio::spawn(async move { jobs.execute(&state, stored, work).await })
+            .await
+            .map_err(|e| {
+                tracing::error!("a job's task failed: {e}");
+                ApiError::internal()
+            })?
+    }
+
+    fn claim_fields(&self, job: &mut JobRecord) {
+        let now = self.lease_clock.now();
+        job.state = JobState::Running;
+        job.worker = Some(self.worker_id.to_string());
+        job.heartbeat_at = Some(now);
+        job.started_at.get_or_insert(self.clock.now());
+        job.attempts += 1;
+    }
+
+    fn finish_record(&self, job: &mut JobRecord) {
+        let now = self.clock.now();
+        job.finished_at = Some(now);
+        job.expires_at = Some(
+            now + chrono::Duration::from_std(self.config.ttl).unwrap_or(chrono::Duration::MAX),
+        );
+    }
+
+    /// Claims a queued job for this process; `None` when another has it (or it ended).
+    async fn claim(&self, id: &str) -> ApiResult<Option<StoredJob>> {
+        let Some(stored) = self.get(id).await? else {
+            return Ok(None);
+        };
+        if stored.job.state != JobState::Queued {
+            return Ok(None);
+        }
+        let mut job = stored.job;
+        self.claim_fields(&mut job);
+        match self.store.update_job(&job, stored.version).await {
+            Ok(version) => Ok(Some(StoredJob { version, job })),
+            Err(StoreError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Runs a claimed job to its end, with heartbeats and its events kept; its answer.
+    async fn execute(
+        &self,
+        state: &AppState,
+        stored: StoredJob,
+        work: Work,
+    ) -> ApiResult<(StatusCode, Value)> {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let _running = Decrement(self.running.clone());
+        let id = stored.job.id.clone();
+        let requester = stored.job.requester.clone();
+        let record = Arc::new(tokio::sync::Mutex::new(stored));
+        let events = Arc::new(Mutex::new(EventBuffer::default()));
+        let progress = {
+            let events = events.clone();
+            Progress::new(move |e| {
+                events
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(serde_json::to_value(e).unwrap_or_default())
+            })
+        }
+        .with_intents({
+            let (jobs, record) = (self.clone(), record.clone());
+            move |intent: WriteIntent| {
+                let (jobs, record) = (jobs.clone(), record.clone());
+                Box::pin(async move {
+                    let mut r = record.lock().await;
+                    let mut job = r.job.clone();
+                    job.writes
+                        .push(serde_json::to_value(&intent).map_err(|e| e.to_string())?);
+                    job.heartbeat_at = Some(jobs.lease_clock.now());
+                    r.version = jobs
+                        .store
+                        .update_job(&job, r.version)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    r.job = job;
+                    Ok(())
+                })
+            }
+        });
+        let keeper = tokio::spawn(
+            self.clone()
+                .keep(id.clone(), record.clone(), events.clone()),
+        );
+        let result = match tokio::spawn({
+            let state = state.clone();
+            async move { crate::routes::execute(&state, work, &requester, &progress).await }
+        })
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(job = %id, "a job stopped: {e}");
+                Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the job stopped unexpectedly; see the server log",
+                ))
+            }
+        };
+        keeper.abort();
+        let answer = match &result {
+            Ok((s, v)) => Ok((*s, v.clone())),
+            Err(e) => Err(e.clone()),
+        };
+        let (end, value, error) = outcome(result);
+        self.end(&id, &record, &events, end, value, error).await;
+        answer
+    }
+
+    /// While a job runs: its events stored every quarter second, its heartbeat moved on every
+    /// third of the timeout.
+    async fn keep(
+        self,
+        id: String,
+        record: Arc<tokio::sync::Mutex<StoredJob>>,
+        events: Arc<Mutex<EventBuffer>>,
+    ) {
+        // A quarter of the timeout: a sweep (every third) always sees a live job's heartbeat
+        // move between two looks.
+        let beat = self.timeout / 4;
+        let mut last_beat = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(beat.min(Duration::from_millis(250))).await;
+            self.flush(&id, &events).await;
+            if last_beat.elapsed() >= beat {
+                last_beat = tokio::time::Instant::now();
+                let mut r = record.lock().await;
+                let mut job = r.job.clone();
+                job.heartbeat_at = Some(self.lease_clock.now());
+                match self.store.update_job(&job, r.version).await {
+                    Ok(v) => {
+                        r.version = v;
+                        r.job = job;
+                    }
+                    Err(e) => tracing::warn!(job = %id, "moving the job's heartbeat on: {e}"),
+                }
             }
         }
     }
 
-    pub fn create(&self, kind: &str) -> Arc<Job> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let (tx, _) = broadcast::channel(1024);
-        let job = Arc::new(Job {
-            view: Mutex::new(JobView {
-                id: id.clone(),
-                kind: kind.into(),
-                status: JobStatus::Running,
-                events: vec![],
-                result: None,
-                error: None,
-            }),
-            tx,
-            finished_at: Mutex::new(None),
+    async fn flush(&self, id: &str, events: &Mutex<EventBuffer>) {
+        let pending = events.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if pending.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.append_job_events(id, &pending).await {
+            tracing::warn!(job = %id, "storing the job's progress: {e}");
+            events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .put_back(pending);
+            return;
+        }
+        self.bump();
+    }
+
+    async fn end(
+        &self,
+        id: &str,
+        record: &tokio::sync::Mutex<StoredJob>,
+        events: &Mutex<EventBuffer>,
+        state: JobState,
+        result: Option<Value>,
+        error: Option<Value>,
+    ) {
+        // The events before the end, so a stream that sees the end has seen them all.
+        for _ in 0..3 {
+            self.flush(id, events).await;
+            if events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pending
+                .is_empty()
+            {
+                break;
+            }
+        }
+        let dropped = events.lock().unwrap_or_else(|p| p.into_inner()).dropped;
+        let mut r = record.lock().await;
+        for attempt in 0..5 {
+            let mut job = r.job.clone();
+            job.state = state;
+            job.result = result.clone();
+            job.error = error.clone();
+            job.events_dropped = dropped;
+            self.finish_record(&mut job);
+            match self.store.update_job(&job, r.version).await {
+                Ok(v) => {
+                    r.version = v;
+                    r.job = job;
+                    break;
+                }
+                Err(StoreError::Conflict(_)) => {
+                    // Taken over by another worker (our heartbeat lapsed): theirs to end.
+                    tracing::error!(job = %id, "the job was taken over by another worker before it ended here; its end here is not recorded");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(job = %id, attempt, "recording the job's end: {e}");
+                    tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                }
+            }
+        }
+        self.bump();
+    }
+
+    /// This process's worker: takes jobs from the queue and looks for lost ones, until the
+    /// process stops. Returns when it has stopped taking jobs (running ones go on).
+    pub async fn work(&self, state: AppState) {
+        let permits = Arc::new(tokio::sync::Semaphore::new(self.config.concurrency.max(1)));
+        let mut stopping = self.stopping.subscribe();
+        let sweeper = tokio::spawn({
+            let (jobs, state, permits) = (self.clone(), state.clone(), permits.clone());
+            async move { jobs.sweep_forever(&state, &permits).await }
         });
-        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        self.evict(&mut jobs);
-        jobs.insert(id, job.clone());
-        job
+        tracing::info!(worker = %self.worker_id, queue = %self.queue.describe(), "taking jobs");
+        loop {
+            if *stopping.borrow() {
+                break;
+            }
+            let free = permits.available_permits();
+            if free == 0 {
+                tokio::select! {
+                    _ = permits.clone().acquire_owned() => continue,
+                    _ = stopping.changed() => break,
+                }
+            }
+            let received = tokio::select! {
+                r = self.queue.receive(free, Duration::from_secs(5)) => r,
+                _ = stopping.changed() => break,
+            };
+            let deliveries = match received {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!("taking jobs from the queue: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            for d in deliveries {
+                let claimed = match self.claim(&d.job_id).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        // Not acknowledged: SQS hands it out again; a lost in-process message
+                        // is found by the sweep.
+                        tracing::warn!(job = %d.job_id, "claiming the job: {}", e.message);
+                        continue;
+                    }
+                };
+                if let Err(e) = self.queue.ack(&d).await {
+                    tracing::warn!(job = %d.job_id, "acknowledging the job's message: {e}");
+                }
+                if let Some(stored) = claimed {
+                    self.spawn_claimed(&state, stored, &permits).await;
+                }
+            }
+        }
+        sweeper.abort();
+        tracing::info!(worker = %self.worker_id, "no longer taking jobs");
     }
 
-    /// How many jobs are still running.
-    pub fn running(&self) -> usize {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .filter(|j| j.view().status == JobStatus::Running)
-            .count()
+    async fn spawn_claimed(
+        &self,
+        state: &AppState,
+        stored: StoredJob,
+        permits: &Arc<tokio::sync::Semaphore>,
+    ) {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return;
+        };
+        let (jobs, state) = (self.clone(), state.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            match serde_json::from_value::<Work>(stored.job.request.clone()) {
+                Ok(work) => {
+                    let _ = jobs.execute(&state, stored, work).await;
+                }
+                Err(e) => jobs.unreadable(stored, &e.to_string()).await,
+            }
+        });
     }
 
-    pub fn get(&self, id: &str) -> Option<Arc<Job>> {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(id)
-            .cloned()
+    async fn unreadable(&self, stored: StoredJob, why: &str) {
+        let mut job = stored.job;
+        job.state = JobState::Failed;
+        job.error = Some(
+            json!({"code": "internal", "message": format!("the job's request cannot be read by this version of SnapDeploy: {why}"), "details": {}}),
+        );
+        self.finish_record(&mut job);
+        let _ = self.store.update_job(&job, stored.version).await;
+        self.bump();
+    }
+
+    async fn sweep_forever(&self, state: &AppState, permits: &Arc<tokio::sync::Semaphore>) {
+        let mut last_purge = None::<tokio::time::Instant>;
+        let mut suspects = HashMap::new();
+        loop {
+            if let Err(e) = self.sweep(state, permits, &mut suspects).await {
+                tracing::warn!("looking for lost jobs: {}", e.message);
+            }
+            if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+                last_purge = Some(tokio::time::Instant::now());
+                if let Err(e) = self.store.purge_jobs(self.clock.now()).await {
+                    tracing::warn!("forgetting expired jobs: {e}");
+                }
+            }
+            tokio::time::sleep(self.timeout / 3).await;
+        }
+    }
+
+    /// Takes over running jobs whose worker died, and runs queued jobs nobody claimed.
+    /// A job is taken over when two sweeps in a row find the same lapsed heartbeat: a live
+    /// worker moves it on between them, even when the clock jumped past it.
+    async fn sweep(
+        &self,
+        state: &AppState,
+        permits: &Arc<tokio::sync::Semaphore>,
+        suspects: &mut HashMap<String, Option<DateTime<Utc>>>,
+    ) -> ApiResult<()> {
+        let timeout = chrono::Duration::from_std(self.timeout).unwrap_or(chrono::Duration::MAX);
+        let now = self.lease_clock.now();
+        let mut lapsed_now = HashMap::new();
+        for job in self.list(Some(JobState::Running), 1000).await? {
+            if job.heartbeat_at.is_none_or(|h| now - h > timeout) {
+                if suspects.get(&job.id) == Some(&job.heartbeat_at) {
+                    self.take_over(state, &job.id).await;
+                } else {
+                    lapsed_now.insert(job.id, job.heartbeat_at);
+                }
+            }
+        }
+        *suspects = lapsed_now;
+        let created_before = self.clock.now() - timeout;
+        for job in self.list(Some(JobState::Queued), 1000).await? {
+            if job.created_at < created_before {
+                if let Some(stored) = self.claim(&job.id).await? {
+                    tracing::warn!(job = %job.id, "running a queued job nobody took");
+                    self.spawn_claimed(state, stored, permits).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes over a job whose worker died: puts back what it had started writing, last
+    /// first, and ends it `interrupted` with what was restored.
+    async fn take_over(&self, state: &AppState, id: &str) {
+        let Ok(Some(stored)) = self.get(id).await else {
+            return;
+        };
+        let timeout = chrono::Duration::from_std(self.timeout).unwrap_or(chrono::Duration::MAX);
+        let now = self.lease_clock.now();
+        if stored.job.state != JobState::Running
+            || stored.job.heartbeat_at.is_some_and(|h| now - h <= timeout)
+        {
+            return;
+        }
+        let dead = stored.job.worker.clone().unwrap_or_default();
+        let mut job = stored.job;
+        self.claim_fields(&mut job);
+        let Ok(version) = self.store.update_job(&job, stored.version).await else {
+            // Another worker took it over first.
+            return;
+        };
+        tracing::warn!(job = %id, dead_worker = %dead, "taking over a job whose worker stopped answering");
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let _running = Decrement(self.running.clone());
+        let record = Arc::new(tokio::sync::Mutex::new(StoredJob {
+            version,
+            job: job.clone(),
+        }));
+        let events = Arc::new(Mutex::new(EventBuffer::resuming(
+            self.store
+                .job_events(id, 0)
+                .await
+                .map_or(0, |e| e.last().map_or(0, |l| l.0)),
+        )));
+        let keeper = tokio::spawn(self.clone().keep(id.into(), record.clone(), events.clone()));
+        let say = |m: String| {
+            events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(json!({"message": m, "done": 0, "total": 0}));
+        };
+        say(format!(
+            "worker {dead} stopped answering; {} takes over",
+            self.worker_id
+        ));
+        let mut restored = Vec::new();
+        let mut failures = Vec::new();
+        for w in job.writes.iter().rev() {
+            let Ok(intent) = serde_json::from_value::<WriteIntent>(w.clone()) else {
+                failures.push(json!({"write": w, "error": "unreadable write intent"}));
+                continue;
+            };
+            let what = format!(
+                "{} {} in account {} region {}",
+                intent.service, intent.resource_name, intent.account_id, intent.region
+            );
+            say(format!("restoring {what}"));
+            match crate::routes::restore_interrupted(state, &intent, id, self.timeout).await {
+                Ok(done) => restored.push(json!({"resource": what, "restored": done})),
+                Err(e) => failures.push(json!({"resource": what, "error": e})),
+            }
+        }
+        keeper.abort();
+        let message = if job.writes.is_empty() {
+            format!(
+                "worker {dead} stopped before this job wrote anything; nothing needed restoring"
+            )
+        } else if failures.is_empty() {
+            format!("worker {dead} stopped half-way; what the job had written was restored")
+        } else {
+            format!("worker {dead} stopped half-way and restoring failed for {} resource(s): see details", failures.len())
+        };
+        let result = json!({"message": message, "restored": restored, "failed": failures});
+        let (end, value, error) = if failures.is_empty() {
+            (JobState::Interrupted, Some(result), None)
+        } else {
+            (
+                JobState::Interrupted,
+                None,
+                Some(
+                    json!({"code": "interrupted_not_restored", "message": message, "details": result}),
+                ),
+            )
+        };
+        say(message.clone());
+        self.end(id, &record, &events, end, value, error).await;
+    }
+}
+
+struct Decrement(Arc<AtomicUsize>);
+
+impl Drop for Decrement {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Events waiting to be stored, numbered as they come; beyond `MAX_JOB_EVENTS` counted only.
+#[derive(Default)]
+struct EventBuffer {
+    next: u64,
+    pending: Vec<(u64, Value)>,
+    dropped: u64,
+}
+
+impl EventBuffer {
+    fn resuming(last: u64) -> Self {
+        Self {
+            next: last,
+            ..Self::default()
+        }
+    }
+
+    fn push(&mut self, e: Value) {
+        if self.next >= MAX_JOB_EVENTS {
+            self.dropped += 1;
+            return;
+        }
+        self.next += 1;
+        self.pending.push((self.next, e));
+    }
+
+    fn take(&mut self) -> Vec<(u64, Value)> {
+        std::mem::take(&mut self.pending)
+    }
+
+    fn put_back(&mut self, mut events: Vec<(u64, Value)>) {
+        events.append(&mut self.pending);
+        self.pending = events;
     }
 }

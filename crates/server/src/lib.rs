@@ -46,6 +46,12 @@ pub async fn serve(
     use tower::ServiceExt;
 
     let jobs = state.jobs.clone();
+    let worker = jobs.config().worker.then(|| {
+        tokio::spawn({
+            let (jobs, state) = (jobs.clone(), state.clone());
+            async move { jobs.work(state).await }
+        })
+    });
     let limits = state.config.http.clone();
     let app = router(state);
     let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
@@ -120,14 +126,37 @@ pub async fn serve(
         });
     }
     drop(listener);
+    jobs.stop();
     closing.send_replace(true);
     closing.closed().await;
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    wait_for_jobs(&jobs).await;
+    Ok(())
+}
+
+/// Runs jobs only (`snapdeploy worker`): takes them from the queue until `shutdown`
+/// resolves, then lets the running ones finish.
+pub async fn work(state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) {
+    let jobs = state.jobs.clone();
+    let worker = tokio::spawn({
+        let jobs = jobs.clone();
+        async move { jobs.work(state).await }
+    });
+    shutdown.await;
+    jobs.stop();
+    let _ = worker.await;
+    wait_for_jobs(&jobs).await;
+}
+
+async fn wait_for_jobs(jobs: &jobs::Jobs) {
     loop {
         let running = jobs.running();
         if running == 0 {
-            return Ok(());
+            return;
         }
-        tracing::info!(running, "shutting down once the running jobs end");
+        tracing::info!(running, "stopping once the running jobs end");
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
 }

@@ -55,9 +55,17 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(engine: Arc<Engine>, config: ServerConfig) -> Self {
+        let jobs = jobs::Jobs::new(
+            engine.jobs.clone(),
+            Arc::new(snapdeploy_store::MemoryQueue::default()),
+            config.jobs,
+            config.clock.clone(),
+            engine.hub.config.clock.clone(),
+            engine.hub.config.change_lease,
+        );
         Self {
             engine,
-            jobs: jobs::Jobs::new(config.jobs, config.clock.clone()),
+            jobs,
             oidc: config
                 .auth
                 .oidc
@@ -66,6 +74,19 @@ impl AppState {
                 .map(|o| Arc::new(crate::oidc::OidcVerifier::new(o, config.clock.clone()))),
             config: Arc::new(config),
         }
+    }
+
+    /// The same state, its jobs sent through `queue` (SQS in `aws` store mode).
+    pub fn with_queue(mut self, queue: Arc<dyn snapdeploy_store::JobQueue>) -> Self {
+        self.jobs = jobs::Jobs::new(
+            self.engine.jobs.clone(),
+            queue,
+            self.config.jobs,
+            self.config.clock.clone(),
+            self.engine.hub.config.clock.clone(),
+            self.engine.hub.config.change_lease,
+        );
+        self
     }
 
     /// Whether changes to protected accounts wait for a second person. Without sign-in

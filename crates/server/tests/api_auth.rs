@@ -158,6 +158,7 @@ fn routes() -> Vec<Route> {
             Some(json!({})),
             Some(Operator),
         ),
+        ("GET", "/jobs", "/jobs".into(), None, Some(Viewer)),
         ("GET", "/jobs/{id}", "/jobs/nope".into(), None, Some(Viewer)),
         (
             "GET",

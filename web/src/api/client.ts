@@ -73,8 +73,9 @@ export function followJob(accepted: JobAccepted, onProgress: (e: ProgressEvent) 
     const ctrl = new AbortController();
     const token = getToken();
     let done = false;
+    let retries = 0;
     const fallback = () => {
-      // The stream broke: ask for the job's state instead.
+      // The stream broke for good: ask for the job's state instead.
       ctrl.abort();
       if (!done) get<JobView>(accepted.status_url).then(resolve, reject);
       done = true;
@@ -93,10 +94,18 @@ export function followJob(accepted: JobAccepted, onProgress: (e: ProgressEvent) 
           resolve(JSON.parse(m.data));
         }
       },
-      onclose: fallback,
+      onclose() {
+        // Closed before the end (a replica restarting): reconnect; the server resumes after
+        // the last event received (Last-Event-ID).
+        if (!done) throw new Error('the event stream closed before the job ended');
+      },
       onerror(e) {
-        fallback();
-        throw e;
+        retries += 1;
+        if (retries > 5) {
+          fallback();
+          throw e;
+        }
+        return 1000;
       },
     }).catch(() => fallback());
   });
@@ -119,10 +128,16 @@ export async function runJob<T>(
 
 /** A finished job's result, or its error thrown. */
 export function jobResult<T>(view: JobView): T {
-  if (view.status === 'failed') {
-    const err = (view.error ?? {}) as { error?: { code?: string; message?: string; details?: Json }; message?: string };
-    const inner = err.error ?? (err as { code?: string; message?: string; details?: Json });
-    throw new ApiError(inner.message ?? 'The job failed', undefined, inner.code, inner.details);
+  if (view.status === 'succeeded') return view.result as T;
+  if (view.status === 'interrupted' && !view.error) {
+    // Its worker stopped; another put back what it had written.
+    const r = (view.result ?? {}) as { message?: string };
+    throw new ApiError(`The job was interrupted: ${r.message ?? 'its worker stopped'}`, undefined, 'interrupted', view.result as Json);
   }
-  return view.result as T;
+  if (view.status === 'queued' || view.status === 'running') {
+    throw new ApiError(`The job is still ${view.status}; follow it at /jobs/${view.id}`, undefined, view.status, undefined);
+  }
+  const err = (view.error ?? {}) as { error?: { code?: string; message?: string; details?: Json }; message?: string };
+  const inner = err.error ?? (err as { code?: string; message?: string; details?: Json });
+  throw new ApiError(inner.message ?? 'The job failed', undefined, inner.code, inner.details);
 }

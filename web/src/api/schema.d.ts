@@ -217,6 +217,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{id}": {
         parameters: {
             query?: never;
@@ -674,15 +690,41 @@ export interface components {
             job_id: string;
             status_url: string;
         };
-        /** @enum {string} */
-        JobStatus: "running" | "succeeded" | "failed";
+        /** @description A job as the API shows it. */
         JobView: {
+            /**
+             * Format: int32
+             * @description How many workers started it (2 after a takeover).
+             */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
             error?: Record<string, never> | null;
-            events: components["schemas"]["ProgressEvent"][];
+            /** @description Progress so far (left out of listings). */
+            events?: components["schemas"]["ProgressEvent"][] | null;
+            /**
+             * Format: int64
+             * @description Progress events not kept beyond the first few thousand.
+             */
+            events_dropped?: number;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: date-time */
+            heartbeat_at?: string | null;
             id: string;
             kind: string;
+            requester: string;
             result?: Record<string, never> | null;
-            status: components["schemas"]["JobStatus"];
+            /** Format: date-time */
+            started_at?: string | null;
+            /**
+             * @description The job's state; `status` says the same, for clients written before `state`.
+             * @example running
+             */
+            state: string;
+            /** @example running */
+            status: string;
+            worker?: string | null;
         };
         /** @description One value a `keep_target` rule kept as the target has it. */
         Kept: {
@@ -2022,6 +2064,57 @@ export interface operations {
             };
         };
     };
+    list_jobs: {
+        parameters: {
+            query?: {
+                /** @description queued, running, succeeded, failed, failed_restored or interrupted */
+                state?: string;
+                /** @description at most this many, 1 to 1000 (100 by default) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description newest first, without their events; an admin sees every job, others their own */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no credentials, or credentials that are wrong, expired or revoked (`WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the signed-in person's role, or their account scope, does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_job: {
         parameters: {
             query?: never;
@@ -2072,7 +2165,10 @@ export interface operations {
     job_events: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description resume after this event */
+                "Last-Event-ID"?: number | null;
+            };
             path: {
                 id: string;
             };
@@ -2080,12 +2176,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: `progress` events, then one `done` event with the job */
+            /** @description text/event-stream: `progress` events (each with its number as id), then one `done` event with the job */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description no credentials, or credentials that are wrong, expired or revoked (`WWW-Authenticate: Bearer`) */
             401: {

@@ -383,6 +383,20 @@ impl Engine {
             observed: env.observed.clone(),
         });
 
+        progress
+            .intend(crate::change::WriteIntent {
+                service: source.service,
+                account_id: account_id.clone(),
+                region: region.clone(),
+                resource_name: target.clone(),
+                safety_snapshot: safety.as_ref().map(|(m, _)| m.key.to_string()),
+            })
+            .await
+            .map_err(|e| {
+                AwsError::Store(StoreError::Backend(format!(
+                    "recording what this change is about to write failed, so nothing was written: {e}"
+                )))
+            })?;
         let mut steps: Vec<StepOutcome> = Vec::new();
         let mut applied = Applied::default();
         let input = ApplyInput {
@@ -475,6 +489,87 @@ impl Engine {
                     status: StepStatus::Failed,
                     message: Some(re.to_string()),
                 });
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// Puts back a resource that a change whose process died had started writing (as its
+    /// job recorded before the first write): rolled back to the change's safety snapshot,
+    /// deleting what it created, or, when the resource did not exist before, deleted. Holds
+    /// the resource's lease like any change; `Conflict` while the dead change's lease has
+    /// not lapsed yet.
+    pub async fn restore_interrupted(
+        &self,
+        intent: &crate::change::WriteIntent,
+        actor: &str,
+    ) -> AwsResult<String> {
+        match &intent.safety_snapshot {
+            Some(key) => {
+                let snapshot_key = snapdeploy_core::SnapshotKey::parse(key)
+                    .map_err(|e| AwsError::Invalid(e.to_string()))?;
+                let outcome = self
+                    .rollback(
+                        RollbackRequest {
+                            account_id: intent.account_id.clone(),
+                            region: intent.region.clone(),
+                            service: intent.service,
+                            resource_name: intent.resource_name.clone(),
+                            snapshot_key,
+                            dry_run: false,
+                            taken_by: actor.into(),
+                            remove_created: true,
+                        },
+                        &Progress::none(),
+                    )
+                    .await?;
+                match outcome {
+                    DeployOutcome::Report(r) if r.status.failed() => {
+                        Err(AwsError::Invalid(r.error.unwrap_or_else(|| {
+                            "the rollback to the safety snapshot failed".into()
+                        })))
+                    }
+                    _ => Ok(format!("rolled back to safety snapshot {key}")),
+                }
+            }
+            None => {
+                let key = format!(
+                    "{} {} in account {} region {}",
+                    intent.service, intent.resource_name, intent.account_id, intent.region
+                );
+                let held = HeldLease::take(
+                    &self.locks,
+                    &key,
+                    actor,
+                    self.hub.config.change_lease,
+                    &self.hub.config.clock,
+                )
+                .await?;
+                let provider = self.provider(intent.service)?;
+                let result = async {
+                    let ctx = self.ctx(&intent.account_id, &intent.region).await?;
+                    let created = Applied {
+                        created: true,
+                        ..Applied::default()
+                    };
+                    provider
+                        .restore(
+                            &ctx,
+                            &intent.resource_name,
+                            None,
+                            self.snapshots.as_ref(),
+                            &created,
+                        )
+                        .await
+                }
+                .await;
+                held.release().await;
+                result?;
+                Ok(
+                    "it did not exist before the change: deleted what the change had created"
+                        .into(),
+                )
             }
         }
     }

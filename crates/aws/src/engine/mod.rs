@@ -96,6 +96,9 @@ pub struct Engine {
     pub releases: Arc<dyn ReleaseStore>,
     /// API tokens and change requests (in this process unless `with_records` keeps them).
     pub records: Arc<dyn RecordStore>,
+    /// Job records (in this process unless `with_jobs` keeps them with the registry, where
+    /// every replica and worker sees them).
+    pub jobs: Arc<dyn snapdeploy_store::JobStore>,
 }
 
 /// The change request an approved change runs for: every audit entry the change records
@@ -130,7 +133,14 @@ impl Engine {
             rules: Arc::new(MemoryRules::default()),
             releases: Arc::new(MemoryReleases::default()),
             records: Arc::new(MemoryRecords::default()),
+            jobs: Arc::new(snapdeploy_store::MemoryJobs::default()),
         }
+    }
+
+    /// Job records kept with the account registry (SQLite, DynamoDB).
+    pub fn with_jobs(mut self, jobs: Arc<dyn snapdeploy_store::JobStore>) -> Self {
+        self.jobs = jobs;
+        self
     }
 
     /// Tokens and change requests kept with the account registry (SQLite, DynamoDB).

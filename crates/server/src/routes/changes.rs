@@ -31,7 +31,7 @@ pub(super) struct DeployTarget {
 
 #[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct DeployBody {
+pub(crate) struct DeployBody {
     pub(super) source: DeploySourceBody,
     target: DeployTarget,
     #[serde(default)]
@@ -141,7 +141,7 @@ fn deploy_request(b: DeployBody, actor: &str) -> ApiResult<DeployRequest> {
 /// A deploy or a rollback, as asked for: what a change request keeps and runs again.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "lowercase")]
-pub(super) enum ChangeBody {
+pub(crate) enum ChangeBody {
     Deploy(DeployBody),
     Rollback(RollbackBody),
 }
@@ -231,7 +231,7 @@ impl ChangeBody {
 
 #[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RollbackBody {
+pub(crate) struct RollbackBody {
     /// One resource back to one of its snapshots: account_id, region, service,
     /// resource_name and snapshot_key.
     account_id: Option<String>,

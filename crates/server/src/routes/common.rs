@@ -1,6 +1,7 @@
 //! What every route group shares: extractors that answer in the API's error shape, and
 //! running work inline or as a background job.
 
+use super::work::Work;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts};
@@ -8,9 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use snapdeploy_aws::Progress;
-use std::future::Future;
 
 /// JSON body extractor whose rejections use the API's error shape.
 #[derive(FromRequest)]
@@ -39,53 +39,43 @@ pub(super) struct JobAccepted {
     events_url: String,
 }
 
-/// Runs `work` inline, or as a job answering 202 at once when `?background=true`.
-pub(super) async fn run<F, Fut>(
+/// Runs `work` as `requester`: inline (answered when it ends), or queued as a job answering
+/// 202 at once when `?background=true`. Inline work that writes is recorded as a job too, so
+/// that should this process die half-way another worker restores what it wrote.
+pub(super) async fn run(
     s: &AppState,
-    kind: &str,
+    requester: &str,
     mode: RunMode,
-    work: F,
-) -> ApiResult<Response>
-where
-    F: FnOnce(Progress) -> Fut + Send + 'static,
-    Fut: Future<Output = ApiResult<(StatusCode, Value)>> + Send + 'static,
-{
+    work: Work,
+) -> ApiResult<Response> {
     if !mode.background {
-        // Its own task even so: a client that hangs up must not cancel a change half-way
-        // (its restore would never run); the work finishes and only the answer is lost.
-        let (status, body) = tokio::spawn(work(Progress::none())).await.map_err(|e| {
-            tracing::error!("the {kind} task failed: {e}");
-            ApiError::internal()
-        })??;
+        let (status, body) = if work.reads_only() {
+            let (state, requester) = (s.clone(), requester.to_owned());
+            tokio::spawn(async move {
+                super::work::execute(&state, work, &requester, &Progress::none()).await
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!("a request's task failed: {e}");
+                ApiError::internal()
+            })??
+        } else {
+            s.jobs.run_here(s, work, requester).await?
+        };
         return Ok((status, Json(body)).into_response());
     }
-    let job = s.jobs.create(kind);
-    let progress = job.progress();
-    let id = job.view().id;
-    let jobs = s.jobs.clone();
-    tokio::spawn(async move {
-        // The work in a task of its own: should it panic, the job still ends (failed), so
-        // nothing waits for it for ever (a shutdown waits for running jobs).
-        let result = tokio::spawn(work(progress)).await;
-        jobs.finish(&job, match result {
-            Ok(Ok((status, body))) if status.is_success() => Ok(body),
-            Ok(Ok((_, body))) => Err(body),
-            Ok(Err(e)) => Err(json!({"code": e.code, "message": e.message, "details": e.details})),
-            Err(e) => {
-                tracing::error!("a background job stopped: {e}");
-                Err(json!({"code": "internal", "message": "the job stopped unexpectedly; see the server log", "details": {}}))
-            }
-        });
-    });
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(JobAccepted {
+    let id = s.jobs.submit(&work, requester).await?;
+    Ok((StatusCode::ACCEPTED, Json(JobAccepted::of(&id))).into_response())
+}
+
+impl JobAccepted {
+    pub(super) fn of(id: &str) -> Self {
+        Self {
             status_url: format!("/jobs/{id}"),
             events_url: format!("/jobs/{id}/events"),
-            job_id: id,
-        }),
-    )
-        .into_response())
+            job_id: id.into(),
+        }
+    }
 }
 
 pub(super) fn to_value<T: Serialize>(v: &T) -> Value {

@@ -1,6 +1,7 @@
 //! Inventory: every resource of a service, one resource, or several accounts at once.
 
-use super::common::{run, to_value, ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
+use super::common::{run, ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
+use super::work::Work;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -23,11 +24,11 @@ pub(super) struct ExtractQuery {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct ExtractResponse {
-    service: ServiceKind,
-    account_id: String,
-    region: String,
+    pub(super) service: ServiceKind,
+    pub(super) account_id: String,
+    pub(super) region: String,
     #[schema(value_type = Vec<Object>)]
-    resources: Vec<Value>,
+    pub(super) resources: Vec<Value>,
 }
 
 #[utoipa::path(get, path = "/extract/{service}", params(("service" = String, Path, description = "lambda, lex or connect"), ("account_id" = String, Query), ("region" = String, Query), ("background" = Option<bool>, Query)),
@@ -42,26 +43,16 @@ pub(super) async fn extract(
     let account_id = AccountId::parse(&q.account_id)?;
     p.may_touch(&account_id)?;
     let region = Region::parse(&q.region)?;
-    let engine = s.engine.clone();
     run(
         &s,
-        "extract",
+        &p.subject,
         RunMode {
             background: q.background,
         },
-        move |progress| async move {
-            let resources = engine
-                .extract(&account_id, &region, service, &progress)
-                .await?;
-            Ok((
-                StatusCode::OK,
-                to_value(&ExtractResponse {
-                    service,
-                    account_id: account_id.to_string(),
-                    region: region.to_string(),
-                    resources,
-                }),
-            ))
+        Work::Extract {
+            service,
+            account_id,
+            region,
         },
     )
     .await
@@ -151,21 +142,25 @@ pub(super) async fn extract_many(
     for (account, _) in &targets {
         p.may_touch(account)?;
     }
-    let engine = s.engine.clone();
-    run(&s, "extract", mode, move |progress| async move {
-        let outcomes = engine.extract_many(&targets, service, &progress).await;
-        let results: Vec<Value> = targets
-            .iter()
-            .zip(outcomes)
-            .map(|((account, region), r)| match r {
-                Ok(resources) => json!({"account_id": account, "region": region, "resources": resources}),
-                Err(e) => {
-                    let e = ApiError::from(e);
-                    json!({"account_id": account, "region": region, "error": {"code": e.code, "message": e.message}})
-                }
-            })
-            .collect();
-        Ok((StatusCode::OK, json!({"service": service, "results": results})))
-    })
-    .await
+    run(&s, &p.subject, mode, Work::ExtractMany { service, targets }).await
+}
+
+/// `{service, results: [...]}`: each target's resources, or its error.
+pub(super) fn extract_many_results(
+    service: ServiceKind,
+    targets: &[(AccountId, Region)],
+    outcomes: Vec<Result<Vec<Value>, snapdeploy_aws::AwsError>>,
+) -> Value {
+    let results: Vec<Value> = targets
+        .iter()
+        .zip(outcomes)
+        .map(|((account, region), r)| match r {
+            Ok(resources) => json!({"account_id": account, "region": region, "resources": resources}),
+            Err(e) => {
+                let e = ApiError::from(e);
+                json!({"account_id": account, "region": region, "error": {"code": e.code, "message": e.message}})
+            }
+        })
+        .collect();
+    json!({"service": service, "results": results})
 }

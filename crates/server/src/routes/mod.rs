@@ -13,6 +13,9 @@ mod requests;
 mod rules;
 mod snapshots;
 mod tokens;
+mod work;
+
+pub(crate) use work::{execute, restore_interrupted, Work};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::JobView;
@@ -46,6 +49,7 @@ use utoipa::OpenApi;
         snapshots::diff,
         requests::deploy,
         requests::rollback,
+        jobs::list_jobs,
         jobs::get_job,
         jobs::job_events,
         audit::audit,
@@ -166,6 +170,7 @@ pub fn router(state: AppState) -> Router {
         .route("/diff", get(snapshots::diff))
         .route("/deploy", post(requests::deploy))
         .route("/rollback", post(requests::rollback))
+        .route("/jobs", get(jobs::list_jobs))
         .route("/jobs/{id}", get(jobs::get_job))
         .route("/jobs/{id}/events", get(jobs::job_events))
         .route("/audit", get(audit::audit))

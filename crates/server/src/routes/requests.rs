@@ -4,6 +4,7 @@
 
 use super::changes::{ChangeBody, DeployBody, DeploySourceBody, RollbackBody};
 use super::common::{check_limit, run, to_value, ApiJson, ApiPath, ApiQuery, RunMode};
+use super::work::Work;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -13,8 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use snapdeploy_aws::engine::{with_approval, Approval};
-use snapdeploy_aws::Progress;
 use snapdeploy_core::{
     digest_of, AccountId, AuditAction, AuditEntry, AuditOutcome, ChangeRequest, ChangeState,
 };
@@ -84,11 +83,7 @@ async fn submit(
     }
     // Checked now, so a bad request is answered 400 even when it would run as a job.
     body.clone().prepare(&p.subject)?;
-    let (state, actor) = (s.clone(), p.subject.clone());
-    run(s, body.kind(), mode, move |progress| async move {
-        body.execute(&state, &actor, &progress).await
-    })
-    .await
+    run(s, &p.subject, mode, Work::Change(body)).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -145,7 +140,7 @@ async fn plan_of(s: &AppState, body: &ChangeBody, actor: &str) -> ApiResult<Valu
     let (_, plan) = body
         .clone()
         .with_dry_run(true)
-        .execute(s, actor, &Progress::none())
+        .execute(s, actor, &snapdeploy_aws::Progress::none())
         .await?;
     Ok(plan)
 }
@@ -263,7 +258,7 @@ async fn save(s: &AppState, version: u64, cr: &ChangeRequest) -> ApiResult<()> {
 }
 
 /// Moves a request on, reading it again when another writer got there first.
-async fn update(s: &AppState, id: &str, f: impl Fn(&mut ChangeRequest)) {
+pub(super) async fn update(s: &AppState, id: &str, f: impl Fn(&mut ChangeRequest)) {
     for _ in 0..5 {
         let Ok((version, mut cr)) = load(s, id).await else {
             return;
@@ -509,49 +504,12 @@ pub(super) async fn approve(
     .await;
 
     let cr_id = cr.id.clone();
-    let approval = Approval {
+    let work = Work::ApprovedChange {
         change_id: id.clone(),
         approved_by: p.subject.clone(),
+        change,
     };
-    let (state, requester) = (s.clone(), cr.requested_by.clone());
-    let response = run(
-        &s,
-        change.kind(),
-        RunMode { background: true },
-        move |progress| async move {
-            let result = with_approval(
-                approval,
-                change
-                    .with_dry_run(false)
-                    .execute(&state, &requester, &progress),
-            )
-            .await;
-            let (ok, value, error) = match &result {
-                Ok((_, v)) => (true, Some(v.clone()), None),
-                Err(e) => (
-                    false,
-                    e.details
-                        .get("report")
-                        .or(e.details.get("release"))
-                        .cloned(),
-                    Some(e.message.clone()),
-                ),
-            };
-            update(&state, &id, |cr| {
-                cr.state = if ok {
-                    ChangeState::Executed
-                } else {
-                    ChangeState::Failed
-                };
-                cr.result = value.clone();
-                cr.error = error.clone();
-            })
-            .await;
-            result
-        },
-    )
-    .await?;
-    let job_id = job_id_of(response).await?;
+    let job_id = s.jobs.submit(&work, &cr.requested_by).await?;
     update(&s, &cr_id, |c| c.job_id = Some(job_id.clone())).await;
     let (_, cr) = load(&s, &cr_id).await?;
     Ok((
@@ -564,16 +522,4 @@ pub(super) async fn approve(
         }),
     )
         .into_response())
-}
-
-/// The job id of `run`'s 202 answer.
-async fn job_id_of(response: Response) -> ApiResult<String> {
-    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| ApiError::internal())?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::internal())?;
-    v["job_id"]
-        .as_str()
-        .map(String::from)
-        .ok_or_else(ApiError::internal)
 }

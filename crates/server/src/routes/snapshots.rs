@@ -1,11 +1,11 @@
 //! Taking, listing and reading snapshots, and what changed between two.
 
-use super::common::{check_limit, run, to_value, ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
+use super::common::{check_limit, run, ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
+use super::work::Work;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -15,9 +15,9 @@ use snapdeploy_core::{
     SnapshotMeta, SnapshotReason, VersionSelector,
 };
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct SnapshotBody {
+pub(crate) struct SnapshotBody {
     account_id: String,
     region: String,
     service: String,
@@ -41,13 +41,20 @@ pub(super) async fn take_snapshot(
     ApiJson(b): ApiJson<SnapshotBody>,
 ) -> ApiResult<Response> {
     p.may_touch(&AccountId::parse(&b.account_id)?)?;
-    let req = SnapshotRequest {
+    // Checked now, so a bad request is answered 400 even when it would run as a job.
+    snapshot_request(&b, &p.subject)?;
+    run(&s, &p.subject, mode, Work::Snapshot(b)).await
+}
+
+/// The engine's request for a snapshot `actor` asked for.
+pub(super) fn snapshot_request(b: &SnapshotBody, actor: &str) -> ApiResult<SnapshotRequest> {
+    Ok(SnapshotRequest {
         account_id: AccountId::parse(&b.account_id)?,
         region: Region::parse(&b.region)?,
         service: ServiceKind::parse(&b.service)?,
         resource_name: ResourceName::parse(&b.resource_name)?,
         reason: SnapshotReason::Manual,
-        taken_by: p.subject.clone(),
+        taken_by: actor.into(),
         note: b.note.as_deref().map(Note::parse).transpose()?,
         version: b
             .version
@@ -55,13 +62,7 @@ pub(super) async fn take_snapshot(
             .map(VersionSelector::parse)
             .transpose()?,
         full: b.full,
-    };
-    let engine = s.engine.clone();
-    run(&s, "snapshot", mode, move |progress| async move {
-        let meta = engine.snapshot(req, &progress).await?;
-        Ok((StatusCode::CREATED, to_value(&meta)))
     })
-    .await
 }
 
 #[derive(Deserialize)]

@@ -114,7 +114,8 @@ pub async fn spawn_app_until(
             .with_audit(accounts.clone())
             .with_rules(accounts.clone())
             .with_releases(accounts.clone())
-            .with_records(accounts),
+            .with_records(accounts.clone())
+            .with_jobs(accounts),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -14,17 +14,20 @@ class FakeEventSource {
   static last: FakeEventSource | undefined;
   closed = false;
   response: Response;
+  headers: Record<string, string>;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   constructor(public url: string, init?: RequestInit) {
     FakeEventSource.last = this;
+    this.headers = (init?.headers ?? {}) as Record<string, string>;
     init?.signal?.addEventListener('abort', () => {
       this.closed = true;
     });
     const body = new ReadableStream<Uint8Array>({ start: (c) => (this.controller = c) });
     this.response = new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
   }
-  emit(type: string, data: unknown) {
-    this.controller.enqueue(new TextEncoder().encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`));
+  emit(type: string, data: unknown, id?: number) {
+    const line = id === undefined ? '' : `id: ${id}\n`;
+    this.controller.enqueue(new TextEncoder().encode(`${line}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`));
   }
   /** The connection drops. */
   onerror() {
@@ -85,26 +88,28 @@ describe('a change from plan to report', () => {
     vi.unstubAllGlobals();
   });
 
-  it('asks for the job when the progress stream breaks, and shows its report', async () => {
+  it('reconnects when the progress stream breaks, resuming after the last event, and shows the report', async () => {
     const report = { status: 'succeeded', plan, steps: [{ step: 'update_configuration', status: 'ok' }], safety_snapshot: { key: 'safety-1' } };
-    const asked: string[] = [];
     serve((c) => {
-      asked.push(`${c.method} ${c.url}`);
       if (c.url === '/deploy' && c.data && JSON.parse(c.data).dry_run) return { status: 200, data: plan };
       if (c.url === '/deploy') return { status: 202, data: accepted };
-      if (c.url === '/jobs/job-1') return { status: 200, data: { id: 'job-1', kind: 'deploy', status: 'succeeded', events: [], result: report } };
       return { status: 404, data: {} };
     });
     await planThenDeploy();
     await waitFor(() => expect(FakeEventSource.last?.url).toBe('/jobs/job-1/events'));
     const stream = FakeEventSource.last!;
-    act(() => stream.emit('progress', { message: 'planning', done: 0, total: 1 }));
+    act(() => stream.emit('progress', { message: 'planning', done: 0, total: 1 }, 1));
     expect(await screen.findByText('planning')).toBeInTheDocument();
-    // The connection drops (a proxy timed out): the job's state is read instead.
+    // The connection drops (a proxy timed out, a replica restarted): the stream is opened
+    // again, asking for what came after event 1.
     act(() => stream.onerror());
+    await waitFor(() => expect(FakeEventSource.last).not.toBe(stream), { timeout: 5000 });
+    const again = FakeEventSource.last!;
+    expect(again.url).toBe('/jobs/job-1/events');
+    expect(again.headers['last-event-id']).toBe('1');
+    act(() => again.emit('progress', { message: 'updating the configuration', done: 1, total: 2 }, 2));
+    act(() => again.emit('done', { id: 'job-1', kind: 'deploy', status: 'succeeded', state: 'succeeded', events: [], result: report }));
     expect(await screen.findByText('Result: succeeded')).toBeInTheDocument();
-    expect(stream.closed).toBe(true);
-    expect(asked).toContain('get /jobs/job-1');
     expect(screen.getByText('safety-1')).toBeInTheDocument();
   });
 

@@ -1,0 +1,287 @@
+//! Several `snapdeploy serve` processes on one registry (one SQLite file), as replicas
+//! behind a load balancer: a job started on one is followed to its end through the other,
+//! and a replica killed with SIGKILL half-way through a deploy is recovered by the other,
+//! which puts the target back exactly as it was.
+
+mod common;
+
+use common::Cli;
+use serde_json::{json, Value};
+use snapdeploy_sandbox::seed::{DEV, PROD};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+struct Replica {
+    child: tokio::process::Child,
+    url: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Replica {
+    /// `snapdeploy serve` on a free loopback port, sharing `cli`'s registry; started once it
+    /// says where it listens.
+    async fn start(cli: &Cli, extra: &[&str]) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let mut child = cli
+            .command(&args)
+            .env("SNAPDEPLOY_AUTH", "none")
+            // Heartbeats and leases of 3 s: a dead replica's job is taken over within seconds.
+            .env("SNAPDEPLOY_CHANGE_LEASE_SECONDS", "3")
+            .env("RUST_LOG", "info")
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let url = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                log.lock().unwrap().push(line.clone());
+                if let Some(at) = line.find("listening on http://") {
+                    return line[at + "listening on ".len()..].trim().to_owned();
+                }
+            }
+            panic!("serve ended before listening: {:?}", log.lock().unwrap());
+        })
+        .await
+        .expect("serve listens within a minute");
+        let kept = log.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                kept.lock().unwrap().push(line);
+            }
+        });
+        Self { child, url, log }
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = reqwest::Client::new()
+            .post(format!("{}{path}", self.url))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+}
+
+/// Reads an event stream to its `done` event: every (id, event, data) seen.
+async fn follow(url: &str, last_event_id: Option<u64>) -> Vec<(Option<u64>, String, Value)> {
+    let mut req = reqwest::Client::new().get(url);
+    if let Some(id) = last_event_id {
+        req = req.header("Last-Event-ID", id.to_string());
+    }
+    let mut r = req.send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let mut text = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            let (mut id, mut event, mut data) = (None, String::new(), String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().parse().ok();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    event = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim());
+                }
+            }
+            if event.is_empty() {
+                continue; // a keep-alive comment
+            }
+            let done = event == "done";
+            events.push((
+                id,
+                event,
+                serde_json::from_str(&data).unwrap_or(Value::Null),
+            ));
+            if done {
+                return events;
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .expect("the stream reached its end within two minutes")
+            .unwrap()
+            .expect("the stream stays open until the job ends");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+async fn job_end(replica: &Replica, id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let (s, job) = replica.get(&format!("/jobs/{id}")).await;
+        assert_eq!(s, 200, "{job}");
+        if job["state"] != "queued" && job["state"] != "running" {
+            return job;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the job never ended: {job}\n{}",
+            replica.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_job_started_on_one_replica_is_followed_to_its_end_through_the_other() {
+    let cli = Cli::new().await;
+    cli.add_dev_and_prod().await;
+    let a = Replica::start(&cli, &[]).await;
+    let b = Replica::start(&cli, &[]).await;
+    // The snapshot stands in the middle of its reads until the test lets it go on.
+    cli.inject(json!({"service": "lambda", "operation": "GetFunction", "hold": true}))
+        .await;
+    let (s, accepted) = a
+        .post(
+            "/snapshot?background=true",
+            &json!({"account_id": DEV.account_id, "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{accepted}");
+    let id = accepted["job_id"].as_str().unwrap().to_owned();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while cli.sandbox.held_calls() == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "{}", a.log());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // B knows the job A runs, and streams it live: it is still running when the stream opens.
+    let (s, seen) = b.get(&format!("/jobs/{id}")).await;
+    assert_eq!(s, 200, "{seen}");
+    assert_eq!(seen["state"], "running");
+    let stream = tokio::spawn(follow_owned(format!("{}/jobs/{id}/events", b.url), None));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    cli.sandbox.clear_faults();
+    let events = stream.await.unwrap();
+    let (_, last, done) = events.last().unwrap();
+    assert_eq!(last, "done");
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["result"]["resource_name"], "cc-customer-lookup");
+    let progress: Vec<u64> = events
+        .iter()
+        .filter(|e| e.1 == "progress")
+        .map(|e| e.0.expect("every progress event has its number"))
+        .collect();
+    assert!(!progress.is_empty(), "{events:?}");
+    assert_eq!(progress, (1..=progress.len() as u64).collect::<Vec<_>>());
+
+    // Resumed after event 1 (a reconnecting browser's Last-Event-ID), from the other replica.
+    let resumed = follow(&format!("{}/jobs/{id}/events", a.url), Some(1)).await;
+    let ids: Vec<u64> = resumed.iter().filter_map(|e| e.0).collect();
+    assert_eq!(ids, progress[1..].to_vec());
+    assert_eq!(resumed.last().unwrap().1, "done");
+
+    // Both list it, run by A's worker.
+    let (_, listed) = b.get("/jobs?state=succeeded&limit=10").await;
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["id"], id.as_str());
+    let worker = listed[0]["worker"].as_str().unwrap();
+    assert!(
+        worker.contains(&format!("/{}/", a.child.id().unwrap())),
+        "run by A: {worker}"
+    );
+    let (s, bad) = a.get("/jobs?state=sleeping").await;
+    assert_eq!(s, 400, "{bad}");
+}
+
+async fn follow_owned(url: String, last: Option<u64>) -> Vec<(Option<u64>, String, Value)> {
+    follow(&url, last).await
+}
+
+#[tokio::test]
+async fn a_replica_killed_mid_deploy_is_recovered_by_another_and_the_target_restored() {
+    let cli = Cli::new().await;
+    cli.add_dev_and_prod().await;
+    let a = Replica::start(&cli, &[]).await;
+    let b = Replica::start(&cli, &[]).await;
+    let (s, meta) = b
+        .post(
+            "/snapshot",
+            &json!({"account_id": DEV.account_id, "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{meta}");
+    let describe = format!(
+        "/extract/lambda/cc-customer-lookup?account_id={}&region=us-east-1",
+        PROD.account_id
+    );
+    let (_, before) = b.get(&describe).await;
+    let before = before["config"].clone();
+    assert!(before.is_object(), "{before}");
+
+    // The deploy writes the code, then stands at its configuration update: killed there.
+    cli.inject(
+        json!({"service": "lambda", "operation": "UpdateFunctionConfiguration", "hold": true}),
+    )
+    .await;
+    let (s, accepted) = a
+        .post(
+            "/deploy?background=true",
+            &json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": PROD.account_id, "region": "us-east-1"}}),
+        )
+        .await;
+    assert_eq!(s, 202, "{accepted}");
+    let id = accepted["job_id"].as_str().unwrap().to_owned();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while cli.sandbox.held_calls() == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "{}", a.log());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (_, half) = b.get(&describe).await;
+    assert_ne!(half["config"], before, "the code was already written");
+    let mut a = a;
+    a.child.start_kill().unwrap();
+    a.child.wait().await.unwrap();
+    // The held update is let go after its caller died (AWS would finish it too).
+    cli.sandbox.clear_faults();
+
+    let job = job_end(&b, &id).await;
+    assert_eq!(job["state"], "interrupted", "{job}\n{}", b.log());
+    assert_eq!(job["attempts"], 2);
+    let worker = job["worker"].as_str().unwrap();
+    assert!(
+        worker.contains(&format!("/{}/", b.child.id().unwrap())),
+        "taken over by B: {worker}"
+    );
+    let restored = job["result"]["restored"].as_array().unwrap();
+    assert_eq!(restored.len(), 1, "{job}");
+    assert!(
+        restored[0]["restored"]
+            .as_str()
+            .unwrap()
+            .starts_with("rolled back to safety snapshot"),
+        "{job}"
+    );
+    let (_, after) = b.get(&describe).await;
+    assert_eq!(
+        snapdeploy_core::digest_of(&after["config"]),
+        snapdeploy_core::digest_of(&before),
+        "the target is exactly as before the deploy"
+    );
+    // Nothing stays locked: the next deploy goes through.
+    let (s, report) = b
+        .post(
+            "/deploy",
+            &json!({"source": {"snapshot_key": meta["key"]}, "target": {"account_id": PROD.account_id, "region": "us-east-1"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["status"], "succeeded");
+}
