@@ -8,6 +8,7 @@ mod common;
 use common::Cli;
 use serde_json::{json, Value};
 use snapdeploy_sandbox::seed::{DEV, PROD};
+use snapdeploy_testkit::follow_events;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -76,52 +77,6 @@ impl Replica {
     }
 }
 
-/// Reads an event stream to its `done` event: every (id, event, data) seen.
-async fn follow(url: &str, last_event_id: Option<u64>) -> Vec<(Option<u64>, String, Value)> {
-    let mut req = reqwest::Client::new().get(url);
-    if let Some(id) = last_event_id {
-        req = req.header("Last-Event-ID", id.to_string());
-    }
-    let mut r = req.send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let mut text = String::new();
-    let mut events = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        while let Some(end) = text.find("\n\n") {
-            let block: String = text.drain(..end + 2).collect();
-            let (mut id, mut event, mut data) = (None, String::new(), String::new());
-            for line in block.lines() {
-                if let Some(v) = line.strip_prefix("id:") {
-                    id = v.trim().parse().ok();
-                } else if let Some(v) = line.strip_prefix("event:") {
-                    event = v.trim().to_owned();
-                } else if let Some(v) = line.strip_prefix("data:") {
-                    data.push_str(v.trim());
-                }
-            }
-            if event.is_empty() {
-                continue; // a keep-alive comment
-            }
-            let done = event == "done";
-            events.push((
-                id,
-                event,
-                serde_json::from_str(&data).unwrap_or(Value::Null),
-            ));
-            if done {
-                return events;
-            }
-        }
-        let chunk = tokio::time::timeout_at(deadline, r.chunk())
-            .await
-            .expect("the stream reached its end within two minutes")
-            .unwrap()
-            .expect("the stream stays open until the job ends");
-        text.push_str(&String::from_utf8_lossy(&chunk));
-    }
-}
-
 async fn job_end(replica: &Replica, id: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     loop {
@@ -165,27 +120,28 @@ async fn a_job_started_on_one_replica_is_followed_to_its_end_through_the_other()
     let (s, seen) = b.get(&format!("/jobs/{id}")).await;
     assert_eq!(s, 200, "{seen}");
     assert_eq!(seen["state"], "running");
-    let stream = tokio::spawn(follow_owned(format!("{}/jobs/{id}/events", b.url), None));
+    let url = format!("{}/jobs/{id}/events", b.url);
+    let stream = tokio::spawn(async move { follow_events(&url, None).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     cli.sandbox.clear_faults();
     let events = stream.await.unwrap();
-    let (_, last, done) = events.last().unwrap();
-    assert_eq!(last, "done");
-    assert_eq!(done["state"], "succeeded", "{done}");
-    assert_eq!(done["result"]["resource_name"], "cc-customer-lookup");
+    let done = events.last().unwrap();
+    assert_eq!(done.event, "done");
+    assert_eq!(done.data["state"], "succeeded", "{done:?}");
+    assert_eq!(done.data["result"]["resource_name"], "cc-customer-lookup");
     let progress: Vec<u64> = events
         .iter()
-        .filter(|e| e.1 == "progress")
-        .map(|e| e.0.expect("every progress event has its number"))
+        .filter(|e| e.event == "progress")
+        .map(|e| e.id.expect("every progress event has its number"))
         .collect();
     assert!(!progress.is_empty(), "{events:?}");
     assert_eq!(progress, (1..=progress.len() as u64).collect::<Vec<_>>());
 
     // Resumed after event 1 (a reconnecting browser's Last-Event-ID), from the other replica.
-    let resumed = follow(&format!("{}/jobs/{id}/events", a.url), Some(1)).await;
-    let ids: Vec<u64> = resumed.iter().filter_map(|e| e.0).collect();
+    let resumed = follow_events(&format!("{}/jobs/{id}/events", a.url), Some(1)).await;
+    let ids: Vec<u64> = resumed.iter().filter_map(|e| e.id).collect();
     assert_eq!(ids, progress[1..].to_vec());
-    assert_eq!(resumed.last().unwrap().1, "done");
+    assert_eq!(resumed.last().unwrap().event, "done");
 
     // Both list it, run by A's worker.
     let (_, listed) = b.get("/jobs?state=succeeded&limit=10").await;
@@ -199,10 +155,6 @@ async fn a_job_started_on_one_replica_is_followed_to_its_end_through_the_other()
     );
     let (s, bad) = a.get("/jobs?state=sleeping").await;
     assert_eq!(s, 400, "{bad}");
-}
-
-async fn follow_owned(url: String, last: Option<u64>) -> Vec<(Option<u64>, String, Value)> {
-    follow(&url, last).await
 }
 
 #[tokio::test]

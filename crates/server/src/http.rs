@@ -166,8 +166,13 @@ pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
                 HeaderName::from_static("last-event-id"),
+                HeaderName::from_static("idempotency-key"),
             ])
-            .expose_headers([header::WWW_AUTHENTICATE, header::LOCATION])
+            .expose_headers([
+                header::WWW_AUTHENTICATE,
+                header::LOCATION,
+                HeaderName::from_static("idempotent-replayed"),
+            ])
             .max_age(Duration::from_secs(600)),
     )
 }

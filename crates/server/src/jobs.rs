@@ -632,6 +632,7 @@ impl Jobs {
 
     async fn sweep_forever(&self, state: &AppState, permits: &Arc<tokio::sync::Semaphore>) {
         let mut last_purge = None::<tokio::time::Instant>;
+        let mut purges = 0u64;
         let mut suspects = HashMap::new();
         loop {
             if let Err(e) = self.sweep(state, permits, &mut suspects).await {
@@ -642,6 +643,11 @@ impl Jobs {
                 if let Err(e) = self.store.purge_jobs(self.clock.now()).await {
                     tracing::warn!("forgetting expired jobs: {e}");
                 }
+                // Keys live a day: looked at every ten minutes.
+                if purges % 10 == 0 {
+                    crate::idempotency::purge(state).await;
+                }
+                purges += 1;
             }
             tokio::time::sleep(self.timeout / 3).await;
         }

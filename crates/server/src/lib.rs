@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod jobs;
 pub mod oidc;
 mod routes;

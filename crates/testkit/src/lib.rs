@@ -85,3 +85,58 @@ pub fn sdk_config(endpoint: &str, access_key: &str, secret: &str, region: &str) 
         )
         .build()
 }
+
+/// One server-sent event: its id, its type and its data (JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SseEvent {
+    pub id: Option<u64>,
+    pub event: String,
+    pub data: serde_json::Value,
+}
+
+/// Reads a job's event stream to its `done` event (resuming after `last_event_id` when
+/// given, as a reconnecting browser does); every event seen. Fails after two minutes.
+pub async fn follow_events(url: &str, last_event_id: Option<u64>) -> Vec<SseEvent> {
+    let mut req = reqwest::Client::new().get(url);
+    if let Some(id) = last_event_id {
+        req = req.header("Last-Event-ID", id.to_string());
+    }
+    let mut r = req.send().await.expect("the event stream answers");
+    assert_eq!(r.status().as_u16(), 200, "{url}");
+    let mut text = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            let (mut id, mut event, mut data) = (None, String::new(), String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().parse().ok();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    event = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim());
+                }
+            }
+            if event.is_empty() {
+                continue; // a keep-alive comment
+            }
+            let done = event == "done";
+            events.push(SseEvent {
+                id,
+                event,
+                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+            });
+            if done {
+                return events;
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .expect("the stream reached its end within two minutes")
+            .expect("the stream reads")
+            .expect("the stream stays open until the job ends");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}

@@ -1122,7 +1122,10 @@ export interface operations {
     add_account: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer a retry of this request with the first answer (its job or result) for 24 hours instead of running it again; per signed-in person. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1185,6 +1188,15 @@ export interface operations {
             };
             /** @description the body is not `Content-Type: application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description this Idempotency-Key was used for another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1395,7 +1407,10 @@ export interface operations {
     approve: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer a retry of this request with the first answer (its job or result) for 24 hours instead of running it again; per signed-in person. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1493,12 +1508,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the job could not be queued; nothing was started */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     reject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer a retry of this request with the first answer (its job or result) for 24 hours instead of running it again; per signed-in person. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1576,6 +1603,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description this Idempotency-Key was used for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     demo_users: {
@@ -1609,7 +1645,10 @@ export interface operations {
             query?: {
                 background?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description Answer a retry of this request with the first answer (its job or result) for 24 hours instead of running it again; per signed-in person. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1695,6 +1734,15 @@ export interface operations {
                 };
             };
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the job could not be queued; nothing was started */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1862,6 +1910,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the job could not be queued; nothing was started */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     extract_many: {
@@ -1869,7 +1926,10 @@ export interface operations {
             query?: {
                 background?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description Answer a retry of this request with the first answer (its job or result) for 24 hours instead of running it again; per signed-in person. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 service: "lambda" | "lex" | "connect";
             };
@@ -1922,6 +1982,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description a request with this Idempotency-Key is still being answered (`Retry-After`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the body is larger than the server accepts */
             413: {
                 headers: {
@@ -1959,6 +2028,15 @@ export interface operations {
             };
             /** @description AWS refused or failed (its message is in `message`) */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the job could not be queued; nothing was started */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2581,7 +2659,10 @@ export interface operations {
             query?: {
                 background?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description Answer a retry of this request with the first answer (its job or result) for 24 hours instead of running it again; per signed-in person. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2682,6 +2763,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the job could not be queued; nothing was started */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     take_snapshot: {
@@ -2689,7 +2779,10 @@ export interface operations {
             query?: {
                 background?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description Answer a retry of this request with the first answer (its job or result) for 24 hours instead of running it again; per signed-in person. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2749,6 +2842,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description a request with this Idempotency-Key is still being answered (`Retry-After`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the body is larger than the server accepts */
             413: {
                 headers: {
@@ -2778,6 +2880,15 @@ export interface operations {
             };
             /** @description AWS refused or failed (its message is in `message`) */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the job could not be queued; nothing was started */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2940,7 +3051,10 @@ export interface operations {
     create_token: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer a retry of this request with the first answer (its job or result) for 24 hours instead of running it again; per signed-in person. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3001,6 +3115,15 @@ export interface operations {
             };
             /** @description the body is not `Content-Type: application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description this Idempotency-Key was used for another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -91,6 +91,36 @@ fn operation(path: &str, method: &Method, op: &mut Map<String, Value>) {
         add("413", "the body is larger than the server accepts");
         add("415", "the body is not `Content-Type: application/json`");
     }
+    // Routes that can queue a job (`?background=true`, an approval).
+    if matches!(
+        path,
+        "/extract/{service}" | "/snapshot" | "/deploy" | "/rollback" | "/changes/{id}/approve"
+    ) {
+        add("503", "the job could not be queued; nothing was started");
+    }
+    // Every signed-in POST takes an Idempotency-Key (see `crate::idempotency`).
+    if *method == Method::POST && role.is_some() {
+        add(
+            "400",
+            "the body, a field, or the Idempotency-Key is invalid",
+        );
+        add(
+            "409",
+            "a request with this Idempotency-Key is still being answered (`Retry-After`)",
+        );
+        add("422", "this Idempotency-Key was used for another request");
+        op.entry("parameters")
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .expect("parameters is an array")
+            .push(json!({
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": false,
+                "description": "Answer a retry of this request with the first answer (its job or result) for 24 hours instead of running it again; per signed-in person.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}
+            }));
+    }
     for p in op
         .get_mut("parameters")
         .and_then(Value::as_array_mut)

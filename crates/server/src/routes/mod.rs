@@ -201,6 +201,11 @@ pub fn router(state: AppState) -> Router {
                 "this route does not accept that method",
             )
         })
+        // A POST with an Idempotency-Key is answered once (after sign-in: keys are per person).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::idempotency,
+        ))
         // Every routed request is authenticated and its role checked before its handler.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
