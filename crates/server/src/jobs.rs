@@ -644,7 +644,7 @@ impl Jobs {
                     tracing::warn!("forgetting expired jobs: {e}");
                 }
                 // Keys live a day: looked at every ten minutes.
-                if purges % 10 == 0 {
+                if purges.is_multiple_of(10) {
                     crate::idempotency::purge(state).await;
                 }
                 purges += 1;
