@@ -85,11 +85,14 @@ pub trait ServiceClient: Clone + Send + Sync + 'static {
     fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self;
 }
 
-/// Connect (2 requests/s per account and region, shared with every other caller) and Lex
-/// model building throttle often, and our own pacing cannot see other callers' load: give
-/// throttled calls more attempts than the SDK's default three.
+/// Connect (2 requests/s per account and region, shared with every other caller), Lex model
+/// building and Lambda's control plane throttle, and our own pacing cannot see other callers'
+/// load (other workers of this product among them: three workers each pacing at Lambda's
+/// quota failed 125 of 200 jobs with standard retries, docs/benchmarks.md "Jobs"). The SDK's
+/// adaptive mode slows a client down when it is throttled and speeds it up slowly again;
+/// and throttled calls get more attempts than the default three.
 fn throttled_service_retries() -> aws_config::retry::RetryConfig {
-    aws_config::retry::RetryConfig::standard().with_max_attempts(8)
+    aws_config::retry::RetryConfig::adaptive().with_max_attempts(8)
 }
 
 /// `ServiceClient` for SDK clients built the same way: the base configuration, the region,
@@ -109,8 +112,8 @@ macro_rules! service_client {
     )+};
 }
 
-service_client!(None; aws_sdk_lambda, aws_sdk_iam, aws_sdk_sqs, aws_sdk_sns);
-service_client!(Some(throttled_service_retries()); aws_sdk_lexmodelsv2, aws_sdk_connect);
+service_client!(None; aws_sdk_iam, aws_sdk_sqs, aws_sdk_sns);
+service_client!(Some(throttled_service_retries()); aws_sdk_lambda, aws_sdk_lexmodelsv2, aws_sdk_connect);
 
 /// (account, region, client type) -> client
 type ClientKey = (String, String, TypeId);

@@ -1,10 +1,11 @@
 //! SnapDeploy's benchmarks against the sandbox, in one place for the two ways they run: in
-//! full by the `bench_lambda` and `bench_connect` binaries (the figures in
+//! full by the `bench_lambda`, `bench_connect` and `bench_jobs` binaries (the figures in
 //! docs/benchmarks.md), and in short (the `small` seed) by this crate's tests, which check
 //! their call counts, so a benchmark that stops measuring what it says fails the suite.
 
 pub mod common;
 pub mod connect;
+pub mod jobs;
 pub mod lambda;
 
 /// One measured run: calls the sandbox answered and throttled, wall time, and the floor the

@@ -141,3 +141,17 @@ async fn connect_promotion_creates_every_item_within_its_call_budget() {
     assert_eq!(d.run.throttled, 0);
     assert!(d.run.made < 3 * d.created, "{}", d.run.describe());
 }
+
+#[tokio::test]
+async fn queued_jobs_spread_over_workers_each_run_once_with_a_bounded_registry_cost() {
+    // 30 snapshot jobs, two workers, 20 ms on every GetFunction: every job succeeds, none
+    // runs twice, and keeping its record costs a handful of registry calls (create, claim,
+    // events, end; a heartbeat only for a job that runs long).
+    let r = snapdeploy_bench::jobs::run(30, 2, snapdeploy_bench::jobs::Aws::Latency(20)).await;
+    eprintln!("{}", r.describe());
+    assert_eq!(r.succeeded, 30);
+    assert_eq!(r.rerun, 0);
+    assert_eq!(r.throttled, 0);
+    assert!(r.writes_per_job <= 6.0, "{}", r.describe());
+    assert!(r.reads_per_job <= 3.0, "{}", r.describe());
+}
