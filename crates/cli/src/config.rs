@@ -54,6 +54,8 @@ pub struct Config {
     pub worker_concurrency: usize,
     /// Whether `serve` runs queued jobs too (`--no-worker`: it does not).
     pub worker: bool,
+    /// `SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS`: how long workers may run a job (Lambda: 900).
+    pub job_time_limit: Option<std::time::Duration>,
 }
 
 /// The OIDC issuer settings; each missing or malformed one is named.
@@ -223,6 +225,15 @@ impl Config {
             job_ttl: secs(60 * bounded("SNAPDEPLOY_JOB_TTL_MINUTES", 60, 1..=10_080, "minutes")?),
             job_queue_url: var("SNAPDEPLOY_JOB_QUEUE_URL"),
             worker: true,
+            job_time_limit: match var("SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS") {
+                None => None,
+                Some(_) => Some(secs(bounded(
+                    "SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS",
+                    900,
+                    60..=86_400,
+                    "seconds",
+                )?)),
+            },
             worker_concurrency: bounded("SNAPDEPLOY_WORKER_CONCURRENCY", 4, 1..=64, "jobs")?
                 as usize,
             auth,

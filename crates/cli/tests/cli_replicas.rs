@@ -5,77 +5,11 @@
 
 mod common;
 
-use common::Cli;
+use common::{Cli, Replica};
 use serde_json::{json, Value};
 use snapdeploy_sandbox::seed::{DEV, PROD};
 use snapdeploy_testkit::follow_events;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-struct Replica {
-    child: tokio::process::Child,
-    url: String,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Replica {
-    /// `snapdeploy serve` on a free loopback port, sharing `cli`'s registry; started once it
-    /// says where it listens.
-    async fn start(cli: &Cli, extra: &[&str]) -> Self {
-        use tokio::io::AsyncBufReadExt;
-        let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
-        args.extend_from_slice(extra);
-        let mut child = cli
-            .command(&args)
-            .env("SNAPDEPLOY_AUTH", "none")
-            // Heartbeats and leases of 3 s: a dead replica's job is taken over within seconds.
-            .env("SNAPDEPLOY_CHANGE_LEASE_SECONDS", "3")
-            .env("RUST_LOG", "info")
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let url = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                log.lock().unwrap().push(line.clone());
-                if let Some(at) = line.find("listening on http://") {
-                    return line[at + "listening on ".len()..].trim().to_owned();
-                }
-            }
-            panic!("serve ended before listening: {:?}", log.lock().unwrap());
-        })
-        .await
-        .expect("serve listens within a minute");
-        let kept = log.clone();
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                kept.lock().unwrap().push(line);
-            }
-        });
-        Self { child, url, log }
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let r = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = reqwest::Client::new()
-            .post(format!("{}{path}", self.url))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().join("\n")
-    }
-}
 
 async fn job_end(replica: &Replica, id: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);

@@ -104,6 +104,9 @@ pub struct JobsConfig {
     pub worker: bool,
     /// How many jobs this process's worker runs at once.
     pub concurrency: usize,
+    /// How long a worker may run a job (AWS Lambda: 15 minutes): a change estimated longer
+    /// is refused before it is queued. `None`: long-lived workers, no limit.
+    pub time_limit: Option<Duration>,
 }
 
 impl Default for JobsConfig {
@@ -112,6 +115,7 @@ impl Default for JobsConfig {
             ttl: Duration::from_secs(3600),
             worker: true,
             concurrency: 4,
+            time_limit: None,
         }
     }
 }
@@ -136,6 +140,8 @@ pub struct Jobs {
     changed: Arc<tokio::sync::watch::Sender<u64>>,
     /// Set when the process is stopping: its worker takes no more jobs.
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Running jobs the last sweep found with a lapsed heartbeat, and that heartbeat.
+    suspects: Arc<tokio::sync::Mutex<HashMap<String, Option<DateTime<Utc>>>>>,
 }
 
 fn worker_name() -> String {
@@ -192,6 +198,7 @@ impl Jobs {
             running: Default::default(),
             changed: Arc::new(tokio::sync::watch::channel(0).0),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
+            suspects: Default::default(),
         }
     }
 
@@ -610,12 +617,7 @@ impl Jobs {
         let (jobs, state) = (self.clone(), state.clone());
         tokio::spawn(async move {
             let _permit = permit;
-            match serde_json::from_value::<Work>(stored.job.request.clone()) {
-                Ok(work) => {
-                    let _ = jobs.execute(&state, stored, work).await;
-                }
-                Err(e) => jobs.unreadable(stored, &e.to_string()).await,
-            }
+            jobs.run_claimed(&state, stored).await;
         });
     }
 
@@ -633,10 +635,14 @@ impl Jobs {
     async fn sweep_forever(&self, state: &AppState, permits: &Arc<tokio::sync::Semaphore>) {
         let mut last_purge = None::<tokio::time::Instant>;
         let mut purges = 0u64;
-        let mut suspects = HashMap::new();
         loop {
-            if let Err(e) = self.sweep(state, permits, &mut suspects).await {
-                tracing::warn!("looking for lost jobs: {}", e.message);
+            match self.sweep(state).await {
+                Ok(unclaimed) => {
+                    for stored in unclaimed {
+                        self.spawn_claimed(state, stored, permits).await;
+                    }
+                }
+                Err(e) => tracing::warn!("looking for lost jobs: {}", e.message),
             }
             if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
                 last_purge = Some(tokio::time::Instant::now());
@@ -653,38 +659,75 @@ impl Jobs {
         }
     }
 
-    /// Takes over running jobs whose worker died, and runs queued jobs nobody claimed.
-    /// A job is taken over when two sweeps in a row find the same lapsed heartbeat: a live
-    /// worker moves it on between them, even when the clock jumped past it.
-    async fn sweep(
-        &self,
-        state: &AppState,
-        permits: &Arc<tokio::sync::Semaphore>,
-        suspects: &mut HashMap<String, Option<DateTime<Utc>>>,
-    ) -> ApiResult<()> {
+    /// Runs the job a queue message names, here and to its end: for a worker that is handed
+    /// messages rather than taking them (a Lambda function's SQS event). `Ok` when the
+    /// message needs nothing more (its job ran, or is or was someone else's); `Err` when it
+    /// should be delivered again.
+    pub async fn run_delivered(&self, state: &AppState, job_id: &str) -> Result<(), String> {
+        match self.claim(job_id).await {
+            Ok(Some(stored)) => {
+                self.run_claimed(state, stored).await;
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e.message),
+        }
+    }
+
+    async fn run_claimed(&self, state: &AppState, stored: StoredJob) {
+        match serde_json::from_value::<Work>(stored.job.request.clone()) {
+            Ok(work) => {
+                let _ = self.execute(state, stored, work).await;
+            }
+            Err(e) => self.unreadable(stored, &e.to_string()).await,
+        }
+    }
+
+    /// One look for lost jobs, run to their end here (a Lambda worker's invocation, or a
+    /// scheduled one when no message comes).
+    pub async fn sweep_once(&self, state: &AppState) -> ApiResult<()> {
+        for stored in self.sweep(state).await? {
+            self.run_claimed(state, stored).await;
+        }
+        Ok(())
+    }
+
+    /// Takes over running jobs whose worker died, and claims queued jobs nobody claimed
+    /// (returned, for the caller to run). A job is taken over when two sweeps in a row find
+    /// the same lapsed heartbeat: a live worker moves it on between them, even when the clock
+    /// jumped past it.
+    async fn sweep(&self, state: &AppState) -> ApiResult<Vec<StoredJob>> {
         let timeout = chrono::Duration::from_std(self.timeout).unwrap_or(chrono::Duration::MAX);
         let now = self.lease_clock.now();
         let mut lapsed_now = HashMap::new();
-        for job in self.list(Some(JobState::Running), 1000).await? {
-            if job.heartbeat_at.is_none_or(|h| now - h > timeout) {
-                if suspects.get(&job.id) == Some(&job.heartbeat_at) {
-                    self.take_over(state, &job.id).await;
-                } else {
-                    lapsed_now.insert(job.id, job.heartbeat_at);
+        let mut take = Vec::new();
+        {
+            let suspects = self.suspects.lock().await;
+            for job in self.list(Some(JobState::Running), 1000).await? {
+                if job.heartbeat_at.is_none_or(|h| now - h > timeout) {
+                    if suspects.get(&job.id) == Some(&job.heartbeat_at) {
+                        take.push(job.id);
+                    } else {
+                        lapsed_now.insert(job.id, job.heartbeat_at);
+                    }
                 }
             }
         }
-        *suspects = lapsed_now;
+        *self.suspects.lock().await = lapsed_now;
+        for id in take {
+            self.take_over(state, &id).await;
+        }
         let created_before = self.clock.now() - timeout;
+        let mut unclaimed = Vec::new();
         for job in self.list(Some(JobState::Queued), 1000).await? {
             if job.created_at < created_before {
                 if let Some(stored) = self.claim(&job.id).await? {
                     tracing::warn!(job = %job.id, "running a queued job nobody took");
-                    self.spawn_claimed(state, stored, permits).await;
+                    unclaimed.push(stored);
                 }
             }
         }
-        Ok(())
+        Ok(unclaimed)
     }
 
     /// Takes over a job whose worker died: puts back what it had started writing, last

@@ -227,3 +227,51 @@ async fn replicas_on_dynamodb_and_sqs_share_every_job() {
         .unwrap();
     assert_eq!(listed[0]["id"], id);
 }
+
+#[tokio::test]
+async fn a_change_estimated_beyond_the_workers_time_limit_is_refused_before_it_is_queued() {
+    // Workers that stop after 10 s (AWS Lambda stops at 15 minutes): the promotion of the
+    // dev contact centre is estimated from its dry-run plan and refused up front.
+    let app = common::spawn_app_with(
+        fast_sandbox(),
+        ServerConfig {
+            jobs: JobsConfig {
+                time_limit: Some(std::time::Duration::from_secs(10)),
+                ..JobsConfig::default()
+            },
+            ..ServerConfig::default()
+        },
+        None,
+    )
+    .await;
+    app.register_both().await;
+    let (meta, _) = common::connect::connect_snapshot(&app, &DEV, "acme-dev").await;
+    let body = common::connect::deploy_body(&meta["key"], false);
+    let (s, e) = app.post("/deploy?background=true", &body).await;
+    common::assert_error(s, &e, 422, "job_too_long");
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("snapdeploy worker"), "{message}");
+    let calls = e["error"]["details"]["connect_calls"].as_u64().unwrap();
+    let estimated = e["error"]["details"]["estimated_seconds"].as_f64().unwrap();
+    assert!(calls > 10 && estimated > 10.0, "{e}");
+    // Nothing was queued; its dry run still answers, and a snapshot is not estimated.
+    let (_, jobs) = app.get("/jobs").await;
+    let kinds: Vec<&str> = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["snapshot"], "only the inline snapshot above");
+    let (s, _) = app
+        .post("/deploy", &common::connect::deploy_body(&meta["key"], true))
+        .await;
+    assert_eq!(s, 200);
+    let (s, accepted) = app
+        .post(
+            "/snapshot?background=true",
+            &snapshot_body("cc-customer-lookup"),
+        )
+        .await;
+    assert_eq!(s, 202, "{accepted}");
+}

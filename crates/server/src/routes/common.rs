@@ -64,6 +64,7 @@ pub(super) async fn run(
         };
         return Ok((status, Json(body)).into_response());
     }
+    super::check_time_limit(s, &work, requester).await?;
     let id = s.jobs.submit(&work, requester).await?;
     Ok((StatusCode::ACCEPTED, Json(JobAccepted::of(&id))).into_response())
 }

@@ -15,6 +15,7 @@ mod snapshots;
 mod tokens;
 mod work;
 
+use work::check_time_limit;
 pub(crate) use work::{execute, restore_interrupted, Work};
 
 use crate::error::{ApiError, ErrorBody};

@@ -509,6 +509,7 @@ pub(super) async fn approve(
         approved_by: p.subject.clone(),
         change,
     };
+    super::check_time_limit(&s, &work, &cr.requested_by).await?;
     let job_id = s.jobs.submit(&work, &cr.requested_by).await?;
     update(&s, &cr_id, |c| c.job_id = Some(job_id.clone())).await;
     let (_, cr) = load(&s, &cr_id).await?;

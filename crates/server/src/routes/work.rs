@@ -164,3 +164,72 @@ pub(crate) async fn restore_interrupted(
         }
     }
 }
+
+/// Refuses, before it is queued, a change estimated to run longer than the workers may
+/// (`SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS`: Lambda functions stop at 15 minutes). Snapshots and
+/// extracts take minutes at most and are not estimated.
+pub(crate) async fn check_time_limit(s: &AppState, work: &Work, requester: &str) -> ApiResult<()> {
+    let Some(limit) = s.config.jobs.time_limit else {
+        return Ok(());
+    };
+    let change = match work {
+        Work::Change(c) if !c.dry_run() => c,
+        Work::ApprovedChange { change, .. } => change,
+        _ => return Ok(()),
+    };
+    let (_, plan) = change
+        .clone()
+        .with_dry_run(true)
+        .execute(s, requester, &Progress::none())
+        .await?;
+    let rate = s.engine.hub.config.connect_rate;
+    let (seconds, connect_calls) = estimate(&plan, rate);
+    if seconds <= limit.as_secs_f64() {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "job_too_long",
+        format!(
+            "this change is estimated at about {} minutes ({connect_calls} Connect calls at {rate}/s), longer than this server's workers may run ({} minutes, SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS; AWS Lambda stops a function at 15): run it where a long-lived worker takes jobs (`snapdeploy worker`, or the CLI without a server), or split it (options.flows)",
+            (seconds / 60.0).ceil(),
+            limit.as_secs() / 60
+        ),
+    )
+    .with_details(serde_json::json!({"estimated_seconds": seconds.round(), "limit_seconds": limit.as_secs(), "connect_calls": connect_calls})))
+}
+
+/// Roughly how long applying a plan (or each member plan of a release) takes: Connect calls
+/// at the configured pace (3 per item created: create, stub, final content; 2 per item
+/// updated; a few to read), a minute per Lambda function changed (update, wait, publish), two
+/// per Lex bot (locale builds, version). (seconds, Connect calls).
+pub(crate) fn estimate(plan: &Value, connect_rate: f64) -> (f64, u64) {
+    fn walk(v: &Value, f: &mut impl FnMut(&serde_json::Map<String, Value>)) {
+        match v {
+            Value::Object(o) => {
+                f(o);
+                o.values().for_each(|c| walk(c, f));
+            }
+            Value::Array(a) => a.iter().for_each(|c| walk(c, f)),
+            _ => {}
+        }
+    }
+    let (mut seconds, mut calls) = (0.0, 0u64);
+    walk(plan, &mut |o| {
+        let is_plan = o.contains_key("desired") && o.contains_key("action");
+        if !is_plan || o["action"] == "unchanged" {
+            return;
+        }
+        match o["service"].as_str() {
+            Some("connect") => {
+                let n = |k: &str| o["summary"]["counts"][k].as_u64().unwrap_or(0);
+                let c = 3 * n("create") + 2 * n("update") + 10;
+                calls += c;
+                seconds += c as f64 / connect_rate.max(0.01);
+            }
+            Some("lex") => seconds += 120.0,
+            _ => seconds += 60.0,
+        }
+    });
+    (seconds, calls)
+}
