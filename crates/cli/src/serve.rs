@@ -131,10 +131,16 @@ fn job_queue(
             aws_sdk_sqs::Client::new(engine.hub.sdk_config()),
             url,
         )),
+        // Embedded: the registry file is the queue, so `serve --no-worker` and
+        // `snapdeploy worker` on one host work together.
+        None if config.store == StoreKind::Embedded => {
+            std::sync::Arc::new(snapdeploy_store::RegistryQueue::new(
+                engine.jobs.clone(),
+                std::time::Duration::from_millis(250),
+            ))
+        }
         None => {
-            if config.store == StoreKind::Aws {
-                tracing::warn!("SNAPDEPLOY_JOB_QUEUE_URL is not set: background jobs run in the process that took the request (other replicas only take over the jobs of one that died)");
-            }
+            tracing::warn!("SNAPDEPLOY_JOB_QUEUE_URL is not set: background jobs run in the process that took the request (other replicas only take over the jobs of one that died)");
             std::sync::Arc::new(snapdeploy_store::MemoryQueue::default())
         }
     }

@@ -171,3 +171,104 @@ async fn a_replica_killed_mid_deploy_is_recovered_by_another_and_the_target_rest
     assert_eq!(s, 200, "{report}");
     assert_eq!(report["status"], "succeeded");
 }
+
+#[tokio::test]
+async fn an_api_replica_and_a_worker_process_share_one_registry_and_the_worker_stops_gracefully() {
+    let cli = Cli::new().await;
+    cli.add_dev_and_prod().await;
+    let api = Replica::start(&cli, &["--no-worker"]).await;
+    let mut worker = cli
+        .command(&["worker"])
+        .env("SNAPDEPLOY_CHANGE_LEASE_SECONDS", "3")
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    cli.inject(json!({"service": "lambda", "operation": "GetFunction", "hold": true}))
+        .await;
+    let body = json!({"account_id": DEV.account_id, "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"});
+    let (s, first) = api.post("/snapshot?background=true", &body).await;
+    assert_eq!(s, 202, "{first}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while cli.sandbox.held_calls() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the worker process never took the job"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // SIGTERM (a rollout): the running job finishes, nothing new is taken, the process exits.
+    let pid = worker.id().unwrap().to_string();
+    let term = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(term.success());
+    // Asked for after the signal: left queued for another worker.
+    let (_, second) = api.post("/snapshot?background=true", &body).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    cli.sandbox.clear_faults();
+    let status = tokio::time::timeout(Duration::from_secs(60), worker.wait())
+        .await
+        .expect("the worker stops once its job ends")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let done = job_end(&api, first["job_id"].as_str().unwrap()).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    let (_, left) = api
+        .get(&format!("/jobs/{}", second["job_id"].as_str().unwrap()))
+        .await;
+    assert_eq!(left["state"], "queued", "handed back, not taken: {left}");
+}
+
+#[tokio::test]
+async fn serve_replicas_on_dynamodb_s3_and_sqs_share_every_job() {
+    let cli = Cli::new().await;
+    let moto = snapdeploy_testkit::start_moto().await;
+    let aws = snapdeploy_testkit::sdk_config(&moto.endpoint, "testing", "testing", "us-east-1");
+    let queue = aws_sdk_sqs::Client::new(&aws)
+        .create_queue()
+        .queue_name("snapdeploy-jobs")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    // The AWS store on moto; STS, Lambda and Connect still the sandbox.
+    let env = [
+        ("SNAPDEPLOY_STORE", "aws"),
+        ("AWS_ENDPOINT_URL_DYNAMODB", moto.endpoint.as_str()),
+        ("AWS_ENDPOINT_URL_S3", moto.endpoint.as_str()),
+        ("AWS_ENDPOINT_URL_SQS", moto.endpoint.as_str()),
+        ("SNAPDEPLOY_S3_FORCE_PATH_STYLE", "true"),
+        ("SNAPDEPLOY_JOB_QUEUE_URL", queue.as_str()),
+    ];
+    cli.add_dev_and_prod_with(&env).await;
+    let api = Replica::start_with(&cli, &["--no-worker"], &env).await;
+    let worker = Replica::start_with(&cli, &[], &env).await;
+    let (s, accepted) = api
+        .post(
+            "/snapshot?background=true",
+            &json!({"account_id": DEV.account_id, "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{accepted}");
+    let id = accepted["job_id"].as_str().unwrap().to_owned();
+    let events = follow_events(&format!("{}/jobs/{id}/events", api.url), None).await;
+    let done = events.last().unwrap();
+    assert_eq!(
+        done.data["state"],
+        "succeeded",
+        "{done:?}\n{}",
+        worker.log()
+    );
+    let ran_by = done.data["worker"].as_str().unwrap();
+    assert!(
+        ran_by.contains(&format!("/{}/", worker.child.id().unwrap())),
+        "run by the worker replica through SQS: {ran_by}"
+    );
+    let (_, listed) = worker.get("/jobs?state=succeeded").await;
+    assert_eq!(listed[0]["id"], id.as_str());
+}

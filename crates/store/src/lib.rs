@@ -28,7 +28,7 @@ pub use jobs::{JobEventRow, JobRecord, JobState, JobStore, MemoryJobs, StoredJob
 pub use local::LocalSnapshotStore;
 pub use locks::{Lease, LockStore, MemoryLocks};
 pub use private::{create_private_dir_all, make_private_file};
-pub use queue::{job_id_of_message, Delivery, JobQueue, MemoryQueue, SqsQueue};
+pub use queue::{job_id_of_message, Delivery, JobQueue, MemoryQueue, RegistryQueue, SqsQueue};
 pub use records::{MemoryRecords, RecordStore, Versioned};
 pub use releases::{MemoryReleases, ReleaseStore};
 pub use rules::{MemoryRules, RuleStore};

@@ -86,6 +86,82 @@ impl JobQueue for MemoryQueue {
     }
 }
 
+/// The registry as the queue, for the embedded store: a queued job's record is its message,
+/// so every process sharing the registry file (`serve --no-worker` and `snapdeploy worker` on
+/// one host) sees it. Sends from this process wake its own receivers at once; others' are
+/// found by looking at the queued records every `poll`.
+pub struct RegistryQueue {
+    jobs: std::sync::Arc<dyn crate::jobs::JobStore>,
+    local: MemoryQueue,
+    poll: Duration,
+}
+
+impl RegistryQueue {
+    pub fn new(jobs: std::sync::Arc<dyn crate::jobs::JobStore>, poll: Duration) -> Self {
+        Self {
+            jobs,
+            local: MemoryQueue::default(),
+            poll,
+        }
+    }
+}
+
+#[async_trait]
+impl JobQueue for RegistryQueue {
+    async fn send(&self, job_id: &str) -> StoreResult<()> {
+        self.local.send(job_id).await
+    }
+
+    async fn receive(&self, max: usize, wait: Duration) -> StoreResult<Vec<Delivery>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let local = self.local.receive(max, Duration::ZERO).await?;
+            if !local.is_empty() {
+                return Ok(local);
+            }
+            let queued = self
+                .jobs
+                .list_jobs(
+                    Some(crate::jobs::JobState::Queued),
+                    max.max(1) * 4,
+                    chrono::Utc::now(),
+                )
+                .await?;
+            if !queued.is_empty() {
+                // Oldest first.
+                return Ok(queued
+                    .into_iter()
+                    .rev()
+                    .take(max.max(1))
+                    .map(|j| Delivery {
+                        receipt: j.id.clone(),
+                        job_id: j.id,
+                    })
+                    .collect());
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Ok(vec![]);
+            }
+            let local = self
+                .local
+                .receive(max, self.poll.min(deadline - now))
+                .await?;
+            if !local.is_empty() {
+                return Ok(local);
+            }
+        }
+    }
+
+    async fn ack(&self, _delivery: &Delivery) -> StoreResult<()> {
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "the registry's queued jobs".into()
+    }
+}
+
 /// An SQS queue. Messages are acknowledged once their job is claimed, not when it ends: a
 /// job can outlast any visibility timeout, and a dead worker's job is found by its lapsed
 /// heartbeat in the registry, not by the message coming back.

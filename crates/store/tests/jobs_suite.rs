@@ -215,3 +215,41 @@ async fn dynamo_jobs_and_sqs_pass_the_story_against_moto() {
         .to_owned();
     queue_story(&SqsQueue::new(sqs, &url)).await;
 }
+
+#[tokio::test]
+async fn the_registry_queue_hands_out_jobs_queued_by_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry.db");
+    let here: std::sync::Arc<dyn JobStore> =
+        std::sync::Arc::new(SqliteAccountStore::open(&path).unwrap());
+    let other = SqliteAccountStore::open(&path).unwrap();
+    let q = RegistryQueue::new(here, std::time::Duration::from_millis(20));
+    // Sent here: at once.
+    q.send("mine").await.unwrap();
+    assert_eq!(
+        q.receive(5, std::time::Duration::ZERO).await.unwrap()[0].job_id,
+        "mine"
+    );
+    // Queued by another process (its record is the message): found by looking, oldest first.
+    let waiting = tokio::spawn(async move {
+        q.receive(5, std::time::Duration::from_secs(30))
+            .await
+            .unwrap()
+    });
+    let t0 = Utc::now();
+    for (n, id) in ["older", "newer"].iter().enumerate() {
+        other
+            .create_job(&JobRecord::new(
+                id,
+                "snapshot",
+                json!({}),
+                "olga",
+                t0 + Duration::seconds(n as i64),
+            ))
+            .await
+            .unwrap();
+    }
+    let got = waiting.await.unwrap();
+    let ids: Vec<&str> = got.iter().map(|d| d.job_id.as_str()).collect();
+    assert!(ids == ["older", "newer"] || ids == ["older"], "{ids:?}");
+}

@@ -76,22 +76,30 @@ impl Cli {
 
     /// Registers the sandbox's dev and prod accounts, as a pipeline's setup step would.
     pub async fn add_dev_and_prod(&self) {
+        self.add_dev_and_prod_with(&[]).await
+    }
+
+    /// `add_dev_and_prod`, with more environment (another store).
+    pub async fn add_dev_and_prod_with(&self, env: &[(&str, &str)]) {
         for a in [&DEV, &PROD] {
             let out = self
-                .run(&[
-                    "accounts",
-                    "add",
-                    "--account-id",
-                    a.account_id,
-                    "--name",
-                    a.name,
-                    "--role-arn",
-                    a.role_arn,
-                    "--external-id",
-                    a.external_id,
-                    "--regions",
-                    "us-east-1",
-                ])
+                .run_with(
+                    &[
+                        "accounts",
+                        "add",
+                        "--account-id",
+                        a.account_id,
+                        "--name",
+                        a.name,
+                        "--role-arn",
+                        a.role_arn,
+                        "--external-id",
+                        a.external_id,
+                        "--regions",
+                        "us-east-1",
+                    ],
+                    env,
+                )
                 .await;
             assert!(
                 out.status.success(),
@@ -169,11 +177,17 @@ impl Replica {
     /// `snapdeploy serve` on a free loopback port, sharing `cli`'s registry; started once it
     /// says where it listens.
     pub async fn start(cli: &Cli, extra: &[&str]) -> Self {
+        Self::start_with(cli, extra, &[]).await
+    }
+
+    /// `start`, with more environment (another store, a queue).
+    pub async fn start_with(cli: &Cli, extra: &[&str], env: &[(&str, &str)]) -> Self {
         use tokio::io::AsyncBufReadExt;
         let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
         args.extend_from_slice(extra);
         let mut child = cli
             .command(&args)
+            .envs(env.iter().copied())
             .env("SNAPDEPLOY_AUTH", "none")
             // Heartbeats and leases of 3 s: a dead replica's job is taken over within seconds.
             .env("SNAPDEPLOY_CHANGE_LEASE_SECONDS", "3")
