@@ -100,7 +100,7 @@ async fn lambda_invocation(
                     tracing::warn!(message = ?r.message_id, "a queue message that names no job was dropped");
                     return None;
                 };
-                match state.jobs.run_delivered(&state, &job).await {
+                match state.jobs.run_delivered(&snapdeploy_server::runner(&state), &job).await {
                     Ok(()) => None,
                     Err(e) => {
                         tracing::warn!(%job, "the job's message goes back to the queue: {e}");
@@ -115,7 +115,11 @@ async fn lambda_invocation(
             response.batch_item_failures.push(failure);
         }
     }
-    if let Err(e) = state.jobs.sweep_once(&state).await {
+    if let Err(e) = state
+        .jobs
+        .sweep_once(&snapdeploy_server::runner(&state))
+        .await
+    {
         tracing::warn!("looking for lost jobs: {}", e.message);
     }
     Ok(serde_json::to_value(response)?)

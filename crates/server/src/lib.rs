@@ -12,7 +12,12 @@ mod state;
 
 pub use auth::Principal;
 pub use http::HttpConfig;
-pub use jobs::JobsConfig;
+pub use jobs::{JobsConfig, SharedRunner};
+
+/// What runs this application's jobs, for a worker that is handed them (a Lambda function).
+pub fn runner(state: &AppState) -> SharedRunner {
+    routes::runner(state)
+}
 pub use oidc::{OidcConfig, RoleGrant};
 pub use routes::{openapi_document, ApiDoc};
 pub use state::{AppState, AuthConfig, AuthMode, ServerConfig};
@@ -49,8 +54,8 @@ pub async fn serve(
     let jobs = state.jobs.clone();
     let worker = jobs.config().worker.then(|| {
         tokio::spawn({
-            let (jobs, state) = (jobs.clone(), state.clone());
-            async move { jobs.work(state).await }
+            let (jobs, runner) = (jobs.clone(), routes::runner(&state));
+            async move { jobs.work(runner).await }
         })
     });
     let limits = state.config.http.clone();
@@ -142,8 +147,8 @@ pub async fn serve(
 pub async fn work(state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) {
     let jobs = state.jobs.clone();
     let worker = tokio::spawn({
-        let jobs = jobs.clone();
-        async move { jobs.work(state).await }
+        let (jobs, runner) = (jobs.clone(), routes::runner(&state));
+        async move { jobs.work(runner).await }
     });
     shutdown.await;
     jobs.stop();

@@ -76,7 +76,7 @@ impl SqliteAccountStore {
              );",
         )
         .map_err(backend("creating the records table"))?;
-        conn.execute_batch(crate::jobs::SQLITE_SCHEMA)
+        conn.execute_batch(JOBS_SCHEMA)
             .map_err(backend("creating the jobs tables"))?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -434,3 +434,21 @@ impl ReleaseStore for SqliteAccountStore {
         docs.iter().map(|d| decode_release(d)).collect()
     }
 }
+
+/// Job records (`JobStore`): one row per job, its progress events beside it.
+const JOBS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS jobs (
+         id         TEXT PRIMARY KEY,
+         version    INTEGER NOT NULL,
+         state      TEXT NOT NULL,
+         created_ms INTEGER NOT NULL,
+         expires_ms INTEGER,
+         document   TEXT NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, created_ms);
+     CREATE INDEX IF NOT EXISTS jobs_by_age ON jobs (created_ms);
+     CREATE TABLE IF NOT EXISTS job_events (
+         job_id TEXT NOT NULL,
+         seq    INTEGER NOT NULL,
+         event  TEXT NOT NULL,
+         PRIMARY KEY (job_id, seq)
+     );";

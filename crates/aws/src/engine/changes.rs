@@ -383,20 +383,12 @@ impl Engine {
             observed: env.observed.clone(),
         });
 
-        progress
-            .intend(crate::change::WriteIntent {
-                service: source.service,
-                account_id: account_id.clone(),
-                region: region.clone(),
-                resource_name: target.clone(),
-                safety_snapshot: safety.as_ref().map(|(m, _)| m.key.to_string()),
-            })
-            .await
-            .map_err(|e| {
-                AwsError::Store(StoreError::Backend(format!(
-                    "recording what this change is about to write failed, so nothing was written: {e}"
-                )))
-            })?;
+        intend(
+            progress,
+            (source.service, account_id, region, &target),
+            &safety,
+        )
+        .await?;
         let mut steps: Vec<StepOutcome> = Vec::new();
         let mut applied = Applied::default();
         let input = ApplyInput {
@@ -573,6 +565,27 @@ impl Engine {
             }
         }
     }
+}
+
+/// Records what a change is about to write before its first write (see `WriteIntent`); a
+/// change whose intent cannot be kept writes nothing.
+async fn intend(
+    progress: &Progress,
+    (service, account_id, region, target): (ServiceKind, &AccountId, &Region, &ResourceName),
+    safety: &Option<(SnapshotMeta, SnapshotEnvelope)>,
+) -> AwsResult<()> {
+    let intent = crate::change::WriteIntent {
+        service,
+        account_id: account_id.clone(),
+        region: region.clone(),
+        resource_name: target.clone(),
+        safety_snapshot: safety.as_ref().map(|(m, _)| m.key.to_string()),
+    };
+    progress.intend(intent).await.map_err(|e| {
+        AwsError::Store(StoreError::Backend(format!(
+            "recording what this change is about to write failed, so nothing was written: {e}"
+        )))
+    })
 }
 
 /// Options that do not apply to the service are refused, not ignored.

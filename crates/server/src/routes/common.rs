@@ -1,16 +1,10 @@
 //! What every route group shares: extractors that answer in the API's error shape, and
 //! running work inline or as a background job.
 
-use super::work::Work;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use snapdeploy_aws::Progress;
 
 /// JSON body extractor whose rejections use the API's error shape.
 #[derive(FromRequest)]
@@ -37,36 +31,6 @@ pub(super) struct JobAccepted {
     job_id: String,
     status_url: String,
     events_url: String,
-}
-
-/// Runs `work` as `requester`: inline (answered when it ends), or queued as a job answering
-/// 202 at once when `?background=true`. Inline work that writes is recorded as a job too, so
-/// that should this process die half-way another worker restores what it wrote.
-pub(super) async fn run(
-    s: &AppState,
-    requester: &str,
-    mode: RunMode,
-    work: Work,
-) -> ApiResult<Response> {
-    if !mode.background {
-        let (status, body) = if work.reads_only() {
-            let (state, requester) = (s.clone(), requester.to_owned());
-            tokio::spawn(async move {
-                super::work::execute(&state, work, &requester, &Progress::none()).await
-            })
-            .await
-            .map_err(|e| {
-                tracing::error!("a request's task failed: {e}");
-                ApiError::internal()
-            })??
-        } else {
-            s.jobs.run_here(s, work, requester).await?
-        };
-        return Ok((status, Json(body)).into_response());
-    }
-    super::check_time_limit(s, &work, requester).await?;
-    let id = s.jobs.submit(&work, requester).await?;
-    Ok((StatusCode::ACCEPTED, Json(JobAccepted::of(&id))).into_response())
 }
 
 impl JobAccepted {

@@ -1,7 +1,8 @@
 //! Inventory: every resource of a service, one resource, or several accounts at once.
 
-use super::common::{run, ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
-use super::work::Work;
+use super::common::{ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
+use super::exec::run;
+use super::work::{ExtractResponse, Work};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -20,15 +21,6 @@ pub(super) struct ExtractQuery {
     region: String,
     #[serde(default)]
     background: bool,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(super) struct ExtractResponse {
-    pub(super) service: ServiceKind,
-    pub(super) account_id: String,
-    pub(super) region: String,
-    #[schema(value_type = Vec<Object>)]
-    pub(super) resources: Vec<Value>,
 }
 
 #[utoipa::path(get, path = "/extract/{service}", params(("service" = String, Path, description = "lambda, lex or connect"), ("account_id" = String, Query), ("region" = String, Query), ("background" = Option<bool>, Query)),
@@ -143,24 +135,4 @@ pub(super) async fn extract_many(
         p.may_touch(account)?;
     }
     run(&s, &p.subject, mode, Work::ExtractMany { service, targets }).await
-}
-
-/// `{service, results: [...]}`: each target's resources, or its error.
-pub(super) fn extract_many_results(
-    service: ServiceKind,
-    targets: &[(AccountId, Region)],
-    outcomes: Vec<Result<Vec<Value>, snapdeploy_aws::AwsError>>,
-) -> Value {
-    let results: Vec<Value> = targets
-        .iter()
-        .zip(outcomes)
-        .map(|((account, region), r)| match r {
-            Ok(resources) => json!({"account_id": account, "region": region, "resources": resources}),
-            Err(e) => {
-                let e = ApiError::from(e);
-                json!({"account_id": account, "region": region, "error": {"code": e.code, "message": e.message}})
-            }
-        })
-        .collect();
-    json!({"service": service, "results": results})
 }

@@ -5,6 +5,8 @@ mod audit;
 mod changes;
 mod common;
 mod contract;
+mod crq;
+mod exec;
 mod extract;
 mod health;
 mod jobs;
@@ -15,8 +17,7 @@ mod snapshots;
 mod tokens;
 mod work;
 
-use work::check_time_limit;
-pub(crate) use work::{execute, restore_interrupted, Work};
+pub(crate) use exec::runner;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::JobView;
@@ -78,7 +79,7 @@ use utoipa::OpenApi;
         NewAccount,
         SnapshotMeta,
         SnapshotEnvelope,
-        snapshots::SnapshotBody,
+        work::SnapshotBody,
         changes::DeployBody,
         changes::DeploySourceBody,
         changes::DeployTarget,
@@ -86,7 +87,7 @@ use utoipa::OpenApi;
         changes::RollbackBody,
         JobView,
         common::JobAccepted,
-        extract::ExtractResponse,
+        work::ExtractResponse,
         extract::DescribeResponse,
         snapdeploy_core::Plan,
         snapdeploy_core::Report,

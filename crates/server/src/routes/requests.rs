@@ -3,7 +3,9 @@
 //! target is read and planned again first, and if anything differs the change is refused.
 
 use super::changes::{ChangeBody, DeployBody, DeploySourceBody, RollbackBody};
-use super::common::{check_limit, run, to_value, ApiJson, ApiPath, ApiQuery, RunMode};
+use super::common::{check_limit, to_value, ApiJson, ApiPath, ApiQuery, RunMode};
+use super::crq::{load, save, update, KIND};
+use super::exec::{check_time_limit, run};
 use super::work::Work;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -17,9 +19,6 @@ use serde_json::{json, Value};
 use snapdeploy_core::{
     digest_of, AccountId, AuditAction, AuditEntry, AuditOutcome, ChangeRequest, ChangeState,
 };
-use snapdeploy_store::StoreError;
-
-const KIND: &str = "change";
 
 #[utoipa::path(post, path = "/deploy", request_body = DeployBody, params(("background" = Option<bool>, Query)),
     responses((status = 200, description = "a plan (dry_run) or a report"), (status = 202, description = "a job (`?background=true`), or, into a protected account, a change request waiting for approval", body = ChangeRequested), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "the resource is being changed by another deploy or rollback"), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
@@ -221,61 +220,6 @@ async fn audit(
     e.approved_by = approved_by.map(String::from);
     e.error = cr.error.clone();
     s.engine.record(e).await;
-}
-
-async fn load(s: &AppState, id: &str) -> ApiResult<(u64, ChangeRequest)> {
-    let r = s
-        .engine
-        .records
-        .get_record(KIND, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("there is no change request {id}")))?;
-    let cr = serde_json::from_value(r.doc).map_err(|e| {
-        tracing::error!("change request {id} is unreadable: {e}");
-        ApiError::internal()
-    })?;
-    Ok((r.version, cr))
-}
-
-/// Writes `cr` over the version read; `Conflict` when someone else decided meanwhile.
-async fn save(s: &AppState, version: u64, cr: &ChangeRequest) -> ApiResult<()> {
-    match s
-        .engine
-        .records
-        .put_record(KIND, &cr.id, &to_value(cr), Some(version))
-        .await
-    {
-        Err(StoreError::Conflict(_)) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "already_decided",
-            format!(
-                "change request {} was decided by someone else meanwhile",
-                cr.id
-            ),
-        )),
-        other => other.map(drop).map_err(Into::into),
-    }
-}
-
-/// Moves a request on, reading it again when another writer got there first.
-pub(super) async fn update(s: &AppState, id: &str, f: impl Fn(&mut ChangeRequest)) {
-    for _ in 0..5 {
-        let Ok((version, mut cr)) = load(s, id).await else {
-            return;
-        };
-        f(&mut cr);
-        match s
-            .engine
-            .records
-            .put_record(KIND, id, &to_value(&cr), Some(version))
-            .await
-        {
-            Err(StoreError::Conflict(_)) => continue,
-            Err(e) => tracing::error!("change request {id} not updated: {e}"),
-            Ok(_) => {}
-        }
-        return;
-    }
 }
 
 fn with_state(mut cr: ChangeRequest, now: chrono::DateTime<chrono::Utc>) -> ChangeRequest {
@@ -509,8 +453,11 @@ pub(super) async fn approve(
         approved_by: p.subject.clone(),
         change,
     };
-    super::check_time_limit(&s, &work, &cr.requested_by).await?;
-    let job_id = s.jobs.submit(&work, &cr.requested_by).await?;
+    check_time_limit(&s, &work, &cr.requested_by).await?;
+    let job_id = s
+        .jobs
+        .submit(work.kind(), to_value(&work), &cr.requested_by)
+        .await?;
     update(&s, &cr_id, |c| c.job_id = Some(job_id.clone())).await;
     let (_, cr) = load(&s, &cr_id).await?;
     Ok((

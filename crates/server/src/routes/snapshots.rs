@@ -1,7 +1,8 @@
 //! Taking, listing and reading snapshots, and what changed between two.
 
-use super::common::{check_limit, run, ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
-use super::work::Work;
+use super::common::{check_limit, ApiJson, ApiPath, ApiQuery, JobAccepted, RunMode};
+use super::exec::run;
+use super::work::{snapshot_request, SnapshotBody, Work};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -9,28 +10,9 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use snapdeploy_aws::SnapshotRequest;
 use snapdeploy_core::{
-    AccountId, Note, Region, ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey,
-    SnapshotMeta, SnapshotReason, VersionSelector,
+    AccountId, ResourceName, ServiceKind, SnapshotEnvelope, SnapshotKey, SnapshotMeta,
 };
-
-#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SnapshotBody {
-    account_id: String,
-    region: String,
-    service: String,
-    resource_name: String,
-    /// Why the snapshot is taken; shown in listings.
-    note: Option<String>,
-    /// Lex: the bot version to export (`DRAFT` by default).
-    version: Option<String>,
-    /// Connect: read every item again instead of reusing the previous snapshot's reads of
-    /// prompts and routing-profile queues whose `LastModifiedTime` has not moved.
-    #[serde(default)]
-    full: bool,
-}
 
 #[utoipa::path(post, path = "/snapshot", request_body = SnapshotBody, params(("background" = Option<bool>, Query)),
     responses((status = 201, body = SnapshotMeta), (status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -44,25 +26,6 @@ pub(super) async fn take_snapshot(
     // Checked now, so a bad request is answered 400 even when it would run as a job.
     snapshot_request(&b, &p.subject)?;
     run(&s, &p.subject, mode, Work::Snapshot(b)).await
-}
-
-/// The engine's request for a snapshot `actor` asked for.
-pub(super) fn snapshot_request(b: &SnapshotBody, actor: &str) -> ApiResult<SnapshotRequest> {
-    Ok(SnapshotRequest {
-        account_id: AccountId::parse(&b.account_id)?,
-        region: Region::parse(&b.region)?,
-        service: ServiceKind::parse(&b.service)?,
-        resource_name: ResourceName::parse(&b.resource_name)?,
-        reason: SnapshotReason::Manual,
-        taken_by: actor.into(),
-        note: b.note.as_deref().map(Note::parse).transpose()?,
-        version: b
-            .version
-            .as_deref()
-            .map(VersionSelector::parse)
-            .transpose()?,
-        full: b.full,
-    })
 }
 
 #[derive(Deserialize)]

@@ -3,19 +3,13 @@
 //! and carries out as the person who asked.
 
 use super::changes::ChangeBody;
-use super::common::to_value;
-use super::extract::{extract_many_results, ExtractResponse};
-use super::snapshots::{snapshot_request, SnapshotBody};
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use snapdeploy_aws::engine::{with_approval, Approval};
-use snapdeploy_aws::{AwsError, Progress, WriteIntent};
-use snapdeploy_core::{AccountId, ChangeState, Region, ServiceKind};
-use snapdeploy_store::StoreError;
-use std::time::Duration;
+use serde_json::{json, Value};
+use snapdeploy_aws::SnapshotRequest;
+use snapdeploy_core::{
+    AccountId, Note, Region, ResourceName, ServiceKind, SnapshotReason, VersionSelector,
+};
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(tag = "type", content = "request", rename_all = "snake_case")]
@@ -59,177 +53,67 @@ impl Work {
     }
 }
 
-/// Carries out `work` as `requester`; the answer a plain request gets.
-pub(crate) async fn execute(
-    s: &AppState,
-    work: Work,
-    requester: &str,
-    progress: &Progress,
-) -> ApiResult<(StatusCode, Value)> {
-    match work {
-        Work::Snapshot(b) => {
-            let meta = s
-                .engine
-                .snapshot(snapshot_request(&b, requester)?, progress)
-                .await?;
-            Ok((StatusCode::CREATED, to_value(&meta)))
-        }
-        Work::Extract {
-            service,
-            account_id,
-            region,
-        } => {
-            let resources = s
-                .engine
-                .extract(&account_id, &region, service, progress)
-                .await?;
-            Ok((
-                StatusCode::OK,
-                to_value(&ExtractResponse {
-                    service,
-                    account_id: account_id.to_string(),
-                    region: region.to_string(),
-                    resources,
-                }),
-            ))
-        }
-        Work::ExtractMany { service, targets } => {
-            let outcomes = s.engine.extract_many(&targets, service, progress).await;
-            Ok((
-                StatusCode::OK,
-                extract_many_results(service, &targets, outcomes),
-            ))
-        }
-        Work::Change(change) => change.execute(s, requester, progress).await,
-        Work::ApprovedChange {
-            change_id,
-            approved_by,
-            change,
-        } => {
-            let approval = Approval {
-                change_id: change_id.clone(),
-                approved_by,
-            };
-            let result = with_approval(
-                approval,
-                change.with_dry_run(false).execute(s, requester, progress),
-            )
-            .await;
-            let (ok, value, error) = match &result {
-                Ok((_, v)) => (true, Some(v.clone()), None),
-                Err(e) => (
-                    false,
-                    e.details
-                        .get("report")
-                        .or(e.details.get("release"))
-                        .cloned(),
-                    Some(e.message.clone()),
-                ),
-            };
-            super::requests::update(s, &change_id, |cr| {
-                cr.state = if ok {
-                    ChangeState::Executed
-                } else {
-                    ChangeState::Failed
-                };
-                cr.result = value.clone();
-                cr.error = error.clone();
-            })
-            .await;
-            result
-        }
-    }
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SnapshotBody {
+    pub(super) account_id: String,
+    region: String,
+    service: String,
+    resource_name: String,
+    /// Why the snapshot is taken; shown in listings.
+    note: Option<String>,
+    /// Lex: the bot version to export (`DRAFT` by default).
+    version: Option<String>,
+    /// Connect: read every item again instead of reusing the previous snapshot's reads of
+    /// prompts and routing-profile queues whose `LastModifiedTime` has not moved.
+    #[serde(default)]
+    full: bool,
 }
 
-/// Puts back what an interrupted job had started writing to one resource; what was done,
-/// or why not. Waits (up to twice the timeout) for the dead change's lease to lapse.
-pub(crate) async fn restore_interrupted(
-    s: &AppState,
-    intent: &WriteIntent,
-    job_id: &str,
-    timeout: Duration,
-) -> Result<String, String> {
-    let actor = format!("snapdeploy (restoring after job {job_id} was interrupted)");
-    let deadline = tokio::time::Instant::now() + timeout * 2;
-    loop {
-        match s.engine.restore_interrupted(intent, &actor).await {
-            Ok(done) => return Ok(done),
-            Err(AwsError::Store(StoreError::Conflict(m)))
-                if tokio::time::Instant::now() < deadline =>
-            {
-                tracing::info!(job = %job_id, "waiting for the interrupted change's lease: {m}");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            Err(e) => return Err(ApiError::from(e).message),
-        }
-    }
+/// The engine's request for a snapshot `actor` asked for.
+pub(super) fn snapshot_request(b: &SnapshotBody, actor: &str) -> ApiResult<SnapshotRequest> {
+    Ok(SnapshotRequest {
+        account_id: AccountId::parse(&b.account_id)?,
+        region: Region::parse(&b.region)?,
+        service: ServiceKind::parse(&b.service)?,
+        resource_name: ResourceName::parse(&b.resource_name)?,
+        reason: SnapshotReason::Manual,
+        taken_by: actor.into(),
+        note: b.note.as_deref().map(Note::parse).transpose()?,
+        version: b
+            .version
+            .as_deref()
+            .map(VersionSelector::parse)
+            .transpose()?,
+        full: b.full,
+    })
 }
 
-/// Refuses, before it is queued, a change estimated to run longer than the workers may
-/// (`SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS`: Lambda functions stop at 15 minutes). Snapshots and
-/// extracts take minutes at most and are not estimated.
-pub(crate) async fn check_time_limit(s: &AppState, work: &Work, requester: &str) -> ApiResult<()> {
-    let Some(limit) = s.config.jobs.time_limit else {
-        return Ok(());
-    };
-    let change = match work {
-        Work::Change(c) if !c.dry_run() => c,
-        Work::ApprovedChange { change, .. } => change,
-        _ => return Ok(()),
-    };
-    let (_, plan) = change
-        .clone()
-        .with_dry_run(true)
-        .execute(s, requester, &Progress::none())
-        .await?;
-    let rate = s.engine.hub.config.connect_rate;
-    let (seconds, connect_calls) = estimate(&plan, rate);
-    if seconds <= limit.as_secs_f64() {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "job_too_long",
-        format!(
-            "this change is estimated at about {} minutes ({connect_calls} Connect calls at {rate}/s), longer than this server's workers may run ({} minutes, SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS; AWS Lambda stops a function at 15): run it where a long-lived worker takes jobs (`snapdeploy worker`, or the CLI without a server), or split it (options.flows)",
-            (seconds / 60.0).ceil(),
-            limit.as_secs() / 60
-        ),
-    )
-    .with_details(serde_json::json!({"estimated_seconds": seconds.round(), "limit_seconds": limit.as_secs(), "connect_calls": connect_calls})))
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct ExtractResponse {
+    pub(super) service: ServiceKind,
+    pub(super) account_id: String,
+    pub(super) region: String,
+    #[schema(value_type = Vec<Object>)]
+    pub(super) resources: Vec<Value>,
 }
 
-/// Roughly how long applying a plan (or each member plan of a release) takes: Connect calls
-/// at the configured pace (3 per item created: create, stub, final content; 2 per item
-/// updated; a few to read), a minute per Lambda function changed (update, wait, publish), two
-/// per Lex bot (locale builds, version). (seconds, Connect calls).
-pub(crate) fn estimate(plan: &Value, connect_rate: f64) -> (f64, u64) {
-    fn walk(v: &Value, f: &mut impl FnMut(&serde_json::Map<String, Value>)) {
-        match v {
-            Value::Object(o) => {
-                f(o);
-                o.values().for_each(|c| walk(c, f));
+/// `{service, results: [...]}`: each target's resources, or its error.
+pub(super) fn extract_many_results(
+    service: ServiceKind,
+    targets: &[(AccountId, Region)],
+    outcomes: Vec<Result<Vec<Value>, snapdeploy_aws::AwsError>>,
+) -> Value {
+    let results: Vec<Value> = targets
+        .iter()
+        .zip(outcomes)
+        .map(|((account, region), r)| match r {
+            Ok(resources) => json!({"account_id": account, "region": region, "resources": resources}),
+            Err(e) => {
+                let e = ApiError::from(e);
+                json!({"account_id": account, "region": region, "error": {"code": e.code, "message": e.message}})
             }
-            Value::Array(a) => a.iter().for_each(|c| walk(c, f)),
-            _ => {}
-        }
-    }
-    let (mut seconds, mut calls) = (0.0, 0u64);
-    walk(plan, &mut |o| {
-        let is_plan = o.contains_key("desired") && o.contains_key("action");
-        if !is_plan || o["action"] == "unchanged" {
-            return;
-        }
-        match o["service"].as_str() {
-            Some("connect") => {
-                let n = |k: &str| o["summary"]["counts"][k].as_u64().unwrap_or(0);
-                let c = 3 * n("create") + 2 * n("update") + 10;
-                calls += c;
-                seconds += c as f64 / connect_rate.max(0.01);
-            }
-            Some("lex") => seconds += 120.0,
-            _ => seconds += 60.0,
-        }
-    });
-    (seconds, calls)
+        })
+        .collect();
+    json!({"service": service, "results": results})
 }

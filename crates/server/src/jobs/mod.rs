@@ -17,7 +17,6 @@
 //! claimed and run.
 
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -32,7 +31,33 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub(crate) use crate::routes::Work;
+mod worker;
+
+/// What carries out a job's request (the routes' `Work`), and what else workers ask of the
+/// application; kept behind a trait so the job machinery does not depend on the routes.
+#[async_trait::async_trait]
+pub trait Runner: Send + Sync + 'static {
+    /// Carries out a recorded request as `requester`; the answer a plain request gets.
+    async fn run(
+        &self,
+        request: Value,
+        requester: &str,
+        progress: &Progress,
+    ) -> ApiResult<(StatusCode, Value)>;
+    /// Puts back one resource an interrupted job had started writing; what was done, or why
+    /// not.
+    async fn restore(
+        &self,
+        intent: &WriteIntent,
+        job_id: &str,
+        timeout: Duration,
+    ) -> Result<String, String>;
+    /// Periodic clean-up beside the jobs' (expired idempotency keys).
+    async fn housekeeping(&self);
+}
+
+/// A shared runner.
+pub type SharedRunner = Arc<dyn Runner>;
 
 /// A job as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -287,15 +312,9 @@ impl Jobs {
     }
 
     /// Records `work` as a queued job and sends it to the queue; its id.
-    pub(crate) async fn submit(&self, work: &Work, requester: &str) -> ApiResult<String> {
+    pub async fn submit(&self, kind: &str, request: Value, requester: &str) -> ApiResult<String> {
         let id = uuid::Uuid::new_v4().to_string();
-        let job = JobRecord::new(
-            &id,
-            work.kind(),
-            serde_json::to_value(work).map_err(|_| ApiError::internal())?,
-            requester,
-            self.clock.now(),
-        );
+        let job = JobRecord::new(&id, kind, request, requester, self.clock.now());
         self.store.create_job(&job).await?;
         if let Err(e) = self.queue.send(&id).await {
             // Recorded but never sent: ended now rather than found by a sweep later.
@@ -321,25 +340,26 @@ impl Jobs {
     /// Runs `work` in this process as a job recorded already claimed; its answer. The
     /// work runs in a task of its own: a client that hangs up must not cancel a change
     /// half-way (its restore would never run); it finishes and only the answer is lost.
-    pub(crate) async fn run_here(
+    pub async fn run_here(
         &self,
-        state: &AppState,
-        work: Work,
+        runner: &SharedRunner,
+        kind: &str,
+        request: Value,
         requester: &str,
     ) -> ApiResult<(StatusCode, Value)> {
         let now = self.clock.now();
         let mut job = JobRecord::new(
             &uuid::Uuid::new_v4().to_string(),
-            work.kind(),
-            serde_json::to_value(&work).map_err(|_| ApiError::internal())?,
+            kind,
+            request,
             requester,
             now,
         );
         self.claim_fields(&mut job);
         self.store.create_job(&job).await?;
-        let (jobs, state) = (self.clone(), state.clone());
+        let (jobs, runner) = (self.clone(), runner.clone());
         let stored = StoredJob { version: 1, job };
-        tokio::spawn(async move { jobs.execute(&state, stored, work).await })
+        tokio::spawn(async move { jobs.execute(&runner, stored).await })
             .await
             .map_err(|e| {
                 tracing::error!("a job's task failed: {e}");
@@ -347,7 +367,7 @@ impl Jobs {
             })?
     }
 
-    fn claim_fields(&self, job: &mut JobRecord) {
+    pub(super) fn claim_fields(&self, job: &mut JobRecord) {
         let now = self.lease_clock.now();
         job.state = JobState::Running;
         job.worker = Some(self.worker_id.to_string());
@@ -356,7 +376,7 @@ impl Jobs {
         job.attempts += 1;
     }
 
-    fn finish_record(&self, job: &mut JobRecord) {
+    pub(super) fn finish_record(&self, job: &mut JobRecord) {
         let now = self.clock.now();
         job.finished_at = Some(now);
         job.expires_at = Some(
@@ -365,7 +385,7 @@ impl Jobs {
     }
 
     /// Claims a queued job for this process; `None` when another has it (or it ended).
-    async fn claim(&self, id: &str) -> ApiResult<Option<StoredJob>> {
+    pub(super) async fn claim(&self, id: &str) -> ApiResult<Option<StoredJob>> {
         let Some(stored) = self.get(id).await? else {
             return Ok(None);
         };
@@ -382,12 +402,12 @@ impl Jobs {
     }
 
     /// Runs a claimed job to its end, with heartbeats and its events kept; its answer.
-    async fn execute(
+    pub(super) async fn execute(
         &self,
-        state: &AppState,
+        runner: &SharedRunner,
         stored: StoredJob,
-        work: Work,
     ) -> ApiResult<(StatusCode, Value)> {
+        let request = stored.job.request.clone();
         self.running.fetch_add(1, Ordering::SeqCst);
         let _running = Decrement(self.running.clone());
         let id = stored.job.id.clone();
@@ -428,8 +448,8 @@ impl Jobs {
                 .keep(id.clone(), record.clone(), events.clone()),
         );
         let result = match tokio::spawn({
-            let state = state.clone();
-            async move { crate::routes::execute(&state, work, &requester, &progress).await }
+            let runner = runner.clone();
+            async move { runner.run(request, &requester, &progress).await }
         })
         .await
         {
@@ -484,7 +504,7 @@ impl Jobs {
         }
     }
 
-    async fn flush(&self, id: &str, events: &Mutex<EventBuffer>) {
+    pub(super) async fn flush(&self, id: &str, events: &Mutex<EventBuffer>) {
         let pending = events.lock().unwrap_or_else(|p| p.into_inner()).take();
         if pending.is_empty() {
             return;
@@ -500,7 +520,7 @@ impl Jobs {
         self.bump();
     }
 
-    async fn end(
+    pub(super) async fn end(
         &self,
         id: &str,
         record: &tokio::sync::Mutex<StoredJob>,
@@ -549,276 +569,9 @@ impl Jobs {
         }
         self.bump();
     }
-
-    /// This process's worker: takes jobs from the queue and looks for lost ones, until the
-    /// process stops. Returns when it has stopped taking jobs (running ones go on).
-    pub async fn work(&self, state: AppState) {
-        let permits = Arc::new(tokio::sync::Semaphore::new(self.config.concurrency.max(1)));
-        let mut stopping = self.stopping.subscribe();
-        let sweeper = tokio::spawn({
-            let (jobs, state, permits) = (self.clone(), state.clone(), permits.clone());
-            async move { jobs.sweep_forever(&state, &permits).await }
-        });
-        tracing::info!(worker = %self.worker_id, queue = %self.queue.describe(), "taking jobs");
-        loop {
-            if *stopping.borrow() {
-                break;
-            }
-            let free = permits.available_permits();
-            if free == 0 {
-                tokio::select! {
-                    _ = permits.clone().acquire_owned() => continue,
-                    _ = stopping.changed() => break,
-                }
-            }
-            let received = tokio::select! {
-                r = self.queue.receive(free, Duration::from_secs(5)) => r,
-                _ = stopping.changed() => break,
-            };
-            let deliveries = match received {
-                Ok(d) => d,
-                Err(e) => {
-                    tracing::warn!("taking jobs from the queue: {e}");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            for d in deliveries {
-                let claimed = match self.claim(&d.job_id).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        // Not acknowledged: SQS hands it out again; a lost in-process message
-                        // is found by the sweep.
-                        tracing::warn!(job = %d.job_id, "claiming the job: {}", e.message);
-                        continue;
-                    }
-                };
-                if let Err(e) = self.queue.ack(&d).await {
-                    tracing::warn!(job = %d.job_id, "acknowledging the job's message: {e}");
-                }
-                if let Some(stored) = claimed {
-                    self.spawn_claimed(&state, stored, &permits).await;
-                }
-            }
-        }
-        sweeper.abort();
-        tracing::info!(worker = %self.worker_id, "no longer taking jobs");
-    }
-
-    async fn spawn_claimed(
-        &self,
-        state: &AppState,
-        stored: StoredJob,
-        permits: &Arc<tokio::sync::Semaphore>,
-    ) {
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            return;
-        };
-        let (jobs, state) = (self.clone(), state.clone());
-        tokio::spawn(async move {
-            let _permit = permit;
-            jobs.run_claimed(&state, stored).await;
-        });
-    }
-
-    async fn unreadable(&self, stored: StoredJob, why: &str) {
-        let mut job = stored.job;
-        job.state = JobState::Failed;
-        job.error = Some(
-            json!({"code": "internal", "message": format!("the job's request cannot be read by this version of SnapDeploy: {why}"), "details": {}}),
-        );
-        self.finish_record(&mut job);
-        let _ = self.store.update_job(&job, stored.version).await;
-        self.bump();
-    }
-
-    async fn sweep_forever(&self, state: &AppState, permits: &Arc<tokio::sync::Semaphore>) {
-        let mut last_purge = None::<tokio::time::Instant>;
-        let mut purges = 0u64;
-        loop {
-            match self.sweep(state).await {
-                Ok(unclaimed) => {
-                    for stored in unclaimed {
-                        self.spawn_claimed(state, stored, permits).await;
-                    }
-                }
-                Err(e) => tracing::warn!("looking for lost jobs: {}", e.message),
-            }
-            if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
-                last_purge = Some(tokio::time::Instant::now());
-                if let Err(e) = self.store.purge_jobs(self.clock.now()).await {
-                    tracing::warn!("forgetting expired jobs: {e}");
-                }
-                // Keys live a day: looked at every ten minutes.
-                if purges.is_multiple_of(10) {
-                    crate::idempotency::purge(state).await;
-                }
-                purges += 1;
-            }
-            tokio::time::sleep(self.timeout / 3).await;
-        }
-    }
-
-    /// Runs the job a queue message names, here and to its end: for a worker that is handed
-    /// messages rather than taking them (a Lambda function's SQS event). `Ok` when the
-    /// message needs nothing more (its job ran, or is or was someone else's); `Err` when it
-    /// should be delivered again.
-    pub async fn run_delivered(&self, state: &AppState, job_id: &str) -> Result<(), String> {
-        match self.claim(job_id).await {
-            Ok(Some(stored)) => {
-                self.run_claimed(state, stored).await;
-                Ok(())
-            }
-            Ok(None) => Ok(()),
-            Err(e) => Err(e.message),
-        }
-    }
-
-    async fn run_claimed(&self, state: &AppState, stored: StoredJob) {
-        match serde_json::from_value::<Work>(stored.job.request.clone()) {
-            Ok(work) => {
-                let _ = self.execute(state, stored, work).await;
-            }
-            Err(e) => self.unreadable(stored, &e.to_string()).await,
-        }
-    }
-
-    /// One look for lost jobs, run to their end here (a Lambda worker's invocation, or a
-    /// scheduled one when no message comes).
-    pub async fn sweep_once(&self, state: &AppState) -> ApiResult<()> {
-        for stored in self.sweep(state).await? {
-            self.run_claimed(state, stored).await;
-        }
-        Ok(())
-    }
-
-    /// Takes over running jobs whose worker died, and claims queued jobs nobody claimed
-    /// (returned, for the caller to run). A job is taken over when two sweeps in a row find
-    /// the same lapsed heartbeat: a live worker moves it on between them, even when the clock
-    /// jumped past it.
-    async fn sweep(&self, state: &AppState) -> ApiResult<Vec<StoredJob>> {
-        let timeout = chrono::Duration::from_std(self.timeout).unwrap_or(chrono::Duration::MAX);
-        let now = self.lease_clock.now();
-        let mut lapsed_now = HashMap::new();
-        let mut take = Vec::new();
-        {
-            let suspects = self.suspects.lock().await;
-            for job in self.list(Some(JobState::Running), 1000).await? {
-                if job.heartbeat_at.is_none_or(|h| now - h > timeout) {
-                    if suspects.get(&job.id) == Some(&job.heartbeat_at) {
-                        take.push(job.id);
-                    } else {
-                        lapsed_now.insert(job.id, job.heartbeat_at);
-                    }
-                }
-            }
-        }
-        *self.suspects.lock().await = lapsed_now;
-        for id in take {
-            self.take_over(state, &id).await;
-        }
-        let created_before = self.clock.now() - timeout;
-        let mut unclaimed = Vec::new();
-        for job in self.list(Some(JobState::Queued), 1000).await? {
-            if job.created_at < created_before {
-                if let Some(stored) = self.claim(&job.id).await? {
-                    tracing::warn!(job = %job.id, "running a queued job nobody took");
-                    unclaimed.push(stored);
-                }
-            }
-        }
-        Ok(unclaimed)
-    }
-
-    /// Takes over a job whose worker died: puts back what it had started writing, last
-    /// first, and ends it `interrupted` with what was restored.
-    async fn take_over(&self, state: &AppState, id: &str) {
-        let Ok(Some(stored)) = self.get(id).await else {
-            return;
-        };
-        let timeout = chrono::Duration::from_std(self.timeout).unwrap_or(chrono::Duration::MAX);
-        let now = self.lease_clock.now();
-        if stored.job.state != JobState::Running
-            || stored.job.heartbeat_at.is_some_and(|h| now - h <= timeout)
-        {
-            return;
-        }
-        let dead = stored.job.worker.clone().unwrap_or_default();
-        let mut job = stored.job;
-        self.claim_fields(&mut job);
-        let Ok(version) = self.store.update_job(&job, stored.version).await else {
-            // Another worker took it over first.
-            return;
-        };
-        tracing::warn!(job = %id, dead_worker = %dead, "taking over a job whose worker stopped answering");
-        self.running.fetch_add(1, Ordering::SeqCst);
-        let _running = Decrement(self.running.clone());
-        let record = Arc::new(tokio::sync::Mutex::new(StoredJob {
-            version,
-            job: job.clone(),
-        }));
-        let events = Arc::new(Mutex::new(EventBuffer::resuming(
-            self.store
-                .job_events(id, 0)
-                .await
-                .map_or(0, |e| e.last().map_or(0, |l| l.0)),
-        )));
-        let keeper = tokio::spawn(self.clone().keep(id.into(), record.clone(), events.clone()));
-        let say = |m: String| {
-            events
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(json!({"message": m, "done": 0, "total": 0}));
-        };
-        say(format!(
-            "worker {dead} stopped answering; {} takes over",
-            self.worker_id
-        ));
-        let mut restored = Vec::new();
-        let mut failures = Vec::new();
-        for w in job.writes.iter().rev() {
-            let Ok(intent) = serde_json::from_value::<WriteIntent>(w.clone()) else {
-                failures.push(json!({"write": w, "error": "unreadable write intent"}));
-                continue;
-            };
-            let what = format!(
-                "{} {} in account {} region {}",
-                intent.service, intent.resource_name, intent.account_id, intent.region
-            );
-            say(format!("restoring {what}"));
-            match crate::routes::restore_interrupted(state, &intent, id, self.timeout).await {
-                Ok(done) => restored.push(json!({"resource": what, "restored": done})),
-                Err(e) => failures.push(json!({"resource": what, "error": e})),
-            }
-        }
-        keeper.abort();
-        let message = if job.writes.is_empty() {
-            format!(
-                "worker {dead} stopped before this job wrote anything; nothing needed restoring"
-            )
-        } else if failures.is_empty() {
-            format!("worker {dead} stopped half-way; what the job had written was restored")
-        } else {
-            format!("worker {dead} stopped half-way and restoring failed for {} resource(s): see details", failures.len())
-        };
-        let result = json!({"message": message, "restored": restored, "failed": failures});
-        let (end, value, error) = if failures.is_empty() {
-            (JobState::Interrupted, Some(result), None)
-        } else {
-            (
-                JobState::Interrupted,
-                None,
-                Some(
-                    json!({"code": "interrupted_not_restored", "message": message, "details": result}),
-                ),
-            )
-        };
-        say(message.clone());
-        self.end(id, &record, &events, end, value, error).await;
-    }
 }
 
-struct Decrement(Arc<AtomicUsize>);
+pub(super) struct Decrement(pub(super) Arc<AtomicUsize>);
 
 impl Drop for Decrement {
     fn drop(&mut self) {
@@ -828,21 +581,21 @@ impl Drop for Decrement {
 
 /// Events waiting to be stored, numbered as they come; beyond `MAX_JOB_EVENTS` counted only.
 #[derive(Default)]
-struct EventBuffer {
+pub(super) struct EventBuffer {
     next: u64,
     pending: Vec<(u64, Value)>,
     dropped: u64,
 }
 
 impl EventBuffer {
-    fn resuming(last: u64) -> Self {
+    pub(super) fn resuming(last: u64) -> Self {
         Self {
             next: last,
             ..Self::default()
         }
     }
 
-    fn push(&mut self, e: Value) {
+    pub(super) fn push(&mut self, e: Value) {
         if self.next >= MAX_JOB_EVENTS {
             self.dropped += 1;
             return;
