@@ -613,3 +613,25 @@ impl EventBuffer {
         self.pending = events;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_keeps_its_first_events_and_counts_the_rest() {
+        let mut b = EventBuffer::default();
+        for n in 0..MAX_JOB_EVENTS + 7 {
+            b.push(json!({"message": n}));
+        }
+        let kept = b.take();
+        assert_eq!(kept.len() as u64, MAX_JOB_EVENTS);
+        assert_eq!(kept.first().unwrap().0, 1);
+        assert_eq!(kept.last().unwrap().0, MAX_JOB_EVENTS);
+        assert_eq!(b.dropped, 7);
+        // A worker taking over numbers on from the events already stored.
+        let mut resumed = EventBuffer::resuming(12);
+        resumed.push(json!({"message": "restoring"}));
+        assert_eq!(resumed.take()[0].0, 13);
+    }
+}
