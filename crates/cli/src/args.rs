@@ -97,6 +97,17 @@ pub(crate) enum Cmd {
     Deploy(DeployArgs),
     /// Bring a resource back to an earlier snapshot (a safety snapshot is taken first).
     Rollback(RollbackArgs),
+    /// Jobs, newest first (through a server: yours, or everyone's for an admin), or one job
+    /// with its progress.
+    Jobs {
+        /// queued, running, succeeded, failed, failed_restored or interrupted.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Show this job, with its progress events.
+        id: Option<String>,
+    },
     /// Releases (instances promoted with what they use), newest first.
     Releases {
         #[arg(long, default_value_t = 20)]

@@ -151,6 +151,93 @@ pub(crate) async fn releases(limit: usize, json_out: bool) -> Result<i32> {
     Ok(0)
 }
 
+/// `snapdeploy jobs`: the job records, from the server or the registry.
+pub(crate) async fn jobs(
+    state: Option<String>,
+    limit: usize,
+    id: Option<String>,
+    json_out: bool,
+) -> Result<i32> {
+    let parsed = state
+        .as_deref()
+        .map(|s| {
+            snapdeploy_store::JobState::parse(s).ok_or_else(|| {
+                anyhow::anyhow!("--state must be one of queued, running, succeeded, failed, failed_restored, interrupted")
+            })
+        })
+        .transpose()?;
+    let remote = Remote::from_env()?;
+    if let Some(id) = id {
+        let job: Value = match &remote {
+            Some(r) => r.get(&format!("/jobs/{id}"), &[]).await?,
+            None => {
+                let (_, engine) = engine_from_env().await?;
+                let job = engine
+                    .jobs
+                    .get_job(&id, chrono::Utc::now())
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("there is no job {id} (finished jobs are kept for SNAPDEPLOY_JOB_TTL_MINUTES)"))?;
+                let events = engine.jobs.job_events(&id, 0).await?;
+                let mut v = serde_json::to_value(&job.job)?;
+                v["events"] = Value::Array(events.into_iter().map(|(_, e)| e).collect());
+                v
+            }
+        };
+        if json_out {
+            println!("{}", serde_json::to_string_pretty(&job)?);
+        } else {
+            print_job(&job);
+            for e in job["events"].as_array().into_iter().flatten() {
+                println!("  {}", e["message"].as_str().unwrap_or_default());
+            }
+            if let Some(e) = job.get("error").filter(|e| !e.is_null()) {
+                println!("error: {}", e["message"].as_str().unwrap_or_default());
+            }
+        }
+        return Ok(0);
+    }
+    let all: Vec<Value> = match &remote {
+        Some(r) => {
+            let mut q = vec![("limit", limit.clamp(1, 1000).to_string())];
+            if let Some(s) = &state {
+                q.push(("state", s.clone()));
+            }
+            r.get("/jobs", &q).await?
+        }
+        None => {
+            let (_, engine) = engine_from_env().await?;
+            engine
+                .jobs
+                .list_jobs(parsed, limit.clamp(1, 1000), chrono::Utc::now())
+                .await?
+                .iter()
+                .map(serde_json::to_value)
+                .collect::<Result<_, _>>()?
+        }
+    };
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+    } else if all.is_empty() {
+        println!("no jobs");
+    } else {
+        all.iter().for_each(print_job);
+    }
+    Ok(0)
+}
+
+fn print_job(j: &Value) {
+    let s = |k: &str| j[k].as_str().unwrap_or("-").to_owned();
+    println!(
+        "{}  {:<8} {:<15} by {}  created {}  worker {}",
+        s("id"),
+        s("kind"),
+        s("state"),
+        s("requester"),
+        s("created_at"),
+        s("worker")
+    );
+}
+
 pub(crate) async fn rollback_release(
     id: &str,
     remove_created: bool,

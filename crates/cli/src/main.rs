@@ -68,6 +68,7 @@ async fn run(cli: Cli) -> Result<i32> {
         Cmd::Logout => login::logout(json_out),
         Cmd::Whoami => login::whoami(json_out).await,
         Cmd::Releases { limit } => changes::releases(limit, json_out).await,
+        Cmd::Jobs { state, limit, id } => changes::jobs(state, limit, id, json_out).await,
         Cmd::RollbackRelease {
             release_id,
             remove_created,

@@ -89,6 +89,20 @@ async fn a_job_started_on_one_replica_is_followed_to_its_end_through_the_other()
     );
     let (s, bad) = a.get("/jobs?state=sleeping").await;
     assert_eq!(s, 400, "{bad}");
+
+    // The CLI reads the same records from the registry.
+    let listed = cli.json(&["jobs", "--state", "succeeded"]).await;
+    assert_eq!(listed[0]["id"], id.as_str(), "{listed}");
+    let shown = cli.json(&["jobs", &id]).await;
+    assert_eq!(shown["state"], "succeeded");
+    assert_eq!(
+        shown["events"].as_array().unwrap().len(),
+        progress.len(),
+        "{shown}"
+    );
+    let out = cli.run(&["jobs", "--state", "sleeping"]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--state must be one of"));
 }
 
 #[tokio::test]

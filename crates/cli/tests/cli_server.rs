@@ -233,6 +233,33 @@ async fn a_pipeline_goes_through_the_server_with_roles_and_approvals() {
         text(&again)
     );
 
+    // The approved change ran as a job of the requester's: the operator sees it, with its
+    // progress, through the server.
+    let jobs = json(
+        &demo
+            .as_user(
+                Some("operator"),
+                &["--json", "jobs", "--state", "succeeded"],
+            )
+            .await,
+    );
+    let change_job = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["kind"] == "deploy")
+        .unwrap_or_else(|| panic!("{jobs}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shown = json(
+        &demo
+            .as_user(Some("operator"), &["--json", "jobs", &change_job])
+            .await,
+    );
+    assert_eq!(shown["requester"], "operator", "{shown}");
+    assert!(!shown["events"].as_array().unwrap().is_empty(), "{shown}");
+
     // Both people are in the audit trail.
     let audit = json(
         &demo
