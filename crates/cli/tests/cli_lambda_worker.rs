@@ -8,9 +8,8 @@ mod common;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
-use common::{Cli, Replica};
+use common::{lookup_snapshot, Cli, Replica};
 use serde_json::{json, Value};
-use snapdeploy_sandbox::seed::DEV;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -80,10 +79,7 @@ async fn the_worker_runs_as_a_lambda_function_on_sqs_events() {
     cli.add_dev_and_prod().await;
     let api = Replica::start(&cli, &["--no-worker"]).await;
     let (s, accepted) = api
-        .post(
-            "/snapshot?background=true",
-            &json!({"account_id": DEV.account_id, "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"}),
-        )
+        .post("/snapshot?background=true", &lookup_snapshot())
         .await;
     assert_eq!(s, 202, "{accepted}");
     let id = accepted["job_id"].as_str().unwrap().to_owned();

@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::{Cli, Replica};
+use common::{lookup_snapshot, Cli, Replica};
 use serde_json::{json, Value};
-use snapdeploy_sandbox::seed::{DEV, PROD};
+use snapdeploy_sandbox::seed::PROD;
 use snapdeploy_testkit::follow_events;
 use std::time::Duration;
 
@@ -38,18 +38,11 @@ async fn a_job_started_on_one_replica_is_followed_to_its_end_through_the_other()
     cli.inject(json!({"service": "lambda", "operation": "GetFunction", "hold": true}))
         .await;
     let (s, accepted) = a
-        .post(
-            "/snapshot?background=true",
-            &json!({"account_id": DEV.account_id, "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"}),
-        )
+        .post("/snapshot?background=true", &lookup_snapshot())
         .await;
     assert_eq!(s, 202, "{accepted}");
     let id = accepted["job_id"].as_str().unwrap().to_owned();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while cli.sandbox.held_calls() == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "{}", a.log());
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    cli.wait_held(&a.log()).await;
     // B knows the job A runs, and streams it live: it is still running when the stream opens.
     let (s, seen) = b.get(&format!("/jobs/{id}")).await;
     assert_eq!(s, 200, "{seen}");
@@ -111,12 +104,7 @@ async fn a_replica_killed_mid_deploy_is_recovered_by_another_and_the_target_rest
     cli.add_dev_and_prod().await;
     let a = Replica::start(&cli, &[]).await;
     let b = Replica::start(&cli, &[]).await;
-    let (s, meta) = b
-        .post(
-            "/snapshot",
-            &json!({"account_id": DEV.account_id, "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"}),
-        )
-        .await;
+    let (s, meta) = b.post("/snapshot", &lookup_snapshot()).await;
     assert_eq!(s, 201, "{meta}");
     let describe = format!(
         "/extract/lambda/cc-customer-lookup?account_id={}&region=us-east-1",
@@ -139,11 +127,7 @@ async fn a_replica_killed_mid_deploy_is_recovered_by_another_and_the_target_rest
         .await;
     assert_eq!(s, 202, "{accepted}");
     let id = accepted["job_id"].as_str().unwrap().to_owned();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while cli.sandbox.held_calls() == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "{}", a.log());
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    cli.wait_held(&a.log()).await;
     let (_, half) = b.get(&describe).await;
     assert_ne!(half["config"], before, "the code was already written");
     let mut a = a;
@@ -200,17 +184,10 @@ async fn an_api_replica_and_a_worker_process_share_one_registry_and_the_worker_s
         .unwrap();
     cli.inject(json!({"service": "lambda", "operation": "GetFunction", "hold": true}))
         .await;
-    let body = json!({"account_id": DEV.account_id, "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"});
+    let body = lookup_snapshot();
     let (s, first) = api.post("/snapshot?background=true", &body).await;
     assert_eq!(s, 202, "{first}");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while cli.sandbox.held_calls() == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the worker process never took the job"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    cli.wait_held("the worker process never took the job").await;
     // SIGTERM (a rollout): the running job finishes, nothing new is taken, the process exits.
     let pid = worker.id().unwrap().to_string();
     let term = tokio::process::Command::new("kill")
@@ -263,10 +240,7 @@ async fn serve_replicas_on_dynamodb_s3_and_sqs_share_every_job() {
     let api = Replica::start_with(&cli, &["--no-worker"], &env).await;
     let worker = Replica::start_with(&cli, &[], &env).await;
     let (s, accepted) = api
-        .post(
-            "/snapshot?background=true",
-            &json!({"account_id": DEV.account_id, "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"}),
-        )
+        .post("/snapshot?background=true", &lookup_snapshot())
         .await;
     assert_eq!(s, 202, "{accepted}");
     let id = accepted["job_id"].as_str().unwrap().to_owned();

@@ -63,6 +63,19 @@ impl Cli {
         cmd
     }
 
+    /// Waits until the sandbox holds a call (a `"hold": true` fault met), naming `what` if it
+    /// never does within a minute.
+    pub async fn wait_held(&self, what: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while self.sandbox.held_calls() == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no call was held: {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Sets a fault in the sandbox (`/_sandbox/faults`).
     pub async fn inject(&self, fault: Value) {
         let r = reqwest::Client::new()
@@ -236,4 +249,9 @@ impl Replica {
     pub fn log(&self) -> String {
         self.log.lock().unwrap().join("\n")
     }
+}
+
+/// A `/snapshot` body for the dev account's `cc-customer-lookup` function.
+pub fn lookup_snapshot() -> Value {
+    serde_json::json!({"account_id": DEV.account_id, "region": "us-east-1", "service": "lambda", "resource_name": "cc-customer-lookup"})
 }
