@@ -11,6 +11,7 @@ use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
 use snapdeploy_aws::{DeployOptions, DeployRequest, Progress, RollbackRequest};
 use snapdeploy_core::ChangeRequest;
 use snapdeploy_core::{AccountId, AliasName, Note, Region, ResourceName, ServiceKind, SnapshotKey};
+use snapdeploy_server::jobs::JobView;
 use std::time::Duration;
 
 pub(crate) async fn deploy(args: DeployArgs, json_out: bool) -> Result<i32> {
@@ -178,9 +179,12 @@ pub(crate) async fn jobs(
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("there is no job {id} (finished jobs are kept for SNAPDEPLOY_JOB_TTL_MINUTES)"))?;
                 let events = engine.jobs.job_events(&id, 0).await?;
-                let mut v = serde_json::to_value(&job.job)?;
-                v["events"] = Value::Array(events.into_iter().map(|(_, e)| e).collect());
-                v
+                let events = events
+                    .into_iter()
+                    .filter_map(|(_, e)| serde_json::from_value(e).ok())
+                    .collect();
+                // What the server's /jobs/{id} answers, so both modes print alike.
+                serde_json::to_value(JobView::of(&job.job, Some(events)))?
             }
         };
         if json_out {
@@ -211,7 +215,7 @@ pub(crate) async fn jobs(
                 .list_jobs(parsed, limit.clamp(1, 1000), chrono::Utc::now())
                 .await?
                 .iter()
-                .map(serde_json::to_value)
+                .map(|j| serde_json::to_value(JobView::of(j, None)))
                 .collect::<Result<_, _>>()?
         }
     };

@@ -218,15 +218,7 @@ async fn serve_replicas_on_dynamodb_s3_and_sqs_share_every_job() {
     let cli = Cli::new().await;
     let moto = snapdeploy_testkit::start_moto().await;
     let aws = snapdeploy_testkit::sdk_config(&moto.endpoint, "testing", "testing", "us-east-1");
-    let queue = aws_sdk_sqs::Client::new(&aws)
-        .create_queue()
-        .queue_name("snapdeploy-jobs")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
+    let (_, queue) = snapdeploy_testkit::sqs_queue(&aws, "snapdeploy-jobs").await;
     // The AWS store on moto; STS, Lambda and Connect still the sandbox.
     let env = [
         ("SNAPDEPLOY_STORE", "aws"),

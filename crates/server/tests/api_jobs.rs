@@ -153,16 +153,7 @@ async fn replicas_on_dynamodb_and_sqs_share_every_job() {
         HUB_SECRET_KEY,
         "us-east-1",
     );
-    let sqs = aws_sdk_sqs::Client::new(&aws);
-    let url = sqs
-        .create_queue()
-        .queue_name("snapdeploy-jobs")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
+    let (sqs, url) = snapdeploy_testkit::sqs_queue(&aws, "snapdeploy-jobs").await;
     let queue = Arc::new(SqsQueue::new(sqs, &url));
     let data = tempfile::tempdir().unwrap();
     // Each replica its own process's view: its own engine over the shared registry.

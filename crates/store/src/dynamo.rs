@@ -59,6 +59,11 @@ impl DynamoAccountStore {
     }
 }
 
+/// A DynamoDB call that failed, with the SDK's whole error chain for the logs.
+pub(crate) fn ddb_failed(what: &str, e: impl std::error::Error + 'static) -> StoreError {
+    StoreError::Backend(format!("{what}: {}", DisplayErrorContext(e)))
+}
+
 /// Turns on DynamoDB's expiry by `attribute` (epoch seconds) unless it is on already.
 async fn ensure_ttl(client: &Client, table: &str, attribute: &str) -> StoreResult<()> {
     use aws_sdk_dynamodb::types::{TimeToLiveSpecification, TimeToLiveStatus};

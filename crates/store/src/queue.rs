@@ -209,10 +209,7 @@ impl JobQueue for SqsQueue {
         let mut deliveries = Vec::new();
         for m in out.messages() {
             let receipt = m.receipt_handle().unwrap_or_default().to_owned();
-            let job_id = m
-                .body()
-                .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
-                .and_then(|v| v["job_id"].as_str().map(String::from));
+            let job_id = m.body().and_then(job_id_of_message);
             match job_id {
                 Some(job_id) => deliveries.push(Delivery { job_id, receipt }),
                 None => {

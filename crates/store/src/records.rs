@@ -4,10 +4,10 @@
 //! replicas) can never both move a change request on.
 
 use crate::api::{backend, StoreError, StoreResult};
-use crate::dynamo::DynamoAccountStore;
+use crate::dynamo::{ddb_failed, DynamoAccountStore};
 use crate::sqlite::SqliteAccountStore;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
@@ -200,10 +200,6 @@ fn dynamo_item(item: &HashMap<String, AttributeValue>, kind: &str) -> StoreResul
         .and_then(|v| v.as_s().ok())
         .ok_or_else(|| StoreError::Corrupt(format!("{kind} record has no document")))?;
     decode(kind, version, doc)
-}
-
-fn ddb_failed(what: &str, e: impl std::error::Error + 'static) -> StoreError {
-    StoreError::Backend(format!("{what}: {}", DisplayErrorContext(e)))
 }
 
 #[async_trait]

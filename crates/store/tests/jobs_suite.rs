@@ -203,16 +203,7 @@ async fn dynamo_jobs_and_sqs_pass_the_story_against_moto() {
     );
     jobs_story(&a, &b).await;
 
-    let sqs = aws_sdk_sqs::Client::new(&conf);
-    let url = sqs
-        .create_queue()
-        .queue_name("snapdeploy-jobs")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
+    let (sqs, url) = snapdeploy_testkit::sqs_queue(&conf, "snapdeploy-jobs").await;
     queue_story(&SqsQueue::new(sqs, &url)).await;
 }
 

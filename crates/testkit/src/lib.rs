@@ -86,6 +86,21 @@ pub fn sdk_config(endpoint: &str, access_key: &str, secret: &str, region: &str) 
         .build()
 }
 
+/// Creates the SQS queue `name` (on moto's server): its client and URL.
+pub async fn sqs_queue(conf: &SdkConfig, name: &str) -> (aws_sdk_sqs::Client, String) {
+    let sqs = aws_sdk_sqs::Client::new(conf);
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("the queue is created")
+        .queue_url()
+        .expect("a new queue has a URL")
+        .to_owned();
+    (sqs, url)
+}
+
 /// One server-sent event: its id, its type and its data (JSON).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SseEvent {

@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 use snapdeploy_aws::{Progress, ProgressEvent, WriteIntent};
 use snapdeploy_core::Clock;
 use snapdeploy_store::{
-    JobQueue, JobRecord, JobState, JobStore, MemoryQueue, StoreError, StoredJob, MAX_JOB_EVENTS,
+    JobQueue, JobRecord, JobState, JobStore, StoreError, StoredJob, MAX_JOB_EVENTS,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -227,23 +227,8 @@ impl Jobs {
         }
     }
 
-    pub fn in_memory(store: Arc<dyn JobStore>, config: JobsConfig, clock: Clock) -> Self {
-        Self::new(
-            store,
-            Arc::new(MemoryQueue::default()),
-            config,
-            clock.clone(),
-            clock,
-            Duration::from_secs(120),
-        )
-    }
-
     pub fn config(&self) -> &JobsConfig {
         &self.config
-    }
-
-    pub fn store(&self) -> &Arc<dyn JobStore> {
-        &self.store
     }
 
     pub fn queue(&self) -> &Arc<dyn JobQueue> {

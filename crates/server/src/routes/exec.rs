@@ -159,21 +159,32 @@ pub(crate) async fn restore_interrupted(
 /// (`SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS`: Lambda functions stop at 15 minutes). Snapshots and
 /// extracts take minutes at most and are not estimated.
 pub(super) async fn check_time_limit(s: &AppState, work: &Work, requester: &str) -> ApiResult<()> {
-    let Some(limit) = s.config.jobs.time_limit else {
+    // No limit, no dry run.
+    if s.config.jobs.time_limit.is_none() {
+        return Ok(());
+    }
+    // An approval checks the plan it has just made (`refuse_if_too_long`).
+    let Work::Change(change) = work else {
         return Ok(());
     };
-    let change = match work {
-        Work::Change(c) if !c.dry_run() => c,
-        Work::ApprovedChange { change, .. } => change,
-        _ => return Ok(()),
-    };
+    if change.dry_run() {
+        return Ok(());
+    }
     let (_, plan) = change
         .clone()
         .with_dry_run(true)
         .execute(s, requester, &Progress::none())
         .await?;
+    refuse_if_too_long(s, &plan)
+}
+
+/// `check_time_limit` for a change whose dry-run plan is at hand.
+pub(super) fn refuse_if_too_long(s: &AppState, plan: &Value) -> ApiResult<()> {
+    let Some(limit) = s.config.jobs.time_limit else {
+        return Ok(());
+    };
     let rate = s.engine.hub.config.connect_rate;
-    let (seconds, connect_calls) = estimate(&plan, rate);
+    let (seconds, connect_calls) = estimate(plan, rate);
     if seconds <= limit.as_secs_f64() {
         return Ok(());
     }

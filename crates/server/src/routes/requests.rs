@@ -5,7 +5,7 @@
 use super::changes::{ChangeBody, DeployBody, DeploySourceBody, RollbackBody};
 use super::common::{check_limit, to_value, ApiJson, ApiPath, ApiQuery, RunMode};
 use super::crq::{load, save, update, KIND};
-use super::exec::{check_time_limit, run};
+use super::exec::{refuse_if_too_long, run};
 use super::work::Work;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -412,6 +412,8 @@ pub(super) async fn approve(
     // Exactly what was approved, or nothing: plan again from the live target now.
     let now_plan = plan_of(&s, &change, &cr.requested_by).await?;
     let (plan_now, live_now) = (plan_digest(&now_plan), live_digest(&now_plan));
+    // Refused while the request still waits, before it is marked running.
+    refuse_if_too_long(&s, &now_plan)?;
     let now = s.config.clock.now();
     cr.decided_by = Some(p.subject.clone());
     cr.decided_at = Some(now);
@@ -453,7 +455,6 @@ pub(super) async fn approve(
         approved_by: p.subject.clone(),
         change,
     };
-    check_time_limit(&s, &work, &cr.requested_by).await?;
     let job_id = s
         .jobs
         .submit(work.kind(), to_value(&work), &cr.requested_by)

@@ -6,9 +6,9 @@ use super::{
     StoredJob,
 };
 use crate::api::{backend, StoreError, StoreResult};
-use crate::dynamo::DynamoAccountStore;
+use crate::dynamo::{ddb_failed, DynamoAccountStore};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -23,10 +23,6 @@ fn event_expiry() -> String {
     (Utc::now() + chrono::Duration::days(30))
         .timestamp()
         .to_string()
-}
-
-fn ddb<E: std::error::Error + 'static>(context: &str) -> impl FnOnce(E) -> StoreError + '_ {
-    move |e| StoreError::Backend(format!("{context}: {}", DisplayErrorContext(&e)))
 }
 
 fn item_str<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> StoreResult<&'a str> {
@@ -77,15 +73,6 @@ impl DynamoAccountStore {
         Ok(item)
     }
 
-    async fn job_ids_expired(&self, now: DateTime<Utc>) -> StoreResult<Vec<String>> {
-        Ok(self
-            .scan_jobs(None, now, true)
-            .await?
-            .into_iter()
-            .map(|j| j.id)
-            .collect())
-    }
-
     /// Every job record (a scan: the table holds jobs until they expire, a few thousand).
     async fn scan_jobs(
         &self,
@@ -114,7 +101,10 @@ impl DynamoAccountStore {
                     .expression_attribute_names("#s", "state")
                     .expression_attribute_values(":state", AttributeValue::S(s.as_str().into()));
             }
-            let page = scan.send().await.map_err(ddb("listing jobs"))?;
+            let page = scan
+                .send()
+                .await
+                .map_err(|e| ddb_failed("listing jobs", e))?;
             for item in page.items() {
                 let job = stored_of(item)?.job;
                 if job.expired(now) == expired {
@@ -146,7 +136,7 @@ impl JobStore for DynamoAccountStore {
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
                 Err(StoreError::Conflict(format!("job {} exists", job.id)))
             }
-            Err(e) => Err(ddb("storing a job")(e)),
+            Err(e) => Err(ddb_failed("storing a job", e)),
         }
     }
 
@@ -160,7 +150,7 @@ impl JobStore for DynamoAccountStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(ddb("reading a job"))?;
+            .map_err(|e| ddb_failed("reading a job", e))?;
         match out.item() {
             None => Ok(None),
             Some(item) => {
@@ -185,7 +175,7 @@ impl JobStore for DynamoAccountStore {
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
                 Err(job_conflict(&job.id))
             }
-            Err(e) => Err(ddb("updating a job")(e)),
+            Err(e) => Err(ddb_failed("updating a job", e)),
         }
     }
 
@@ -229,7 +219,7 @@ impl JobStore for DynamoAccountStore {
                     .set_request_items(Some(pending))
                     .send()
                     .await
-                    .map_err(ddb("appending job events"))?;
+                    .map_err(|e| ddb_failed("appending job events", e))?;
                 pending = out.unprocessed_items().cloned().unwrap_or_default();
                 if pending.values().all(Vec::is_empty) {
                     break;
@@ -262,7 +252,7 @@ impl JobStore for DynamoAccountStore {
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(ddb("reading job events"))?;
+                .map_err(|e| ddb_failed("reading job events", e))?;
             for item in page.items() {
                 let seq = item_str(item, "item")?
                     .strip_prefix("event#")
@@ -283,7 +273,12 @@ impl JobStore for DynamoAccountStore {
     async fn purge_jobs(&self, now: DateTime<Utc>) -> StoreResult<usize> {
         // DynamoDB's TTL deletes expired items on its own (within days); this removes them
         // at once where TTL is off (moto, DynamoDB Local).
-        let ids = self.job_ids_expired(now).await?;
+        let ids: Vec<String> = self
+            .scan_jobs(None, now, true)
+            .await?
+            .into_iter()
+            .map(|j| j.id)
+            .collect();
         for id in &ids {
             let mut keys = vec![RECORD_ITEM.to_owned()];
             keys.extend(
@@ -300,7 +295,7 @@ impl JobStore for DynamoAccountStore {
                     .key("item", AttributeValue::S(key))
                     .send()
                     .await
-                    .map_err(ddb("purging jobs"))?;
+                    .map_err(|e| ddb_failed("purging jobs", e))?;
             }
         }
         Ok(ids.len())
