@@ -28,6 +28,13 @@ pub(crate) enum Cmd {
         #[arg(long)]
         no_worker: bool,
     },
+    /// Ask a running server's /healthz, for container health checks (the images carry no
+    /// curl): exits 0 when it answers 200, 1 otherwise.
+    Healthcheck {
+        /// The address to ask (default: this host's port of SNAPDEPLOY_ADDR, 5050).
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Run queued jobs only, from the job queue (`SNAPDEPLOY_JOB_QUEUE_URL`, or the
     /// registry's lost jobs), until SIGTERM; running jobs finish first.
     Worker,

@@ -6,6 +6,7 @@ mod args;
 mod changes;
 mod config;
 mod inventory;
+mod lambda;
 mod login;
 mod remote;
 mod rules;
@@ -28,7 +29,14 @@ fn main() {
         // Colour codes only on a terminal: pipeline logs and log collectors get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let cli = Cli::parse();
+    let cli = match lambda::lambda_command() {
+        Ok(Some(args)) => Cli::parse_from(args),
+        Ok(None) => Cli::parse(),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    };
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(code) => std::process::exit(code),
@@ -44,6 +52,7 @@ async fn run(cli: Cli) -> Result<i32> {
     match cli.cmd {
         Cmd::Serve { addr, no_worker } => serve::serve(&addr, !no_worker).await,
         Cmd::Worker => serve::worker().await,
+        Cmd::Healthcheck { url } => serve::healthcheck(url).await,
         Cmd::Sandbox {
             addr,
             seed,

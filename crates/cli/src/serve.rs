@@ -14,6 +14,9 @@ use std::path::Path;
 
 pub(crate) async fn serve(addr: &str, worker: bool) -> Result<i32> {
     let (config, engine) = engine_from_env().await?;
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return crate::lambda::api(&config, engine).await;
+    }
     let listener = listen(addr).await?;
     let local = listener.local_addr()?;
     match config.auth {
@@ -54,79 +57,43 @@ pub(crate) async fn worker() -> Result<i32> {
     )
     .with_queue(job_queue(&config, &engine));
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-        return lambda_worker(state).await;
+        return crate::lambda::worker(state).await;
     }
     tracing::info!(worker = %state.jobs.worker_id(), "SnapDeploy worker started");
     snapdeploy_server::work(state, shutdown_signal()).await;
     Ok(0)
 }
 
-/// The worker as a Lambda function: each SQS record names a job, run to its end within the
-/// invocation (the API refuses up front a job estimated beyond the function's time limit,
-/// `SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS`). A record whose job could not be claimed (the
-/// registry did not answer) is reported as a batch item failure, so SQS delivers it again.
-/// Any other event (a schedule) only looks for lost jobs: a job whose function died is
-/// taken over and its writes put back.
-async fn lambda_worker(state: AppState) -> Result<i32> {
-    tracing::info!(worker = %state.jobs.worker_id(), "SnapDeploy worker running as a Lambda function");
-    let handler = lambda_runtime::service_fn(
-        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
-            let state = state.clone();
-            async move { lambda_invocation(state, event.payload).await }
-        },
-    );
-    lambda_runtime::run(handler)
-        .await
-        .map_err(|e| anyhow::anyhow!("the Lambda runtime stopped: {e}"))?;
-    Ok(0)
-}
-
-async fn lambda_invocation(
-    state: AppState,
-    payload: serde_json::Value,
-) -> Result<serde_json::Value, lambda_runtime::Error> {
-    use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-    let mut response = SqsBatchResponse::default();
-    if payload.get("Records").is_some() {
-        let sqs: SqsEvent = serde_json::from_value(payload)?;
-        let runs = sqs.records.into_iter().map(|r| {
-            let state = state.clone();
-            async move {
-                let Some(job) = r
-                    .body
-                    .as_deref()
-                    .and_then(snapdeploy_store::job_id_of_message)
-                else {
-                    tracing::warn!(message = ?r.message_id, "a queue message that names no job was dropped");
-                    return None;
-                };
-                match state.jobs.run_delivered(&snapdeploy_server::runner(&state), &job).await {
-                    Ok(()) => None,
-                    Err(e) => {
-                        tracing::warn!(%job, "the job's message goes back to the queue: {e}");
-                        r.message_id
-                    }
-                }
-            }
-        });
-        for id in futures::future::join_all(runs).await.into_iter().flatten() {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
+/// `snapdeploy healthcheck`: the container image's health check.
+pub(crate) async fn healthcheck(url: Option<String>) -> Result<i32> {
+    let url = url.unwrap_or_else(|| {
+        let port = std::env::var("SNAPDEPLOY_ADDR")
+            .ok()
+            .and_then(|a| a.rsplit_once(':').map(|(_, p)| p.to_owned()))
+            .unwrap_or_else(|| "5050".into());
+        format!("http://127.0.0.1:{port}/healthz")
+    });
+    let answer = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()?
+        .get(&url)
+        .send()
+        .await;
+    match answer {
+        Ok(r) if r.status().is_success() => Ok(0),
+        Ok(r) => {
+            eprintln!("{url} answered {}", r.status());
+            Ok(1)
+        }
+        Err(e) => {
+            eprintln!("{url} did not answer: {e}");
+            Ok(1)
         }
     }
-    if let Err(e) = state
-        .jobs
-        .sweep_once(&snapdeploy_server::runner(&state))
-        .await
-    {
-        tracing::warn!("looking for lost jobs: {}", e.message);
-    }
-    Ok(serde_json::to_value(response)?)
 }
 
 /// The job queue: SQS when `SNAPDEPLOY_JOB_QUEUE_URL` names one, in-process otherwise.
-fn job_queue(
+pub(crate) fn job_queue(
     config: &Config,
     engine: &snapdeploy_aws::Engine,
 ) -> std::sync::Arc<dyn snapdeploy_store::JobQueue> {
@@ -375,7 +342,7 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// The server's settings from the configuration.
-fn server_config(
+pub(crate) fn server_config(
     config: &Config,
     mode: &str,
     allowed_hosts: Vec<String>,

@@ -111,8 +111,11 @@ async fn the_worker_runs_as_a_lambda_function_on_sqs_events() {
     let runtime_api = listener.local_addr().unwrap().to_string();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
+    // Started as Lambda starts a custom runtime: `bootstrap` with no arguments; the function's
+    // handler setting says which part of SnapDeploy it is.
     let mut function = cli
-        .command(&["worker"])
+        .command(&[])
+        .env("_HANDLER", "worker")
         .env("AWS_LAMBDA_RUNTIME_API", &runtime_api)
         .env("AWS_LAMBDA_FUNCTION_NAME", "snapdeploy-worker")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
@@ -140,4 +143,24 @@ async fn the_worker_runs_as_a_lambda_function_on_sqs_events() {
     assert_eq!(job["state"], "succeeded", "{job}");
     assert_eq!(job["attempts"], 1, "the second delivery ran nothing: {job}");
     assert_eq!(job["result"]["resource_name"], "cc-customer-lookup");
+}
+
+#[tokio::test]
+async fn a_lambda_function_with_an_unknown_handler_says_which_handlers_exist() {
+    let cli = Cli::new().await;
+    let out = cli
+        .command(&[])
+        .env("_HANDLER", "bootstrap")
+        // Never reached: the handler is refused before the runtime is asked for anything.
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the handler \"bootstrap\"")
+            && stderr.contains("api (the HTTP API) or worker"),
+        "{stderr}"
+    );
 }

@@ -34,8 +34,9 @@ impl Op<'_> {
 
     /// Counts the call and applies an injected fault if one is due: `Err` is the faulted
     /// answer.
-    pub(crate) async fn begin(&self, sh: &Shared) -> Result<(), Response> {
+    pub(crate) async fn begin(&self, sh: &Shared, principal: &Principal) -> Result<(), Response> {
         let counter = self.counter();
+        record_product_call(&counter, principal);
         sh.count(&counter, |c| c.calls += 1);
         // Watched before the fault is looked up, so a clearing in between is not missed.
         let mut cleared = sh.on_faults_cleared();
@@ -112,7 +113,35 @@ impl Op<'_> {
         scope: &Scope,
         quota: &Quota<'_>,
     ) -> Result<MutexGuard<'s, World>, Response> {
-        self.begin(sh).await?;
+        self.begin(sh, principal).await?;
         self.admit(sh, principal, scope, quota)
+    }
+}
+
+/// With `SNAPDEPLOY_SANDBOX_OPS_LOG=<folder>`, every operation called by SnapDeploy itself (a
+/// session of the role it assumes, named `snapdeploy`; a test's own setup calls are not) is
+/// written once per process to `<folder>/ops-<pid>.txt`. After the test suite their union
+/// is the set of AWS operations the product calls in a managed account, which the
+/// target-account IAM policy must grant exactly (`scripts/check-iam-policy`).
+fn record_product_call(op: &str, principal: &Principal) {
+    use std::collections::HashSet;
+    use std::io::Write;
+    use std::sync::{Mutex, OnceLock};
+    static LOG: OnceLock<Option<(std::path::PathBuf, Mutex<HashSet<String>>)>> = OnceLock::new();
+    let Some((dir, seen)) = LOG.get_or_init(|| {
+        let dir = std::env::var_os("SNAPDEPLOY_SANDBOX_OPS_LOG")?;
+        Some((dir.into(), Mutex::default()))
+    }) else {
+        return;
+    };
+    let session = principal.arn.contains(":assumed-role/")
+        && principal.arn.rsplit('/').next() == Some("snapdeploy");
+    if !session || !seen.lock().unwrap_or_else(|p| p.into_inner()).insert(op.to_owned()) {
+        return;
+    }
+    let _ = std::fs::create_dir_all(dir);
+    let path = dir.join(format!("ops-{}.txt", std::process::id()));
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(f, "{op}");
     }
 }

@@ -21,7 +21,7 @@ pub async fn iam(sh: &Shared, principal: &Principal, req: Req) -> Response {
         name: &action,
         error: error_xml,
     };
-    if let Err(r) = op.begin(sh).await {
+    if let Err(r) = op.begin(sh, principal).await {
         return r;
     }
     let account = &principal.account_id;
@@ -93,7 +93,7 @@ pub async fn sqs(sh: &Shared, principal: &Principal, scope: &Scope, req: Req) ->
         name: &target,
         error: |s, c, m| json_error(s, c, m),
     };
-    if let Err(r) = op.begin(sh).await {
+    if let Err(r) = op.begin(sh, principal).await {
         return r;
     }
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
@@ -143,7 +143,7 @@ pub async fn sns(sh: &Shared, principal: &Principal, scope: &Scope, req: Req) ->
         name: &action,
         error: error_xml,
     };
-    if let Err(r) = op.begin(sh).await {
+    if let Err(r) = op.begin(sh, principal).await {
         return r;
     }
     let mut w = sh.world();

@@ -23,7 +23,7 @@ pub async fn handle(sh: &Shared, principal: &Principal, _scope: &Scope, req: Req
         name: &action,
         error: error_xml,
     };
-    if let Err(r) = op.begin(sh).await {
+    if let Err(r) = op.begin(sh, principal).await {
         return r;
     }
     match action.as_str() {

@@ -171,7 +171,7 @@ pub async fn handle(sh: &Shared, principal: &Principal, scope: &Scope, req: Req)
         name: &name,
         error: err,
     };
-    if let Err(r) = op.begin(sh).await {
+    if let Err(r) = op.begin(sh, principal).await {
         return r;
     }
     let mut body = match req.json_object() {
