@@ -4,7 +4,7 @@
 //! with no arguments, and the function's handler setting says which part it is.
 
 use crate::config::{Config, StoreKind};
-use crate::serve::{job_queue, server_config};
+use crate::setup::{job_queue, server_config};
 use anyhow::{bail, Result};
 use snapdeploy_server::AppState;
 

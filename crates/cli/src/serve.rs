@@ -1,13 +1,15 @@
 //! Long-running commands: the API server, the sandbox, and demo mode (both together).
 
 use crate::config::{Config, StoreKind};
-use crate::setup::{build_engine, engine_from_env, listen, shutdown_signal};
+use crate::setup::{
+    build_engine, engine_from_env, job_queue, listen, server_config, shutdown_signal,
+};
 use anyhow::{Context, Result};
 use snapdeploy_aws::AwsError;
 use snapdeploy_core::NewAccount;
 use snapdeploy_core::Role;
 use snapdeploy_sandbox::{seed, Sandbox, SandboxConfig, Seed};
-use snapdeploy_server::{AppState, AuthConfig, AuthMode, HttpConfig, JobsConfig, ServerConfig};
+use snapdeploy_server::{AppState, AuthMode, ServerConfig};
 use snapdeploy_store::StoreError;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -88,31 +90,6 @@ pub(crate) async fn healthcheck(url: Option<String>) -> Result<i32> {
         Err(e) => {
             eprintln!("{url} did not answer: {e}");
             Ok(1)
-        }
-    }
-}
-
-/// The job queue: SQS when `SNAPDEPLOY_JOB_QUEUE_URL` names one, in-process otherwise.
-pub(crate) fn job_queue(
-    config: &Config,
-    engine: &snapdeploy_aws::Engine,
-) -> std::sync::Arc<dyn snapdeploy_store::JobQueue> {
-    match &config.job_queue_url {
-        Some(url) => std::sync::Arc::new(snapdeploy_store::SqsQueue::new(
-            aws_sdk_sqs::Client::new(engine.hub.sdk_config()),
-            url,
-        )),
-        // Embedded: the registry file is the queue, so `serve --no-worker` and
-        // `snapdeploy worker` on one host work together.
-        None if config.store == StoreKind::Embedded => {
-            std::sync::Arc::new(snapdeploy_store::RegistryQueue::new(
-                engine.jobs.clone(),
-                std::time::Duration::from_millis(250),
-            ))
-        }
-        None => {
-            tracing::warn!("SNAPDEPLOY_JOB_QUEUE_URL is not set: background jobs run in the process that took the request (other replicas only take over the jobs of one that died)");
-            std::sync::Arc::new(snapdeploy_store::MemoryQueue::default())
         }
     }
 }
@@ -339,39 +316,4 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))?;
     f.write_all(bytes)?;
     Ok(())
-}
-
-/// The server's settings from the configuration.
-pub(crate) fn server_config(
-    config: &Config,
-    mode: &str,
-    allowed_hosts: Vec<String>,
-    demo_users: BTreeMap<String, String>,
-) -> ServerConfig {
-    ServerConfig {
-        http: HttpConfig {
-            allowed_origins: config.cors_origins.clone(),
-            allowed_hosts,
-            header_timeout: config.header_timeout,
-            body_timeout: config.body_timeout,
-            max_connections: config.max_connections,
-        },
-        jobs: JobsConfig {
-            ttl: config.job_ttl,
-            worker: config.worker,
-            concurrency: config.worker_concurrency,
-            time_limit: config.job_time_limit,
-        },
-        body_limit: config.body_limit,
-        web_dir: config.web_dir.clone(),
-        mode: mode.into(),
-        actor: config.api_actor(),
-        auth: AuthConfig {
-            mode: config.auth,
-            approval_ttl: config.approval_ttl,
-            oidc: config.oidc.clone(),
-        },
-        demo_users,
-        ..ServerConfig::default()
-    }
 }

@@ -4,10 +4,12 @@
 use crate::config::{Config, StoreKind};
 use anyhow::{Context, Result};
 use snapdeploy_aws::{Engine, Hub, HubConfig};
+use snapdeploy_server::{AuthConfig, HttpConfig, JobsConfig, ServerConfig};
 use snapdeploy_store::{
     AccountStore, AuditLog, DynamoAccountStore, JobStore, LocalSnapshotStore, LockStore,
     RecordStore, ReleaseStore, RuleStore, S3SnapshotStore, SnapshotStore, SqliteAccountStore,
 };
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub(crate) async fn shutdown_signal() {
@@ -120,4 +122,64 @@ pub(crate) async fn listen(addr: &str) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))
+}
+
+/// The job queue: SQS when `SNAPDEPLOY_JOB_QUEUE_URL` names one, in-process otherwise.
+pub(crate) fn job_queue(
+    config: &Config,
+    engine: &snapdeploy_aws::Engine,
+) -> std::sync::Arc<dyn snapdeploy_store::JobQueue> {
+    match &config.job_queue_url {
+        Some(url) => std::sync::Arc::new(snapdeploy_store::SqsQueue::new(
+            aws_sdk_sqs::Client::new(engine.hub.sdk_config()),
+            url,
+        )),
+        // Embedded: the registry file is the queue, so `serve --no-worker` and
+        // `snapdeploy worker` on one host work together.
+        None if config.store == StoreKind::Embedded => {
+            std::sync::Arc::new(snapdeploy_store::RegistryQueue::new(
+                engine.jobs.clone(),
+                std::time::Duration::from_millis(250),
+            ))
+        }
+        None => {
+            tracing::warn!("SNAPDEPLOY_JOB_QUEUE_URL is not set: background jobs run in the process that took the request (other replicas only take over the jobs of one that died)");
+            std::sync::Arc::new(snapdeploy_store::MemoryQueue::default())
+        }
+    }
+}
+
+/// The server's settings from the configuration.
+pub(crate) fn server_config(
+    config: &Config,
+    mode: &str,
+    allowed_hosts: Vec<String>,
+    demo_users: BTreeMap<String, String>,
+) -> ServerConfig {
+    ServerConfig {
+        http: HttpConfig {
+            allowed_origins: config.cors_origins.clone(),
+            allowed_hosts,
+            header_timeout: config.header_timeout,
+            body_timeout: config.body_timeout,
+            max_connections: config.max_connections,
+        },
+        jobs: JobsConfig {
+            ttl: config.job_ttl,
+            worker: config.worker,
+            concurrency: config.worker_concurrency,
+            time_limit: config.job_time_limit,
+        },
+        body_limit: config.body_limit,
+        web_dir: config.web_dir.clone(),
+        mode: mode.into(),
+        actor: config.api_actor(),
+        auth: AuthConfig {
+            mode: config.auth,
+            approval_ttl: config.approval_ttl,
+            oidc: config.oidc.clone(),
+        },
+        demo_users,
+        ..ServerConfig::default()
+    }
 }

@@ -136,12 +136,22 @@ fn record_product_call(op: &str, principal: &Principal) {
     };
     let session = principal.arn.contains(":assumed-role/")
         && principal.arn.rsplit('/').next() == Some("snapdeploy");
-    if !session || !seen.lock().unwrap_or_else(|p| p.into_inner()).insert(op.to_owned()) {
+    if !session
+        || !seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(op.to_owned())
+    {
         return;
     }
     let _ = std::fs::create_dir_all(dir);
     let path = dir.join(format!("ops-{}.txt", std::process::id()));
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
-        let _ = writeln!(f, "{op}");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        // One write per line: the sandboxes of one process share the file.
+        let _ = f.write_all(format!("{op}\n").as_bytes());
     }
 }
