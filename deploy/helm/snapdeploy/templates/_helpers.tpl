@@ -93,3 +93,42 @@ envFrom:
       name: {{ . }}
   {{- end }}
 {{- end -}}
+
+{{/* The pod template's metadata: the config checksum (a settings change rolls the pods) and labels. */}}
+{{- define "snapdeploy.podMetadata" -}}
+metadata:
+  annotations:
+    checksum/config: {{ include (print .root.Template.BasePath "/configmap.yaml") .root | sha256sum }}
+    {{- with .root.Values.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  labels:
+    {{- include "snapdeploy.labels" .root | nindent 4 }}
+    {{- include "snapdeploy.selector" . | nindent 4 }}
+    {{- with .root.Values.podLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- end -}}
+
+{{/* What the API and the worker pods share: identity, security, and where they run. */}}
+{{- define "snapdeploy.podCommon" -}}
+serviceAccountName: {{ include "snapdeploy.serviceAccountName" . }}
+automountServiceAccountToken: false
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{ include "snapdeploy.podSecurity" . }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
