@@ -101,6 +101,8 @@ def main():
     ident = sts.get_caller_identity()
     assert ident["Account"] == "100000000000", ident
     assert error_code(client("sts", "AKIAUNKNOWNKEY000000", "x").get_caller_identity)[0] == "InvalidClientTokenId"
+    # A known key signed with the wrong secret: the signature is checked, as AWS does.
+    assert error_code(client("sts", HUB[0], "not-the-secret").get_caller_identity) == ("SignatureDoesNotMatch", 403)
     code, status = error_code(sts.assume_role, RoleArn=DEV_ROLE, RoleSessionName="conformance", ExternalId="wrong-id")
     assert (code, status) == ("AccessDenied", 403), (code, status)
     assert error_code(sts.assume_role, RoleArn=DEV_ROLE, RoleSessionName="conformance")[0] == "AccessDenied"
@@ -115,6 +117,13 @@ def main():
 
     # --- Lambda --------------------------------------------------------------------------
     lam = client("lambda", *session)
+    # The JSON services name a wrong signature InvalidSignatureException; a right one passes
+    # with query parameters that need encoding ($LATEST, an ARN) in the path and the query.
+    wrong = client("lambda", session[0], "not-the-secret", session[2])
+    assert error_code(wrong.list_functions) == ("InvalidSignatureException", 403)
+    assert error_code(client("connect", session[0], "not-the-secret", session[2]).list_instances) == ("InvalidSignatureException", 403)
+    assert error_code(lam.get_function, FunctionName="arn:aws:lambda:us-east-1:111111111111:function:ghost", Qualifier="$LATEST")[0] == "ResourceNotFoundException"
+    lam.list_functions(FunctionVersion="ALL", MaxItems=3)
     role = "arn:aws:iam::111111111111:role/conformance"
     v1 = make_zip("def handler(e, c):\n    return 1\n")
     # Layers: a function may only name a version of its own account's layer that exists.

@@ -174,6 +174,9 @@ async fn dispatch(sb: &Sandbox, req: http::Req) -> Response {
         Ok(p) => p,
         Err(e) => return e,
     };
+    if let Err(e) = auth::verify(&req, &scope, &principal.secret) {
+        return e;
+    }
     match scope.service.as_str() {
         "sts" => sts::handle(&sb.inner, &principal, &scope, req).await,
         "lambda" => lambda::handle(&sb.inner, &principal, &scope, req).await,

@@ -51,6 +51,26 @@ async fn unknown_keys_are_refused_like_aws() {
             .and_then(aws_sdk_sts::error::ProvideErrorMetadata::code),
         Some("InvalidClientTokenId")
     );
+    // A known key with the wrong secret: the signature does not match.
+    let err = lambda(&url, DEV.access_key, "not-the-secret", false)
+        .list_functions()
+        .send()
+        .await
+        .unwrap_err();
+    let raw = err.raw_response().map(|r| r.status().as_u16());
+    assert_eq!(
+        (
+            err.as_service_error()
+                .and_then(aws_sdk_lambda::error::ProvideErrorMetadata::code),
+            raw
+        ),
+        (Some("InvalidSignatureException"), Some(403))
+    );
+    lambda(&url, DEV.access_key, DEV.secret_key, false)
+        .list_functions()
+        .send()
+        .await
+        .expect("the right secret");
 }
 
 /// A function's LastUpdateStatus, as GetFunctionConfiguration reports it.
