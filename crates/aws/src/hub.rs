@@ -3,13 +3,14 @@
 
 use crate::error::{AwsError, AwsResult};
 use crate::limiter::{Quota, RateLimiter};
+use crate::pacing::{NameOperations, PacedClient, Pacer, PacingConfig, Rate};
 use aws_config::SdkConfig;
 use aws_credential_types::provider::{self, error::CredentialsError, ProvideCredentials};
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use snapdeploy_core::{Account, Region};
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
@@ -27,12 +28,14 @@ pub struct HubConfig {
     /// Lex V2 model-building calls per second per (account, region). AWS publishes no
     /// figure; 10 keeps clear of the throttling users report.
     pub lex_rate: f64,
-    /// Connect calls per second per (account, region), shared by every instance and caller
-    /// there (AWS: 2, burst 5). Paced 5% under the quota: at exactly 2/s the service's bucket
-    /// has no slack, so any jitter in latency gets a call throttled, and the SDK's retry of
-    /// it (which no client-side pacing sees) takes the next call's token, and so on.
+    /// Connect calls per second of each operation per (account, region), shared by every
+    /// instance and caller there (AWS: 2, burst 5). Paced 5% under the quota: at exactly 2/s
+    /// the service's bucket has no slack, so any jitter in latency gets a call throttled.
+    /// Throttles slow it down further (see `pacing`).
     pub connect_rate: f64,
     pub connect_burst: f64,
+    /// Connect operations whose quota AWS has raised (or that must go slower), by name.
+    pub connect_operations: BTreeMap<String, Rate>,
     /// How old the last full read behind a capture may be before a capture reads everything
     /// again instead of reusing per-item reads of unchanged items (zero: never reuse). Bounds
     /// how long a change AWS did not record in an item's `LastModifiedTime` can go unseen.
@@ -58,6 +61,7 @@ impl Default for HubConfig {
             lex_rate: 10.0,
             connect_rate: 1.9,
             connect_burst: 5.0,
+            connect_operations: BTreeMap::new(),
             reuse_max_age: Duration::from_secs(24 * 3600),
             change_lease: Duration::from_secs(120),
             session_seconds: 3600,
@@ -80,19 +84,32 @@ type LimiterKey = (String, String, Quota);
 
 /// An SDK client the hub builds per (account, region) and caches.
 pub trait ServiceClient: Clone + Send + Sync + 'static {
+    /// Whether calls are paced per operation at the transport (see `pacing`).
+    const PACED: bool = false;
     /// Built from the hub's base configuration (endpoints, timeouts) for one region, with
-    /// the account's credentials.
-    fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self;
+    /// the account's credentials (and, when `PACED`, the (account, region)'s pacer).
+    fn build(
+        base: &SdkConfig,
+        region: aws_config::Region,
+        creds: AccountCredentials,
+        pacer: Option<Arc<Pacer>>,
+    ) -> Self;
 }
 
-/// Connect (2 requests/s per account and region, shared with every other caller), Lex model
-/// building and Lambda's control plane throttle, and our own pacing cannot see other callers'
-/// load (other workers of this product among them: three workers each pacing at Lambda's
-/// quota failed 125 of 200 jobs with standard retries, docs/benchmarks.md "Jobs"). The SDK's
-/// adaptive mode slows a client down when it is throttled and speeds it up slowly again;
-/// and throttled calls get more attempts than the default three.
+/// Lex model building and Lambda's control plane throttle, and our own pacing cannot see
+/// other callers' load (other workers of this product among them: three workers each pacing
+/// at Lambda's quota failed 125 of 200 jobs with standard retries, docs/benchmarks.md
+/// "Jobs"). The SDK's adaptive mode slows a client down when it is throttled and speeds it
+/// up slowly again; and throttled calls get more attempts than the default three.
 fn throttled_service_retries() -> aws_config::retry::RetryConfig {
     aws_config::retry::RetryConfig::adaptive().with_max_attempts(8)
+}
+
+/// Connect adapts in its own pacer, per operation (the SDK's adaptive limiter is one bucket
+/// per service and region for the whole process: one account's throttles would slow every
+/// other account's calls); the SDK retries throttled calls, each attempt paced again.
+fn paced_service_retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(8)
 }
 
 /// `ServiceClient` for SDK clients built the same way: the base configuration, the region,
@@ -100,7 +117,7 @@ fn throttled_service_retries() -> aws_config::retry::RetryConfig {
 macro_rules! service_client {
     ($retries:expr; $($krate:ident),+) => {$(
         impl ServiceClient for $krate::Client {
-            fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials) -> Self {
+            fn build(base: &SdkConfig, region: aws_config::Region, creds: AccountCredentials, _: Option<Arc<Pacer>>) -> Self {
                 let builder = $krate::config::Builder::from(base);
                 let builder = match $retries {
                     Some(retries) => builder.retry_config(retries),
@@ -113,7 +130,28 @@ macro_rules! service_client {
 }
 
 service_client!(None; aws_sdk_iam, aws_sdk_sqs, aws_sdk_sns);
-service_client!(Some(throttled_service_retries()); aws_sdk_lambda, aws_sdk_lexmodelsv2, aws_sdk_connect);
+service_client!(Some(throttled_service_retries()); aws_sdk_lambda, aws_sdk_lexmodelsv2);
+
+impl ServiceClient for aws_sdk_connect::Client {
+    const PACED: bool = true;
+    fn build(
+        base: &SdkConfig,
+        region: aws_config::Region,
+        creds: AccountCredentials,
+        pacer: Option<Arc<Pacer>>,
+    ) -> Self {
+        let mut b = aws_sdk_connect::config::Builder::from(base)
+            .retry_config(paced_service_retries())
+            .region(region)
+            .credentials_provider(creds);
+        if let Some(pacer) = pacer {
+            b = b
+                .http_client(PacedClient::new(base.http_client(), pacer))
+                .interceptor(NameOperations);
+        }
+        Self::from_conf(b.build())
+    }
+}
 
 /// (account, region, client type) -> client
 type ClientKey = (String, String, TypeId);
@@ -125,6 +163,7 @@ pub struct Hub {
     creds: Mutex<HashMap<String, Cached>>,
     clients: std::sync::Mutex<HashMap<ClientKey, Box<dyn Any + Send + Sync>>>,
     limiters: std::sync::Mutex<HashMap<LimiterKey, Arc<RateLimiter>>>,
+    pacers: std::sync::Mutex<HashMap<(String, String), Arc<Pacer>>>,
     pub http: reqwest::Client,
 }
 
@@ -159,6 +198,7 @@ impl Hub {
             creds: Mutex::new(HashMap::new()),
             clients: std::sync::Mutex::new(HashMap::new()),
             limiters: std::sync::Mutex::new(HashMap::new()),
+            pacers: std::sync::Mutex::new(HashMap::new()),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(300))
                 .build()
@@ -257,8 +297,9 @@ impl Hub {
         if let Some(c) = clients.get(&key).and_then(|c| c.downcast_ref::<C>()) {
             return Ok(c.clone());
         }
+        let pacer = C::PACED.then(|| self.pacer(account.account_id.as_str(), region.as_str()));
         let region = aws_config::Region::new(region.to_string());
-        let client = C::build(&self.base, region, self.provider(account));
+        let client = C::build(&self.base, region, self.provider(account), pacer);
         clients.insert(key, Box::new(client.clone()));
         Ok(client)
     }
@@ -274,6 +315,22 @@ impl Hub {
     /// How many SDK clients are cached (one per account, region and service).
     pub fn cached_clients(&self) -> usize {
         self.clients.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Connect's pacer for (account, region): what its quotas allow, learnt from throttles.
+    pub fn pacer(&self, account: &str, region: &str) -> Arc<Pacer> {
+        let mut p = self.pacers.lock().unwrap_or_else(|p| p.into_inner());
+        p.entry((account.into(), region.into()))
+            .or_insert_with(|| {
+                Arc::new(Pacer::new(PacingConfig {
+                    default: Rate {
+                        rate: self.config.connect_rate,
+                        burst: self.config.connect_burst.max(1.0),
+                    },
+                    operations: self.config.connect_operations.clone(),
+                }))
+            })
+            .clone()
     }
 
     /// The limiter of one quota of (account, region).

@@ -10,6 +10,7 @@ pub mod hub;
 pub mod lambda;
 pub mod lex;
 pub mod limiter;
+pub mod pacing;
 pub mod provider;
 mod tags;
 

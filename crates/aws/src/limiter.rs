@@ -14,8 +14,6 @@ pub enum Quota {
     LambdaGetFunction,
     /// Lex V2 model building.
     Lex,
-    /// Amazon Connect.
-    Connect,
 }
 use tokio::sync::Mutex;
 
@@ -57,13 +55,11 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::HubConfig;
 
-    /// The default Connect pacing, by a paused clock: a burst of 5, then 1.9 calls a second.
+    /// A limiter, by a paused clock: a burst of 5, then 1.9 calls a second.
     #[tokio::test(start_paused = true)]
-    async fn the_default_connect_pacing_is_a_burst_of_5_then_1_9_a_second() {
-        let c = HubConfig::default();
-        let l = RateLimiter::new(c.connect_rate, c.connect_burst);
+    async fn a_burst_of_5_then_1_9_a_second() {
+        let l = RateLimiter::new(1.9, 5.0);
         let t0 = Instant::now();
         for _ in 0..5 {
             l.acquire().await;

@@ -191,7 +191,6 @@ impl Ctx {
         let (rate, burst) = match quota {
             Quota::LambdaGetFunction => (c.lambda_get_function_rate, c.lambda_get_function_rate),
             Quota::Lex => (c.lex_rate, c.lex_rate),
-            Quota::Connect => (c.connect_rate, c.connect_burst),
             Quota::LambdaControl => (c.lambda_rate, c.lambda_rate),
         };
         self.hub
@@ -362,8 +361,8 @@ pub(crate) async fn download(ctx: &Ctx, url: &str, what: &str) -> AwsResult<Vec<
 }
 
 /// Every item of a paginated call. `page` sends one request with the given token and
-/// returns that page's items and the next token; each request is paced in `quota` first.
-pub(crate) async fn paged<T, F, Fut>(ctx: &Ctx, quota: Quota, mut page: F) -> AwsResult<Vec<T>>
+/// returns that page's items and the next token.
+pub(crate) async fn pages<T, F, Fut>(mut page: F) -> AwsResult<Vec<T>>
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: std::future::Future<Output = AwsResult<(Vec<T>, Option<String>)>>,
@@ -371,7 +370,6 @@ where
     let mut out = Vec::new();
     let mut token = None;
     loop {
-        ctx.pace(quota).await;
         let (items, next) = page(token.take()).await?;
         out.extend(items);
         match next {
@@ -379,6 +377,22 @@ where
             None => return Ok(out),
         }
     }
+}
+
+/// `pages`, each request paced in `quota` first.
+pub(crate) async fn paged<T, F, Fut>(ctx: &Ctx, quota: Quota, mut page: F) -> AwsResult<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = AwsResult<(Vec<T>, Option<String>)>>,
+{
+    pages(|token| {
+        let request = page(token);
+        async move {
+            ctx.pace(quota).await;
+            request.await
+        }
+    })
+    .await
 }
 
 /// Tags to set (new or changed) and tag keys to remove, to go from `have` to `want`.

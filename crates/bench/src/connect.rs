@@ -1,13 +1,16 @@
-//! Connect, with Connect's quota on (2 requests/s, burst 5, per account and region):
-//! snapshots of the `acme-large` instance, an extract of two accounts at once, and a
-//! promotion of the instance into the empty prod instance.
+//! Connect, with Connect's quotas on (2 requests/s, burst 5, per operation per account and
+//! region, as its API reference states; or, in the sandbox's `shared` mode, one bucket for
+//! every operation, as its older admin guide reads): snapshots of the `acme-large` instance,
+//! an extract of two accounts at once, and a promotion of the instance into the empty prod
+//! instance.
 
 use crate::{common, Run};
 use snapdeploy_aws::engine::{DeployOutcome, DeploySource};
 use snapdeploy_aws::{DeployOptions, DeployRequest, Engine, HubConfig, Progress};
 use snapdeploy_core::{AccountId, Region, ResourceName, ServiceKind, SnapshotKey, SnapshotMeta};
 use snapdeploy_sandbox::seed::{DEV, PROD};
-use snapdeploy_sandbox::{Sandbox, SandboxConfig, Seed};
+use snapdeploy_sandbox::{ConnectMode, ConnectQuotas, Sandbox, SandboxConfig, Seed};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 pub const QUOTA: f64 = 2.0;
@@ -17,32 +20,81 @@ fn connect_calls(sb: &Sandbox) -> (u64, u64) {
     common::counted(sb, "connect:")
 }
 
+/// Calls answered so far, by Connect operation.
+fn by_operation(sb: &Sandbox) -> BTreeMap<String, u64> {
+    let c = sb.counters();
+    c.as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| {
+            let op = k.strip_prefix("connect:")?;
+            let answered = v["calls"].as_u64()? - v["throttled"].as_u64().unwrap_or(0);
+            Some((op.to_owned(), answered))
+        })
+        .collect()
+}
+
+/// The least time `calls` answered calls of one bucket take at the quota.
 pub fn floor(calls: u64) -> f64 {
     (calls as f64 - BURST).max(0.0) / QUOTA
 }
 
-/// A snapshot of `acme-large` in DEV, once the quota's burst has refilled on both sides.
-async fn snapshot_large(eng: &Engine, sb: &Sandbox) -> (SnapshotMeta, Run) {
+/// A sandbox with the `seed` and Connect throttled in `mode`, serving on a free port.
+async fn sandbox(seed: Seed, mode: ConnectMode) -> (Sandbox, String) {
+    let sb = Sandbox::seeded(SandboxConfig::default(), seed);
+    sb.set_connect_quotas(ConnectQuotas {
+        mode,
+        ..Default::default()
+    });
+    let url = format!("http://{}", sb.clone().spawn("127.0.0.1:0").await.unwrap());
+    (sb, url)
+}
+
+/// Measures `work` by the sandbox's counters: calls answered and throttled, wall time, and
+/// the floor the quotas set in `mode` (shared: every call through one bucket; per operation:
+/// the busiest operation's bucket).
+async fn measured<T>(
+    sb: &Sandbox,
+    mode: ConnectMode,
+    work: impl std::future::Future<Output = T>,
+) -> (T, Run) {
+    // Once the buckets have refilled on both sides.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let before = connect_calls(sb);
+    let (before, ops_before) = (connect_calls(sb), by_operation(sb));
+    crate::reset_peak_rss();
     let started = Instant::now();
-    let meta = eng
-        .snapshot(
-            common::snapshot_request(DEV.account_id, ServiceKind::Connect, "acme-large"),
-            &Progress::none(),
-        )
-        .await
-        .unwrap();
+    let out = work.await;
     let wall = started.elapsed().as_secs_f64();
     let after = connect_calls(sb);
     let made = after.0 - before.0;
+    let floor = match mode {
+        ConnectMode::Shared => floor(made),
+        ConnectMode::PerOperation => by_operation(sb)
+            .into_iter()
+            .map(|(op, n)| floor(n - ops_before.get(&op).copied().unwrap_or(0)))
+            .fold(0.0, f64::max),
+    };
     let run = Run {
         made,
         throttled: after.1 - before.1,
         wall,
-        floor: floor(made),
+        floor,
+        peak_rss_mb: crate::peak_rss_mb(),
     };
-    (meta, run)
+    (out, run)
+}
+
+/// A snapshot of `acme-large` in DEV.
+async fn snapshot_large(eng: &Engine, sb: &Sandbox, mode: ConnectMode) -> (SnapshotMeta, Run) {
+    measured(sb, mode, async {
+        eng.snapshot(
+            common::snapshot_request(DEV.account_id, ServiceKind::Connect, "acme-large"),
+            &Progress::none(),
+        )
+        .await
+        .unwrap()
+    })
+    .await
 }
 
 /// A day's edits in DEV's `acme-large`, through the SDK: five prompts' descriptions and three
@@ -145,19 +197,13 @@ pub struct Snapshots {
 }
 
 /// The first snapshot of `acme-large` (a full read), the next one of the unchanged instance,
-/// and one after a day's edits to 5 prompts and 3 routing profiles.
-pub async fn snapshots(seed: Seed, hub: HubConfig) -> Snapshots {
+/// and one after a day's edits to 5 prompts and 3 routing profiles, with Connect throttled
+/// in `mode`.
+pub async fn snapshots(seed: Seed, hub: HubConfig, mode: ConnectMode) -> Snapshots {
     let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::seeded(SandboxConfig::default(), seed);
-    // Measured against the strictest reading of the quota (one bucket for every operation),
-    // as the figures in docs/benchmarks.md were.
-    sb.set_connect_quotas(snapdeploy_sandbox::ConnectQuotas {
-        mode: snapdeploy_sandbox::ConnectMode::Shared,
-        ..Default::default()
-    });
-    let url = format!("http://{}", sb.clone().spawn("127.0.0.1:0").await.unwrap());
+    let (sb, url) = sandbox(seed, mode).await;
     let eng = common::engine(&url, &dir.path().join("one"), &[&DEV], hub).await;
-    let (first_meta, first) = snapshot_large(&eng, &sb).await;
+    let (first_meta, first) = snapshot_large(&eng, &sb, mode).await;
     let key = SnapshotKey::parse(&first_meta.key).unwrap();
     let doc = eng.snapshots.get_snapshot(&key).await.unwrap();
     let count = |k: &str| doc.config[k].as_object().map_or(0, |m| m.len()) as u64;
@@ -170,9 +216,9 @@ pub async fn snapshots(seed: Seed, hub: HubConfig) -> Snapshots {
         profiles: count("RoutingProfiles"),
         quick_connects: count("QuickConnects"),
     };
-    let (again_meta, again) = snapshot_large(&eng, &sb).await;
+    let (again_meta, again) = snapshot_large(&eng, &sb, mode).await;
     edit_large(&url, &sb).await;
-    let (edited_meta, edited) = snapshot_large(&eng, &sb).await;
+    let (edited_meta, edited) = snapshot_large(&eng, &sb, mode).await;
     Snapshots {
         items,
         first,
@@ -195,14 +241,8 @@ pub struct TwoAccounts {
 pub async fn two_accounts(seed: Seed, hub: HubConfig) -> TwoAccounts {
     let dir = tempfile::tempdir().unwrap();
     let region = Region::parse("us-east-1").unwrap();
-    let sb = Sandbox::seeded(SandboxConfig::default(), seed);
-    // Measured against the strictest reading of the quota (one bucket for every operation),
-    // as the figures in docs/benchmarks.md were.
-    sb.set_connect_quotas(snapdeploy_sandbox::ConnectQuotas {
-        mode: snapdeploy_sandbox::ConnectMode::Shared,
-        ..Default::default()
-    });
-    let url = format!("http://{}", sb.clone().spawn("127.0.0.1:0").await.unwrap());
+    // Against the strictest reading of the quota (one bucket for every operation).
+    let (sb, url) = sandbox(seed, ConnectMode::Shared).await;
     let eng = common::engine(&url, &dir.path().join("two"), &[&DEV, &PROD], hub).await;
     let dev = (AccountId::parse(DEV.account_id).unwrap(), region.clone());
     let prod = (AccountId::parse(PROD.account_id).unwrap(), region);
@@ -237,6 +277,7 @@ pub async fn two_accounts(seed: Seed, hub: HubConfig) -> TwoAccounts {
             wall,
             // Two throttle domains: each pays its own floor, at the same time.
             floor: floor(made / 2),
+            peak_rss_mb: crate::peak_rss_mb(),
         },
     }
 }
@@ -246,24 +287,15 @@ pub struct Deploy {
     pub run: Run,
 }
 
-/// Promotion of DEV's `acme-large` into PROD's empty `acme-prod`.
-pub async fn deploy(seed: Seed, hub: HubConfig) -> Deploy {
+/// Promotion of DEV's `acme-large` into PROD's empty `acme-prod`, with Connect throttled in
+/// `mode`.
+pub async fn deploy(seed: Seed, hub: HubConfig, mode: ConnectMode) -> Deploy {
     let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::seeded(SandboxConfig::default(), seed);
-    // Measured against the strictest reading of the quota (one bucket for every operation),
-    // as the figures in docs/benchmarks.md were.
-    sb.set_connect_quotas(snapdeploy_sandbox::ConnectQuotas {
-        mode: snapdeploy_sandbox::ConnectMode::Shared,
-        ..Default::default()
-    });
-    let url = format!("http://{}", sb.clone().spawn("127.0.0.1:0").await.unwrap());
+    let (sb, url) = sandbox(seed, mode).await;
     let eng = common::engine(&url, &dir.path().join("deploy"), &[&DEV, &PROD], hub).await;
-    let (source, _) = snapshot_large(&eng, &sb).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let before = connect_calls(&sb);
-    let started = Instant::now();
-    let outcome = eng
-        .deploy(
+    let (source, _) = snapshot_large(&eng, &sb, mode).await;
+    let (outcome, run) = measured(&sb, mode, async {
+        eng.deploy(
             DeployRequest {
                 source: DeploySource::Key(SnapshotKey::parse(&source.key).unwrap()),
                 account_id: AccountId::parse(PROD.account_id).unwrap(),
@@ -276,8 +308,9 @@ pub async fn deploy(seed: Seed, hub: HubConfig) -> Deploy {
             &Progress::none(),
         )
         .await
-        .unwrap();
-    let wall = started.elapsed().as_secs_f64();
+        .unwrap()
+    })
+    .await;
     let DeployOutcome::Report(report) = outcome else {
         panic!("a deploy answers a report")
     };
@@ -287,17 +320,10 @@ pub async fn deploy(seed: Seed, hub: HubConfig) -> Deploy {
         "{:?}",
         report.error
     );
-    let after = connect_calls(&sb);
-    let made = after.0 - before.0;
     Deploy {
         created: report.plan.summary["counts"]["create"]
             .as_u64()
             .unwrap_or(0),
-        run: Run {
-            made,
-            throttled: after.1 - before.1,
-            wall,
-            floor: floor(made),
-        },
+        run,
     }
 }

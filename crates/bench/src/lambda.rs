@@ -49,6 +49,7 @@ pub async fn extract(seed: Seed, hub: HubConfig) -> Extract {
             throttled,
             wall,
             floor: ((made as f64) - BURST).max(0.0) / QUOTA,
+            peak_rss_mb: crate::peak_rss_mb(),
         },
         naive: 1 + fns.len().div_ceil(50) as u64 + 2 * fns.len() as u64,
     }

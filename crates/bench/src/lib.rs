@@ -16,18 +16,45 @@ pub struct Run {
     pub throttled: u64,
     pub wall: f64,
     pub floor: f64,
+    /// The process's peak resident memory during the run (the sandbox's included: it serves
+    /// from the same process), in MB.
+    pub peak_rss_mb: f64,
 }
 
 impl Run {
     /// Calls answered, throttled, wall, floor and their ratio, as the benchmarks print them.
     pub fn describe(&self) -> String {
         format!(
-            "{} calls answered, {} throttled, wall {:.1} s, quota floor {:.1} s ({:.2}x)",
+            "{} calls answered, {} throttled ({:.1}%), wall {:.1} s, quota floor {:.1} s{}, peak RSS {:.0} MB",
             self.made,
             self.throttled,
+            100.0 * self.throttled as f64 / (self.made + self.throttled).max(1) as f64,
             self.wall,
             self.floor,
-            self.wall / self.floor.max(f64::EPSILON)
+            if self.floor > 0.0 {
+                format!(" ({:.2}x)", self.wall / self.floor)
+            } else {
+                String::new()
+            },
+            self.peak_rss_mb
         )
     }
+}
+
+/// Starts measuring the process's peak resident memory afresh (Linux: `clear_refs` 5 resets
+/// VmHWM; elsewhere the peak is the process's since it started).
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The process's peak resident memory since the last reset, in MB (0 where unknown).
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }

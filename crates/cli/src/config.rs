@@ -23,6 +23,8 @@ pub struct Config {
     pub lambda_rate: f64,
     pub connect_rate: f64,
     pub connect_burst: f64,
+    /// `SNAPDEPLOY_CONNECT_RATES`: Connect operations with a quota of their own.
+    pub connect_operations: std::collections::BTreeMap<String, snapdeploy_aws::pacing::Rate>,
     pub reuse_max_age: std::time::Duration,
     /// `SNAPDEPLOY_CHANGE_LEASE_SECONDS`: how long a change whose process died keeps its
     /// resource locked.
@@ -84,6 +86,52 @@ fn oidc_from_env() -> Result<snapdeploy_server::OidcConfig> {
             "seconds",
         )?),
     })
+}
+
+/// Quotas by Connect operation, `SearchContactFlows=10/20,GetPromptFile=5` (calls a second,
+/// and a burst, `burst` when left out), as AWS raises them per API.
+fn connect_operations(
+    spec: &str,
+    burst: f64,
+) -> Result<std::collections::BTreeMap<String, snapdeploy_aws::pacing::Rate>> {
+    let mut out = std::collections::BTreeMap::new();
+    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let Some((op, quota)) = item.split_once('=') else {
+            bail!("{item:?} is not Operation=rate or Operation=rate/burst");
+        };
+        let op = op.trim();
+        if !op.starts_with(|c: char| c.is_ascii_uppercase())
+            || !op.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            bail!("{op:?} is not a Connect API operation name (like SearchContactFlows)");
+        }
+        let (rate, b) = match quota.split_once('/') {
+            Some((r, b)) => (r.trim(), Some(b.trim())),
+            None => (quota.trim(), None),
+        };
+        let number = |v: &str| {
+            v.parse::<f64>()
+                .map_err(|e| anyhow::anyhow!("{op}: {v:?} is not a number: {e}"))
+        };
+        let rate = number(rate)?;
+        if !(rate > 0.0 && rate <= 1000.0) {
+            bail!("{op}: the rate must be between 0 and 1000 calls per second");
+        }
+        let burst = match b {
+            Some(b) => number(b)?,
+            None => burst.max(rate),
+        };
+        if !(1.0..=1000.0).contains(&burst) {
+            bail!("{op}: the burst must be between 1 and 1000 calls");
+        }
+        if out
+            .insert(op.to_owned(), snapdeploy_aws::pacing::Rate { rate, burst })
+            .is_some()
+        {
+            bail!("{op} is given twice");
+        }
+    }
+    Ok(out)
 }
 
 /// A comma-separated list, blanks dropped.
@@ -250,6 +298,11 @@ impl Config {
             lambda_rate,
             connect_rate,
             connect_burst,
+            connect_operations: connect_operations(
+                var("SNAPDEPLOY_CONNECT_RATES").as_deref().unwrap_or(""),
+                connect_burst,
+            )
+            .context("SNAPDEPLOY_CONNECT_RATES")?,
             reuse_max_age: std::time::Duration::from_secs_f64(reuse_hours * 3600.0),
             change_lease: std::time::Duration::from_secs(lease_seconds),
             user: var("SNAPDEPLOY_USER"),
@@ -269,5 +322,42 @@ impl Config {
                 .with_context(|| format!("creating the data folder {}", c.data_dir.display()))?;
             Ok(c)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connect_operations;
+    use snapdeploy_aws::pacing::Rate;
+
+    #[test]
+    fn connect_rates_by_operation() {
+        let ops = connect_operations(" SearchContactFlows=9.5/20, GetPromptFile=4 ,", 5.0).unwrap();
+        assert_eq!(
+            ops["SearchContactFlows"],
+            Rate {
+                rate: 9.5,
+                burst: 20.0
+            }
+        );
+        // The burst left out: the default burst, or the rate when that is higher.
+        assert_eq!(ops["GetPromptFile"].burst, 5.0);
+        assert_eq!(
+            connect_operations("GetPromptFile=8", 5.0).unwrap()["GetPromptFile"].burst,
+            8.0
+        );
+        assert!(connect_operations("", 5.0).unwrap().is_empty());
+        for (bad, says) in [
+            ("SearchQueues", "Operation=rate"),
+            ("searchQueues=2", "not a Connect API operation"),
+            ("Search-Queues=2", "not a Connect API operation"),
+            ("SearchQueues=fast", "not a number"),
+            ("SearchQueues=0", "between 0 and 1000"),
+            ("SearchQueues=2/0.5", "burst must be between 1"),
+            ("SearchQueues=2,SearchQueues=3", "given twice"),
+        ] {
+            let e = connect_operations(bad, 5.0).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 }

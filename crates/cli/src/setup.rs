@@ -95,6 +95,7 @@ pub(crate) async fn build_engine(
             lambda_rate: config.lambda_rate,
             connect_rate: config.connect_rate,
             connect_burst: config.connect_burst,
+            connect_operations: config.connect_operations.clone(),
             reuse_max_age: config.reuse_max_age,
             change_lease: config.change_lease,
             ..HubConfig::default()

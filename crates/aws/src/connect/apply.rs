@@ -21,8 +21,7 @@ use super::plan::tags_of;
 use super::prepare::Prepared;
 use crate::change::DeployOptions;
 use crate::error::{AwsError, AwsResult};
-use crate::limiter::Quota;
-use crate::provider::{string_list, tag_changes, Applied, Association, Ctx};
+use crate::provider::{string_list, tag_changes, Applied, Association};
 use aws_sdk_connect::error::ProvideErrorMetadata;
 use aws_sdk_connect::types::{
     Channel, ContactFlowModuleState, ContactFlowState, ContactFlowStatus, ContactFlowType,
@@ -81,7 +80,6 @@ pub(super) fn media(v: &Value) -> AwsResult<Vec<MediaConcurrency>> {
 
 /// The apply: `p` is prepared from the freshest capture of the target.
 pub(crate) struct Run<'a> {
-    pub ctx: &'a Ctx,
     pub client: Client,
     pub store: &'a dyn SnapshotStore,
     pub source: &'a SnapshotEnvelope,
@@ -100,10 +98,6 @@ impl Run<'_> {
                 kind.label()
             ))
         })
-    }
-
-    pub(super) async fn pace(&self) {
-        self.ctx.pace(Quota::Connect).await;
     }
 
     pub(super) fn todo(&self, p: &Prepared, kind: Kind) -> Vec<(String, Option<String>)> {
@@ -138,7 +132,6 @@ impl Run<'_> {
             let config = hours_config(&want["Config"])?;
             match live {
                 None => {
-                    self.pace().await;
                     let out = self
                         .client
                         .create_hours_of_operation()
@@ -164,7 +157,6 @@ impl Run<'_> {
                     let have = p.live_body(Kind::Hours, &ln);
                     let fields = ["Description", "TimeZone", "Config"];
                     if ln != name || fields.iter().any(|f| have[f] != want[f]) {
-                        self.pace().await;
                         self.client
                             .update_hours_of_operation()
                             .instance_id(self.inst(p))
@@ -192,7 +184,6 @@ impl Run<'_> {
             match live {
                 None => {
                     let url = self.store.blob_url(&self.source.account_id, audio).await?;
-                    self.pace().await;
                     let out = self
                         .client
                         .create_prompt()
@@ -223,7 +214,6 @@ impl Run<'_> {
                             }
                             false => None,
                         };
-                        self.pace().await;
                         self.client
                             .update_prompt()
                             .instance_id(self.inst(p))
@@ -246,7 +236,6 @@ impl Run<'_> {
         // What the target lacks is left out (the plan lists it; a deploy only gets here
         // with it accepted).
         for arn in p.associated_lambdas().filter(|a| !live_lambdas.contains(a)) {
-            self.pace().await;
             self.client
                 .associate_lambda_function()
                 .instance_id(self.inst(p))
@@ -260,7 +249,6 @@ impl Run<'_> {
         }
         let live_lex = string_list(&p.live["LexBots"]);
         for arn in p.associated_lex().filter(|a| !live_lex.contains(a)) {
-            self.pace().await;
             self.client
                 .associate_bot()
                 .instance_id(self.inst(p))
@@ -282,7 +270,6 @@ impl Run<'_> {
                 continue;
             }
             let want = body(&p.src["Modules"][&name]);
-            self.pace().await;
             let out = self
                 .client
                 .create_contact_flow_module()
@@ -301,7 +288,6 @@ impl Run<'_> {
                 continue;
             }
             let want = body(&p.src["Flows"][&name]);
-            self.pace().await;
             let out = self
                 .client
                 .create_contact_flow()
@@ -376,7 +362,6 @@ impl Run<'_> {
                 } else {
                     format!("{id}:$SAVED")
                 };
-                self.pace().await;
                 let r = match kind {
                     Kind::Module => self
                         .client
@@ -409,7 +394,6 @@ impl Run<'_> {
                 || have["Description"] != want["Description"]
                 || have["State"] != want["State"]
             {
-                self.pace().await;
                 match kind {
                     Kind::Module => self
                         .client
@@ -459,7 +443,6 @@ impl Run<'_> {
                 .map(|i| i.arn.clone())
                 .unwrap_or_default();
             if !add.is_empty() {
-                self.pace().await;
                 self.client
                     .tag_resource()
                     .resource_arn(&arn)
@@ -469,7 +452,6 @@ impl Run<'_> {
                     .map_err(err(format!("tagging {} {name}", k.label())))?;
             }
             if !remove.is_empty() {
-                self.pace().await;
                 self.client
                     .untag_resource()
                     .resource_arn(&arn)

@@ -7,8 +7,7 @@
 //! Id and Arn as the identity a promotion remaps from.
 
 use crate::error::AwsResult;
-use crate::limiter::Quota;
-use crate::provider::{paged, svc, Ctx};
+use crate::provider::{pages, svc, Ctx};
 use aws_sdk_connect::Client;
 use serde_json::Value;
 use snapdeploy_core::SnapshotEnvelope;
@@ -21,8 +20,8 @@ pub(crate) struct Instance {
     pub(super) alias: String,
 }
 
-pub(super) async fn instances(ctx: &Ctx, client: &Client) -> AwsResult<Vec<Instance>> {
-    paged(ctx, Quota::Connect, |next| async move {
+pub(super) async fn instances(client: &Client) -> AwsResult<Vec<Instance>> {
+    pages(|next| async move {
         let page = client
             .list_instances()
             .set_next_token(next)
@@ -46,7 +45,7 @@ pub(super) async fn instances(ctx: &Ctx, client: &Client) -> AwsResult<Vec<Insta
 /// Instance ARN -> alias of every Connect instance of the account and region.
 pub(crate) async fn instance_aliases(ctx: &Ctx) -> AwsResult<BTreeMap<String, String>> {
     let client = ctx.connect().await?;
-    Ok(instances(ctx, &client)
+    Ok(instances(&client)
         .await?
         .into_iter()
         .map(|i| (i.arn, i.alias))
@@ -71,12 +70,8 @@ pub(super) fn names_by_id<T>(
 }
 
 /// The instance with this alias, if the account and region have one.
-pub(super) async fn find_instance(
-    ctx: &Ctx,
-    client: &Client,
-    alias: &str,
-) -> AwsResult<Option<Instance>> {
-    Ok(instances(ctx, client)
+pub(super) async fn find_instance(client: &Client, alias: &str) -> AwsResult<Option<Instance>> {
+    Ok(instances(client)
         .await?
         .into_iter()
         .find(|i| i.alias == alias))

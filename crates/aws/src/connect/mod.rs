@@ -79,7 +79,7 @@ impl Provider for ConnectProvider {
 
     async fn list(&self, ctx: &Ctx, progress: &Progress) -> AwsResult<Vec<Value>> {
         let client = ctx.connect().await?;
-        let all = instances(ctx, &client).await?;
+        let all = instances(&client).await?;
         let mut out = Vec::new();
         for inst in &all {
             let (config, ..) =
@@ -104,7 +104,7 @@ impl Provider for ConnectProvider {
     /// Everything but prompt audio and Lex names: one Search page per 100 items.
     async fn describe(&self, ctx: &Ctx, name: &ResourceName) -> AwsResult<Option<Value>> {
         let client = ctx.connect().await?;
-        let Some(inst) = find_instance(ctx, &client, name.as_str()).await? else {
+        let Some(inst) = find_instance(&client, name.as_str()).await? else {
             return Ok(None);
         };
         let (config, ..) =
@@ -125,7 +125,7 @@ impl Provider for ConnectProvider {
         for_change: bool,
     ) -> AwsResult<Option<Captured>> {
         let client = ctx.connect().await?;
-        let Some(inst) = find_instance(ctx, &client, name.as_str()).await? else {
+        let Some(inst) = find_instance(&client, name.as_str()).await? else {
             return Ok(None);
         };
         let depth = match store {
@@ -178,7 +178,6 @@ impl Provider for ConnectProvider {
         let live = input.live.ok_or_else(|| not_found_instance(ctx, &target))?;
         let mut p = prepare(ctx, input.source, &live.config, input.options).await?;
         let r = Run {
-            ctx,
             client: ctx.connect().await?,
             store: input.store,
             source: input.source,
@@ -208,7 +207,7 @@ impl Provider for ConnectProvider {
         }
         let extra_associations = p.extra_associations();
         if r.options.remove_extra && !extra_associations.is_empty() {
-            let drop = dissociate(ctx, &r.client, &p.tgt_instance_id, &extra_associations);
+            let drop = dissociate(&r.client, &p.tgt_instance_id, &extra_associations);
             run.step("drop associations not in the snapshot", drop)
                 .await?;
         }

@@ -4,10 +4,10 @@
 use super::capture::{names_by_id, stamp, Depth, Instance, Reuse};
 use crate::change::Progress;
 use crate::error::{AwsError, AwsResult};
-use crate::limiter::Quota;
-use crate::provider::{download, paged, svc, Ctx};
+use crate::provider::{download, pages, svc, Ctx};
 use aws_sdk_connect::types::LexVersion;
 use aws_sdk_connect::Client;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::{json, Map, Value};
 use snapdeploy_core::BlobRef;
 use std::collections::{BTreeMap, HashMap};
@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 /// with the page token set from `$token`.
 macro_rules! search_all {
     ($ctx:expr, $what:literal, $items:ident, |$token:ident| $call:expr) => {
-        paged($ctx, Quota::Connect, |$token| async move {
+        pages(|$token| async move {
             let page = $call
                 .max_results(100)
                 .send()
@@ -50,20 +50,27 @@ fn name_of(m: &HashMap<String, String>, id: Option<&str>) -> Option<String> {
     id.and_then(|i| m.get(i)).cloned()
 }
 
-/// One read of an instance: where, how deep, which earlier reads it may reuse, and what it
-/// observed for the next one.
+/// One read of an instance: where, how deep, and which earlier reads it may reuse.
 struct InstanceRead<'a> {
     ctx: &'a Ctx,
     client: &'a Client,
     id: &'a str,
     depth: Depth<'a>,
     reuse: Option<&'a Reuse<'a>>,
-    blobs: Vec<BlobRef>,
-    seen_prompts: Map<String, Value>,
-    seen_profiles: Map<String, Value>,
 }
 
+/// How many per-item reads of one kind are in flight at once. Each operation is paced in its
+/// own bucket (see `pacing`), so this only overlaps a read's latency (a prompt's download)
+/// with the next call's; more would not go faster.
+const IN_FLIGHT: usize = 2;
+
 /// Everything of one instance, by kind and name, and what was observed reading it.
+///
+/// Connect throttles each API operation separately, so the reads run as parallel streams:
+/// first every kind's Search (and the association lists) at once, then the per-item reads
+/// Search leaves out (queue quick connects, prompt audio, routing-profile queues), each kind
+/// a stream of its own. The document is built in the same order from the same reads as
+/// one after the other would, so its digest does not depend on which stream ended first.
 pub(crate) async fn read_instance(
     ctx: &Ctx,
     client: &Client,
@@ -73,83 +80,102 @@ pub(crate) async fn read_instance(
     progress: &Progress,
 ) -> AwsResult<(Value, Vec<BlobRef>, Value)> {
     let id = inst.id.as_str();
-    progress.report("hours of operation", 0, 0);
-    let hours = search_all!(ctx, "hours of operation", hours_of_operations, |t| client
-        .search_hours_of_operations()
-        .instance_id(id)
-        .set_next_token(t));
-    let hours_name = names_by_id(&hours, |h| (h.hours_of_operation_id(), h.name()));
-    progress.report("queues", 1, 7);
-    let queues = search_all!(ctx, "queues", queues, |t| client
-        .search_queues()
-        .instance_id(id)
-        .set_next_token(t));
-    let queue_name = names_by_id(&queues, |q| (q.queue_id(), q.name()));
-    progress.report("flows", 2, 7);
-    let flows = search_all!(ctx, "flows", contact_flows, |t| client
-        .search_contact_flows()
-        .instance_id(id)
-        .set_next_token(t));
-    let flow_name = names_by_id(&flows, |f| (f.id(), f.name()));
-    progress.report("flow modules", 3, 7);
-    let modules = search_all!(ctx, "flow modules", contact_flow_modules, |t| client
-        .search_contact_flow_modules()
-        .instance_id(id)
-        .set_next_token(t));
-    progress.report("prompts", 4, 7);
-    let prompts = search_all!(ctx, "prompts", prompts, |t| client
-        .search_prompts()
-        .instance_id(id)
-        .set_next_token(t));
-    progress.report("routing profiles", 5, 7);
-    let profiles = search_all!(ctx, "routing profiles", routing_profiles, |t| client
-        .search_routing_profiles()
-        .instance_id(id)
-        .set_next_token(t));
-    progress.report("quick connects", 6, 7);
-    let quick_connects = search_all!(ctx, "quick connects", quick_connects, |t| client
-        .search_quick_connects()
-        .instance_id(id)
-        .set_next_token(t));
+    progress.report("searching every kind", 0, 3);
+    let (hours, queues, flows, modules, prompts, profiles, quick_connects, associated) = tokio::try_join!(
+        async {
+            Ok(search_all!(
+                ctx,
+                "hours of operation",
+                hours_of_operations,
+                |t| client
+                    .search_hours_of_operations()
+                    .instance_id(id)
+                    .set_next_token(t)
+            ))
+        },
+        async {
+            Ok(search_all!(ctx, "queues", queues, |t| client
+                .search_queues()
+                .instance_id(id)
+                .set_next_token(t)))
+        },
+        async {
+            Ok(search_all!(ctx, "flows", contact_flows, |t| client
+                .search_contact_flows()
+                .instance_id(id)
+                .set_next_token(t)))
+        },
+        async {
+            Ok(search_all!(
+                ctx,
+                "flow modules",
+                contact_flow_modules,
+                |t| client
+                    .search_contact_flow_modules()
+                    .instance_id(id)
+                    .set_next_token(t)
+            ))
+        },
+        async {
+            Ok(search_all!(ctx, "prompts", prompts, |t| client
+                .search_prompts()
+                .instance_id(id)
+                .set_next_token(t)))
+        },
+        async {
+            Ok(search_all!(
+                ctx,
+                "routing profiles",
+                routing_profiles,
+                |t| client
+                    .search_routing_profiles()
+                    .instance_id(id)
+                    .set_next_token(t)
+            ))
+        },
+        async {
+            Ok(search_all!(ctx, "quick connects", quick_connects, |t| {
+                client
+                    .search_quick_connects()
+                    .instance_id(id)
+                    .set_next_token(t)
+            }))
+        },
+        associations(client, id),
+    )?;
     let names = Names {
-        hours: hours_name,
-        queue: queue_name,
-        flow: flow_name,
+        hours: names_by_id(&hours, |h| (h.hours_of_operation_id(), h.name())),
+        queue: names_by_id(&queues, |q| (q.queue_id(), q.name())),
+        flow: names_by_id(&flows, |f| (f.id(), f.name())),
     };
-    let mut r = InstanceRead {
+    let r = InstanceRead {
         ctx,
         client,
         id,
         depth,
         reuse,
-        blobs: Vec::new(),
-        seen_prompts: Map::new(),
-        seen_profiles: Map::new(),
     };
+    progress.report("reading queues, prompts and routing profiles", 1, 3);
+    let (queue_items, (prompt_items, blobs, seen_prompts), (profile_items, seen_profiles)) = tokio::try_join!(
+        r.queues(&queues, &names),
+        r.prompts(&prompts),
+        r.profiles(&profiles, &names),
+    )?;
     let mut out = Map::new();
     out.insert("InstanceAlias".into(), json!(inst.alias));
     out.insert("InstanceArn".into(), json!(inst.arn));
     out.insert("HoursOfOperations".into(), hours_items(&hours));
-    out.insert("Queues".into(), r.queues(&queues, &names).await?);
-    out.insert("Prompts".into(), r.prompts(&prompts).await?);
-    out.insert(
-        "RoutingProfiles".into(),
-        r.profiles(&profiles, &names).await?,
-    );
+    out.insert("Queues".into(), queue_items);
+    out.insert("Prompts".into(), prompt_items);
+    out.insert("RoutingProfiles".into(), profile_items);
     out.insert(
         "QuickConnects".into(),
         quick_connect_items(&quick_connects, &names),
     );
     out.insert("Modules".into(), module_items(&modules)?);
     out.insert("Flows".into(), flow_items(&flows)?);
-    r.associations(&mut out).await?;
-    progress.report("captured", 7, 7);
-    let InstanceRead {
-        blobs,
-        seen_prompts,
-        seen_profiles,
-        ..
-    } = r;
+    r.lex_associations(&mut out, associated).await?;
+    progress.report("captured", 3, 3);
     let observed = match depth {
         Depth::Summary => Value::Null,
         _ => json!({
@@ -163,6 +189,38 @@ pub(crate) async fn read_instance(
         }),
     };
     Ok((Value::Object(out), blobs, observed))
+}
+
+/// The instance's Lambda functions and Lex V2 bot aliases, sorted.
+async fn associations(client: &Client, id: &str) -> AwsResult<(Vec<String>, Vec<String>)> {
+    let (lambdas, bots) = tokio::try_join!(
+        async {
+            client
+                .list_lambda_functions()
+                .instance_id(id)
+                .send()
+                .await
+                .map_err(svc("listing Lambda associations"))
+        },
+        async {
+            client
+                .list_bots()
+                .instance_id(id)
+                .lex_version(LexVersion::V2)
+                .send()
+                .await
+                .map_err(svc("listing Lex associations"))
+        },
+    )?;
+    let mut lambdas = lambdas.lambda_functions().to_vec();
+    lambdas.sort();
+    let mut aliases: Vec<String> = bots
+        .lex_bots()
+        .iter()
+        .filter_map(|b| b.lex_v2_bot().and_then(|v| v.alias_arn()).map(String::from))
+        .collect();
+    aliases.sort();
+    Ok((lambdas, aliases))
 }
 
 fn hours_items(hours: &[aws_sdk_connect::types::HoursOfOperation]) -> Value {
@@ -218,23 +276,31 @@ impl InstanceRead<'_> {
         queues: &[aws_sdk_connect::types::Queue],
         refs: &Names,
     ) -> AwsResult<Value> {
-        let (ctx, client, id) = (self.ctx, self.client, self.id);
+        let (client, id) = (self.client, self.id);
+        // By index: a closure over `&Queue` is not `Send` for every lifetime (async_trait).
+        let quick_connects: Vec<_> = futures::stream::iter(0..queues.len())
+            .map(|i| async move {
+                let q = &queues[i];
+                let qcs = client
+                    .list_queue_quick_connects()
+                    .instance_id(id)
+                    .queue_id(q.queue_id().unwrap_or_default())
+                    .send()
+                    .await
+                    .map_err(svc("listing queue quick connects"))?;
+                let mut names: Vec<String> = qcs
+                    .quick_connect_summary_list()
+                    .iter()
+                    .filter_map(|s| s.name().map(String::from))
+                    .collect();
+                names.sort();
+                AwsResult::Ok(names)
+            })
+            .buffered(IN_FLIGHT)
+            .try_collect()
+            .await?;
         let mut queue_items = BTreeMap::new();
-        for q in queues {
-            ctx.pace(Quota::Connect).await;
-            let qcs = client
-                .list_queue_quick_connects()
-                .instance_id(id)
-                .queue_id(q.queue_id().unwrap_or_default())
-                .send()
-                .await
-                .map_err(svc("listing queue quick connects"))?;
-            let mut names: Vec<String> = qcs
-                .quick_connect_summary_list()
-                .iter()
-                .filter_map(|s| s.name().map(String::from))
-                .collect();
-            names.sort();
+        for (q, names) in queues.iter().zip(quick_connects) {
             let outbound = q.outbound_caller_config().map(|o| json!({"OutboundCallerIdName": o.outbound_caller_id_name(), "OutboundCallerIdNumberId": o.outbound_caller_id_number_id(), "OutboundFlow": name_of(&refs.flow, o.outbound_flow_id())}));
             queue_items.insert(q.name().unwrap_or_default().to_owned(), json!({"Id": q.queue_id(), "Arn": q.queue_arn(), "Description": q.description().unwrap_or(""),
                 "HoursOfOperation": name_of(&refs.hours, q.hours_of_operation_id()), "MaxContacts": q.max_contacts(), "OutboundCallerConfig": outbound, "QuickConnects": names, "Tags": tags(q.tags())}));
@@ -243,115 +309,113 @@ impl InstanceRead<'_> {
     }
 
     /// Prompts with their audio's digest: the earlier read's where the prompt has not moved,
-    /// else downloaded (and stored, for a snapshot).
-    async fn prompts(&mut self, prompts: &[aws_sdk_connect::types::Prompt]) -> AwsResult<Value> {
-        let (ctx, client, id, depth, reuse) =
-            (self.ctx, self.client, self.id, self.depth, self.reuse);
-        let mut prompt_items = BTreeMap::new();
-        for p in prompts {
+    /// else downloaded (and stored, for a snapshot). With the audio blobs and what was seen.
+    async fn prompts(
+        &self,
+        prompts: &[aws_sdk_connect::types::Prompt],
+    ) -> AwsResult<(Value, Vec<BlobRef>, Map<String, Value>)> {
+        let read: Vec<_> = futures::stream::iter(0..prompts.len())
+            .map(|i| self.prompt(&prompts[i]))
+            .buffered(IN_FLIGHT)
+            .try_collect()
+            .await?;
+        let (mut items, mut blobs, mut seen) = (BTreeMap::new(), Vec::new(), Map::new());
+        for (p, (item, blob, audio)) in prompts.iter().zip(read) {
             let pid = p.prompt_id().unwrap_or_default();
-            let pname = p.name().unwrap_or_default();
-            let modified = p.last_modified_time().map(stamp);
-            let mut item = json!({"Id": pid, "Arn": p.prompt_arn(), "Description": p.description().unwrap_or(""), "Tags": tags(p.tags())});
-            if !matches!(depth, Depth::Summary) {
-                let role = format!("prompt:{pname}");
-                // The earlier read's audio, when the store has it (a snapshot's blobs list it).
-                let earlier = reuse.and_then(|r| {
-                    let sha = r.item("Prompts", pid, modified.as_deref())?["Audio"].as_str()?;
-                    match depth {
-                        Depth::Store(_) => r.blobs.iter().find(|b| b.sha256 == sha).map(|b| {
-                            (
-                                sha.to_owned(),
-                                Some(BlobRef {
-                                    role: role.clone(),
-                                    ..b.clone()
-                                }),
-                            )
+            blobs.extend(blob);
+            if let (Some(sha), Some(m)) = (audio, p.last_modified_time().map(stamp)) {
+                seen.insert(pid.to_owned(), json!({"Modified": m, "Audio": sha}));
+            }
+            items.insert(p.name().unwrap_or_default().to_owned(), item);
+        }
+        Ok((json!(items), blobs, seen))
+    }
+
+    /// One prompt's item, its audio's blob (for a snapshot) and the audio's digest.
+    async fn prompt(
+        &self,
+        p: &aws_sdk_connect::types::Prompt,
+    ) -> AwsResult<(Value, Option<BlobRef>, Option<String>)> {
+        let (ctx, depth) = (self.ctx, self.depth);
+        let pid = p.prompt_id().unwrap_or_default();
+        let mut item = json!({"Id": pid, "Arn": p.prompt_arn(), "Description": p.description().unwrap_or(""), "Tags": tags(p.tags())});
+        if matches!(depth, Depth::Summary) {
+            return Ok((item, None, None));
+        }
+        let role = format!("prompt:{}", p.name().unwrap_or_default());
+        let modified = p.last_modified_time().map(stamp);
+        // The earlier read's audio, when the store has it (a snapshot's blobs list it).
+        let earlier = self.reuse.and_then(|r| {
+            let sha = r.item("Prompts", pid, modified.as_deref())?["Audio"].as_str()?;
+            match depth {
+                Depth::Store(_) => r.blobs.iter().find(|b| b.sha256 == sha).map(|b| {
+                    (
+                        sha.to_owned(),
+                        Some(BlobRef {
+                            role: role.clone(),
+                            ..b.clone()
                         }),
-                        _ => Some((sha.to_owned(), None)),
+                    )
+                }),
+                _ => Some((sha.to_owned(), None)),
+            }
+        });
+        let (sha, blob) = match earlier {
+            Some(found) => found,
+            None => {
+                let bytes = prompt_audio(ctx, self.client, self.id, pid).await?;
+                match depth {
+                    Depth::Store(store) => {
+                        let blob = store
+                            .put_blob(&ctx.account.account_id, &bytes, "audio/wav", &role)
+                            .await?;
+                        (blob.sha256.clone(), Some(blob))
                     }
-                });
-                let sha = match earlier {
-                    Some((sha, blob)) => {
-                        self.blobs.extend(blob);
-                        sha
-                    }
-                    None => {
-                        let bytes = prompt_audio(ctx, client, id, pid).await?;
-                        match depth {
-                            Depth::Store(store) => {
-                                let blob = store
-                                    .put_blob(&ctx.account.account_id, &bytes, "audio/wav", &role)
-                                    .await?;
-                                let sha = blob.sha256.clone();
-                                self.blobs.push(blob);
-                                sha
-                            }
-                            _ => snapdeploy_core::sha256_hex(&bytes),
-                        }
-                    }
-                };
-                item["Audio"] = json!(sha);
-                if let Some(m) = modified {
-                    self.seen_prompts
-                        .insert(pid.to_owned(), json!({"Modified": m, "Audio": sha}));
+                    _ => (snapdeploy_core::sha256_hex(&bytes), None),
                 }
             }
-            prompt_items.insert(pname.to_owned(), item);
-        }
-        Ok(json!(prompt_items))
+        };
+        item["Audio"] = json!(sha);
+        Ok((item, blob, Some(sha)))
     }
 
     /// Routing profiles with their queue configs: the earlier read's where the profile has
-    /// not moved and names the same queues, else read again.
+    /// not moved and names the same queues, else read again. With what was seen.
     async fn profiles(
-        &mut self,
+        &self,
         profiles: &[aws_sdk_connect::types::RoutingProfile],
         names: &Names,
-    ) -> AwsResult<Value> {
-        let (ctx, client, id, reuse) = (self.ctx, self.client, self.id, self.reuse);
+    ) -> AwsResult<(Value, Map<String, Value>)> {
+        let (client, id, reuse) = (self.client, self.id, self.reuse);
         let queue_name = &names.queue;
-        let mut profile_items = BTreeMap::new();
-        for rp in profiles {
+        let read: Vec<Vec<Value>> = futures::stream::iter(0..profiles.len())
+            .map(|i| async move {
+                let rp = &profiles[i];
+                let rid = rp.routing_profile_id().unwrap_or_default();
+                let modified = rp.last_modified_time().map(stamp);
+                // Queue configs by queue id: names are filled in from this read, so a queue
+                // renamed since the earlier read is named as it is now.
+                let earlier = reuse
+                    .and_then(|r| r.item("RoutingProfiles", rid, modified.as_deref()))
+                    .and_then(|e| e["Queues"].as_array().cloned())
+                    .filter(|configs| same_queues(rp, configs, queue_name));
+                match earlier {
+                    Some(configs) => Ok(configs),
+                    None => profile_queues(client, id, rid).await,
+                }
+            })
+            .buffered(IN_FLIGHT)
+            .try_collect()
+            .await?;
+        let (mut items, mut seen) = (BTreeMap::new(), Map::new());
+        for (rp, by_id) in profiles.iter().zip(read) {
             let rid = rp.routing_profile_id().unwrap_or_default();
-            let modified = rp.last_modified_time().map(stamp);
-            // Queue configs by queue id: names are filled in from this read, so a queue
-            // renamed since the earlier read is named as it is now.
-            let earlier = reuse
-                .and_then(|r| r.item("RoutingProfiles", rid, modified.as_deref()))
-                .and_then(|e| e["Queues"].as_array().cloned())
-                .filter(|configs| {
-                    let mut ids: Vec<&str> = configs
-                        .iter()
-                        .filter_map(|c| c["QueueId"].as_str())
-                        .collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    let mut now: Vec<&str> = rp
-                        .associated_queue_ids
-                        .iter()
-                        .flatten()
-                        .map(String::as_str)
-                        .collect();
-                    now.sort_unstable();
-                    now.dedup();
-                    rp.associated_queue_ids.is_some()
-                        && ids == now
-                        && configs.iter().all(|c| {
-                            queue_name.contains_key(c["QueueId"].as_str().unwrap_or_default())
-                        })
-                });
-            let by_id = match earlier {
-                Some(configs) => configs,
-                None => profile_queues(ctx, client, id, rid).await?,
-            };
             let mut configs: Vec<Value> = by_id
                 .iter()
                 .map(|c| json!({"Queue": queue_name.get(c["QueueId"].as_str().unwrap_or_default()), "Channel": c["Channel"], "Priority": c["Priority"], "Delay": c["Delay"]}))
                 .collect();
-            if let Some(m) = modified {
-                self.seen_profiles
-                    .insert(rid.to_owned(), json!({"Modified": m, "Queues": by_id}));
+            if let Some(m) = rp.last_modified_time().map(stamp) {
+                seen.insert(rid.to_owned(), json!({"Modified": m, "Queues": by_id}));
             }
             configs.sort_by(|a, b| {
                 (a["Queue"].as_str(), a["Channel"].as_str())
@@ -362,42 +426,21 @@ impl InstanceRead<'_> {
                 .iter()
                 .map(|m| json!({"Channel": m.channel().as_str(), "Concurrency": m.concurrency()}))
                 .collect();
-            profile_items.insert(rp.name().unwrap_or_default().to_owned(), json!({"Id": rp.routing_profile_id(), "Arn": rp.routing_profile_arn(), "Description": rp.description().unwrap_or(""),
+            items.insert(rp.name().unwrap_or_default().to_owned(), json!({"Id": rp.routing_profile_id(), "Arn": rp.routing_profile_arn(), "Description": rp.description().unwrap_or(""),
                 "DefaultOutboundQueue": name_of(queue_name, rp.default_outbound_queue_id()), "MediaConcurrencies": media, "Queues": configs, "Tags": tags(rp.tags())}));
         }
-        Ok(json!(profile_items))
+        Ok((json!(items), seen))
     }
 
     /// The instance's Lambda and Lex associations, and (beyond a summary) the bot and alias
     /// names behind every Lex alias ARN it uses.
-    async fn associations(&self, out: &mut Map<String, Value>) -> AwsResult<()> {
-        let (ctx, client, id, depth) = (self.ctx, self.client, self.id, self.depth);
-        ctx.pace(Quota::Connect).await;
-        let mut lambdas: Vec<String> = client
-            .list_lambda_functions()
-            .instance_id(id)
-            .send()
-            .await
-            .map_err(svc("listing Lambda associations"))?
-            .lambda_functions()
-            .to_vec();
-        lambdas.sort();
+    async fn lex_associations(
+        &self,
+        out: &mut Map<String, Value>,
+        (lambdas, aliases): (Vec<String>, Vec<String>),
+    ) -> AwsResult<()> {
         out.insert("LambdaFunctions".into(), json!(lambdas));
-        ctx.pace(Quota::Connect).await;
-        let bots = client
-            .list_bots()
-            .instance_id(id)
-            .lex_version(LexVersion::V2)
-            .send()
-            .await
-            .map_err(svc("listing Lex associations"))?;
-        let mut aliases: Vec<String> = bots
-            .lex_bots()
-            .iter()
-            .filter_map(|b| b.lex_v2_bot().and_then(|v| v.alias_arn()).map(String::from))
-            .collect();
-        aliases.sort();
-        if !matches!(depth, Depth::Summary) {
+        if !matches!(self.depth, Depth::Summary) {
             // Alias ids differ between accounts: a promotion finds the target's alias by the
             // bot and alias names recorded here.
             let mut used = aliases.clone();
@@ -412,11 +455,39 @@ impl InstanceRead<'_> {
             }
             used.sort();
             used.dedup();
-            out.insert("LexAliases".into(), lex_names(ctx, &used).await?);
+            out.insert("LexAliases".into(), lex_names(self.ctx, &used).await?);
         }
         out.insert("LexBots".into(), json!(aliases));
         Ok(())
     }
+}
+
+/// Whether an earlier read's queue configs of a routing profile name the queues it has now
+/// (all of them still in the instance).
+fn same_queues(
+    rp: &aws_sdk_connect::types::RoutingProfile,
+    configs: &[Value],
+    queue_name: &HashMap<String, String>,
+) -> bool {
+    let mut ids: Vec<&str> = configs
+        .iter()
+        .filter_map(|c| c["QueueId"].as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut now: Vec<&str> = rp
+        .associated_queue_ids
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    now.sort_unstable();
+    now.dedup();
+    rp.associated_queue_ids.is_some()
+        && ids == now
+        && configs
+            .iter()
+            .all(|c| queue_name.contains_key(c["QueueId"].as_str().unwrap_or_default()))
 }
 
 /// A prompt's audio: GetPromptFile's pre-signed URL, downloaded.
@@ -426,7 +497,6 @@ pub(super) async fn prompt_audio(
     instance_id: &str,
     prompt_id: &str,
 ) -> AwsResult<Vec<u8>> {
-    ctx.pace(Quota::Connect).await;
     let file = client
         .get_prompt_file()
         .instance_id(instance_id)
@@ -442,12 +512,11 @@ pub(super) async fn prompt_audio(
 
 /// A routing profile's queue configs, by queue id.
 pub(super) async fn profile_queues(
-    ctx: &Ctx,
     client: &Client,
     instance_id: &str,
     profile_id: &str,
 ) -> AwsResult<Vec<Value>> {
-    paged(ctx, Quota::Connect, |next| async move {
+    pages(|next| async move {
         let page = client
             .list_routing_profile_queues()
             .instance_id(instance_id)

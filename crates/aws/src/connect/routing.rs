@@ -30,7 +30,6 @@ impl Run<'_> {
             let max = want["MaxContacts"].as_i64().map(|m| m as i32);
             match live {
                 None => {
-                    self.pace().await;
                     let out = self
                         .client
                         .create_queue()
@@ -57,7 +56,6 @@ impl Run<'_> {
                     let have = p.live_body(Kind::Queue, &ln);
                     let id = self.id_of(p, Kind::Queue, &name)?;
                     if ln != name || have["Description"] != want["Description"] {
-                        self.pace().await;
                         self.client
                             .update_queue_name()
                             .instance_id(self.inst(p))
@@ -69,7 +67,6 @@ impl Run<'_> {
                             .map_err(err(format!("renaming queue {name}")))?;
                     }
                     if have["HoursOfOperation"] != want["HoursOfOperation"] {
-                        self.pace().await;
                         self.client
                             .update_queue_hours_of_operation()
                             .instance_id(self.inst(p))
@@ -80,7 +77,6 @@ impl Run<'_> {
                             .map_err(err(format!("updating the hours of queue {name}")))?;
                     }
                     if have["MaxContacts"] != want["MaxContacts"] {
-                        self.pace().await;
                         self.client
                             .update_queue_max_contacts()
                             .instance_id(self.inst(p))
@@ -94,7 +90,6 @@ impl Run<'_> {
                         let config = self
                             .outbound(p, &want)?
                             .unwrap_or_else(|| OutboundCallerConfig::builder().build());
-                        self.pace().await;
                         self.client
                             .update_queue_outbound_caller_config()
                             .instance_id(self.inst(p))
@@ -158,7 +153,6 @@ impl Run<'_> {
                         .take(PROFILE_QUEUES_PER_CALL)
                         .map(|c| self.queue_config(p, c))
                         .collect::<AwsResult<_>>()?;
-                    self.pace().await;
                     let out = self
                         .client
                         .create_routing_profile()
@@ -214,7 +208,6 @@ impl Run<'_> {
         let have = p.live_body(Kind::RoutingProfile, ln);
         let id = self.id_of(p, Kind::RoutingProfile, name)?;
         if ln != name || have["Description"] != want["Description"] {
-            self.pace().await;
             self.client
                 .update_routing_profile_name()
                 .instance_id(self.inst(p))
@@ -226,7 +219,6 @@ impl Run<'_> {
                 .map_err(err(format!("renaming routing profile {name}")))?;
         }
         if have["MediaConcurrencies"] != want["MediaConcurrencies"] {
-            self.pace().await;
             self.client
                 .update_routing_profile_concurrency()
                 .instance_id(self.inst(p))
@@ -239,7 +231,6 @@ impl Run<'_> {
                 )))?;
         }
         if have["DefaultOutboundQueue"] != want["DefaultOutboundQueue"] {
-            self.pace().await;
             self.client
                 .update_routing_profile_default_outbound_queue()
                 .instance_id(self.inst(p))
@@ -285,7 +276,6 @@ impl Run<'_> {
             })
             .collect::<AwsResult<_>>()?;
         for chunk in remove.chunks(PROFILE_QUEUES_PER_CALL) {
-            self.pace().await;
             self.client
                 .disassociate_routing_profile_queues()
                 .instance_id(self.inst(p))
@@ -307,7 +297,6 @@ impl Run<'_> {
             }
         }
         for chunk in add.chunks(PROFILE_QUEUES_PER_CALL) {
-            self.pace().await;
             self.client
                 .associate_routing_profile_queues()
                 .instance_id(self.inst(p))
@@ -318,7 +307,6 @@ impl Run<'_> {
                 .map_err(err(format!("adding queues to routing profile {name}")))?;
         }
         for chunk in change.chunks(PROFILE_QUEUES_PER_CALL) {
-            self.pace().await;
             self.client
                 .update_routing_profile_queues()
                 .instance_id(self.inst(p))
@@ -383,7 +371,6 @@ impl Run<'_> {
             let config = self.qc_config(p, &want)?;
             match live {
                 None => {
-                    self.pace().await;
                     let out = self
                         .client
                         .create_quick_connect()
@@ -408,7 +395,6 @@ impl Run<'_> {
                     let have = p.live_body(Kind::QuickConnect, &ln);
                     let id = self.id_of(p, Kind::QuickConnect, &name)?;
                     if ln != name || have["Description"] != want["Description"] {
-                        self.pace().await;
                         self.client
                             .update_quick_connect_name()
                             .instance_id(self.inst(p))
@@ -420,7 +406,6 @@ impl Run<'_> {
                             .map_err(err(format!("renaming quick connect {name}")))?;
                     }
                     if have["Config"] != want["Config"] {
-                        self.pace().await;
                         self.client
                             .update_quick_connect_config()
                             .instance_id(self.inst(p))
@@ -459,7 +444,6 @@ impl Run<'_> {
                 .map(|n| self.id_of(p, Kind::QuickConnect, n))
                 .collect::<AwsResult<_>>()?;
             for chunk in remove.chunks(CHUNK) {
-                self.pace().await;
                 self.client
                     .disassociate_queue_quick_connects()
                     .instance_id(self.inst(p))
@@ -470,7 +454,6 @@ impl Run<'_> {
                     .map_err(err(format!("removing quick connects from queue {name}")))?;
             }
             for chunk in add.chunks(CHUNK) {
-                self.pace().await;
                 self.client
                     .associate_queue_quick_connects()
                     .instance_id(self.inst(p))

@@ -5,7 +5,6 @@ use super::apply::{Run, Sdk};
 use super::items::Kind;
 use super::prepare::Prepared;
 use crate::error::{AwsError, AwsResult};
-use crate::limiter::Quota;
 use crate::provider::{Applied, Association, Ctx};
 use aws_sdk_connect::error::ProvideErrorMetadata;
 use aws_sdk_connect::types::LexV2Bot;
@@ -16,7 +15,6 @@ impl Run<'_> {
         let mut extra = p.extra.clone();
         extra.sort_by_key(|(k, _, _)| std::cmp::Reverse(delete_rank(*k)));
         for (k, name, i) in extra {
-            self.pace().await;
             delete(&self.client, &p.tgt_instance_id, k, &i.id)
                 .await
                 .map_err(|e| AwsError::Service(format!("deleting {} {name}: {e}", k.label())))?;
@@ -129,7 +127,6 @@ pub(crate) async fn undo_created(ctx: &Ctx, instance_id: &str, applied: &Applied
     let mut created: Vec<&(Kind, String)> = applied.created_items.iter().collect();
     created.sort_by_key(|(k, _)| std::cmp::Reverse(delete_rank(*k)));
     for &(k, ref id) in created {
-        ctx.pace(Quota::Connect).await;
         delete(&client, instance_id, k, id).await.map_err(|e| {
             AwsError::Service(format!(
                 "deleting the {} this deploy created: {e}",
@@ -137,19 +134,17 @@ pub(crate) async fn undo_created(ctx: &Ctx, instance_id: &str, applied: &Applied
             ))
         })?;
     }
-    dissociate(ctx, &client, instance_id, &applied.associated).await?;
+    dissociate(&client, instance_id, &applied.associated).await?;
     Ok(())
 }
 
 /// Drops the instance's associations with these Lambda functions and Lex bot aliases.
 pub(super) async fn dissociate(
-    ctx: &Ctx,
     client: &Client,
     instance_id: &str,
     associations: &[Association],
 ) -> AwsResult<()> {
     for association in associations {
-        ctx.pace(Quota::Connect).await;
         let r = match association {
             Association::LambdaFunction(arn) => client
                 .disassociate_lambda_function()
