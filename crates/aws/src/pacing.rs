@@ -150,6 +150,7 @@ struct State {
     operations: HashMap<String, Bucket>,
     shared: Option<Bucket>,
     last_throttle: Option<(String, Instant)>,
+    stats: PacerStats,
 }
 
 /// What a pacer has seen.
@@ -164,7 +165,6 @@ pub struct PacerStats {
 pub struct Pacer {
     config: PacingConfig,
     state: Mutex<State>,
-    stats: Mutex<PacerStats>,
 }
 
 impl Pacer {
@@ -172,12 +172,28 @@ impl Pacer {
         Self {
             config,
             state: Mutex::new(State::default()),
-            stats: Mutex::new(PacerStats::default()),
         }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `operation`'s own bucket, made (with `tokens`) when first needed, refilled to `now`.
+    fn own<'s>(
+        &self,
+        s: &'s mut State,
+        operation: &str,
+        tokens: f64,
+        now: Instant,
+    ) -> &'s mut Bucket {
+        let quota = self.config.quota(operation);
+        let b = s
+            .operations
+            .entry(operation.to_owned())
+            .or_insert_with(|| Bucket::new(quota, tokens.min(quota.burst), now));
+        b.refill(now);
+        b
     }
 
     /// Takes a token for `operation` now, or says how long to wait before asking again.
@@ -192,13 +208,7 @@ impl Pacer {
             tracing::info!("Connect: no throttle for ten minutes, operations paced apart again");
             s.shared = None;
         }
-        let quota = self.config.quota(operation);
-        let own = s
-            .operations
-            .entry(operation.to_owned())
-            .or_insert_with(|| Bucket::new(quota, quota.burst, now));
-        own.refill(now);
-        let mut wait = own.wait();
+        let mut wait = self.own(s, operation, f64::INFINITY, now).wait();
         if let Some(shared) = s.shared.as_mut() {
             shared.refill(now);
             wait = wait.max(shared.wait());
@@ -206,10 +216,11 @@ impl Pacer {
         if !wait.is_zero() {
             return Err(wait);
         }
-        own.tokens -= 1.0;
+        self.own(s, operation, f64::INFINITY, now).tokens -= 1.0;
         if let Some(shared) = s.shared.as_mut() {
             shared.tokens -= 1.0;
         }
+        s.stats.calls += 1;
         Ok(())
     }
 
@@ -218,17 +229,13 @@ impl Pacer {
         while let Err(wait) = self.try_acquire(operation, Instant::now()) {
             tokio::time::sleep(wait).await;
         }
-        self.stats.lock().unwrap_or_else(|p| p.into_inner()).calls += 1;
     }
 
     /// The service throttled a call of `operation`.
     pub fn throttled(&self, operation: &str, now: Instant) {
-        self.stats
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .throttled += 1;
         let mut s = self.state();
         let s = &mut *s;
+        s.stats.throttled += 1;
         if let Some(shared) = s.shared.as_mut() {
             // The shared bucket ran dry, not the operation's own: only it is cut.
             shared.throttled(now);
@@ -247,11 +254,7 @@ impl Pacer {
                 shared.cut_at = Some(now);
                 s.shared = Some(shared);
             } else {
-                let quota = self.config.quota(operation);
-                s.operations
-                    .entry(operation.to_owned())
-                    .or_insert_with(|| Bucket::new(quota, 0.0, now))
-                    .throttled(now);
+                self.own(s, operation, 0.0, now).throttled(now);
             }
         }
         s.last_throttle = Some((operation.to_owned(), now));
@@ -265,17 +268,11 @@ impl Pacer {
     /// The current rate of `operation`'s own bucket.
     pub fn rate(&self, operation: &str, now: Instant) -> f64 {
         let mut s = self.state();
-        let quota = self.config.quota(operation);
-        let b = s
-            .operations
-            .entry(operation.to_owned())
-            .or_insert_with(|| Bucket::new(quota, quota.burst, now));
-        b.refill(now);
-        b.rate
+        self.own(&mut s, operation, f64::INFINITY, now).rate
     }
 
     pub fn stats(&self) -> PacerStats {
-        *self.stats.lock().unwrap_or_else(|p| p.into_inner())
+        self.state().stats
     }
 }
 

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 /// Pages through a Search* call, 100 full objects a page: `$call` is the request builder
 /// with the page token set from `$token`.
 macro_rules! search_all {
-    ($ctx:expr, $what:literal, $items:ident, |$token:ident| $call:expr) => {
+    ($what:literal, $items:ident, |$token:ident| $call:expr) => {
         pages(|$token| async move {
             let page = $call
                 .max_results(100)
@@ -84,7 +84,6 @@ pub(crate) async fn read_instance(
     let (hours, queues, flows, modules, prompts, profiles, quick_connects, associated) = tokio::try_join!(
         async {
             Ok(search_all!(
-                ctx,
                 "hours of operation",
                 hours_of_operations,
                 |t| client
@@ -94,47 +93,41 @@ pub(crate) async fn read_instance(
             ))
         },
         async {
-            Ok(search_all!(ctx, "queues", queues, |t| client
+            Ok(search_all!("queues", queues, |t| client
                 .search_queues()
                 .instance_id(id)
                 .set_next_token(t)))
         },
         async {
-            Ok(search_all!(ctx, "flows", contact_flows, |t| client
+            Ok(search_all!("flows", contact_flows, |t| client
                 .search_contact_flows()
                 .instance_id(id)
                 .set_next_token(t)))
         },
         async {
-            Ok(search_all!(
-                ctx,
-                "flow modules",
-                contact_flow_modules,
-                |t| client
+            Ok(search_all!("flow modules", contact_flow_modules, |t| {
+                client
                     .search_contact_flow_modules()
                     .instance_id(id)
                     .set_next_token(t)
-            ))
+            }))
         },
         async {
-            Ok(search_all!(ctx, "prompts", prompts, |t| client
+            Ok(search_all!("prompts", prompts, |t| client
                 .search_prompts()
                 .instance_id(id)
                 .set_next_token(t)))
         },
         async {
-            Ok(search_all!(
-                ctx,
-                "routing profiles",
-                routing_profiles,
-                |t| client
+            Ok(search_all!("routing profiles", routing_profiles, |t| {
+                client
                     .search_routing_profiles()
                     .instance_id(id)
                     .set_next_token(t)
-            ))
+            }))
         },
         async {
-            Ok(search_all!(ctx, "quick connects", quick_connects, |t| {
+            Ok(search_all!("quick connects", quick_connects, |t| {
                 client
                     .search_quick_connects()
                     .instance_id(id)
