@@ -167,7 +167,10 @@ async fn connect_promotion_creates_every_item_within_its_call_budget() {
     eprintln!("deploy: {} created, {}", d.created, d.run.describe());
     assert_eq!(d.created, 62, "every item of the small instance");
     assert_eq!(d.run.throttled, 0);
-    assert!(d.run.made < 3 * d.created, "{}", d.run.describe());
+    // One call per item: flows and modules are created with their content (the small
+    // instance has no cycle, so no stub), plus the reads around the deploy (a stub and a
+    // content write per flow and module would be 37 more).
+    assert!(d.run.made <= d.created + 15, "{}", d.run.describe());
 }
 
 #[tokio::test]

@@ -138,9 +138,31 @@ async fn dev_instance_is_promoted_to_an_empty_prod_instance_with_every_reference
         1
     );
 
+    let calls = |op: &str| {
+        app.sandbox.counters()[format!("connect:{op}")]["calls"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let content_writes_before = calls("UpdateContactFlowContent");
     let (s, report) = app.post("/deploy", &deploy_body(key, false)).await;
     assert_eq!(s, 200, "{report}");
     assert_eq!(report["status"], "succeeded", "{report}");
+    // Flows and modules are created with their final content, in the order their references
+    // allow; only Main Menu and Support Menu refer to each other, so one of them alone is
+    // created as a stub and gets its content once the other exists.
+    let step = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|s| {
+            s["step"]
+                .as_str()
+                .filter(|s| s.starts_with("create and update items"))
+        })
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(step.ends_with("1 stub to break cycles)"), "{step}");
+    assert_eq!(calls("UpdateContactFlowContent") - content_writes_before, 1);
+    assert_eq!(calls("UpdateContactFlowModuleContent"), 0);
 
     let (_, prod) = connect_snapshot(&app, &PROD, "acme-prod").await;
     let prod = &prod["config"];

@@ -1,20 +1,5 @@
-//! Amazon Connect: deploy, rollback and restore of an instance's contents.
-//!
-//! The target instance must exist: SnapDeploy copies what is inside an instance, not the
-//! instance itself (creating one involves identity, telephony and storage choices that a
-//! snapshot does not carry). Items are matched by name — by id first when the snapshot is
-//! of the target instance itself, so a rename is undone rather than duplicated — missing
-//! ones are created, changed ones updated, unchanged ones left alone.
-//!
-//! Order: hours, prompts, Lambda and Lex associations, then every missing module and flow
-//! as a stub (flows SAVED, never published), so that queues, quick connects and all content
-//! can name them whatever the cycles between flows; then queues, routing profiles (queue
-//! configs 10 per call), quick connects, queue quick connects (50 per call), module content,
-//! flow content (published once everything it references exists: that is, now), metadata
-//! and tags. Every ARN and id inside content is remapped to the target: queues, prompts,
-//! hours, flows and modules through the items matched or created, Lambda functions by
-//! name in the target account and region (checked to exist), Lex V2 bot aliases by bot
-//! and alias name (recorded in the snapshot, looked up in the target).
+//! The writes of a Connect deploy, one item (or one kind of association) each; `order.rs`
+//! decides when each runs, `mod.rs` describes the whole.
 
 use super::items::{body, Ident, Kind, STUB};
 use super::plan::tags_of;
@@ -32,7 +17,7 @@ use aws_sdk_connect::Client;
 use serde_json::{json, Value};
 use snapdeploy_core::SnapshotEnvelope;
 use snapdeploy_store::SnapshotStore;
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 pub(super) type Sdk<E> =
     aws_sdk_connect::error::SdkError<E, aws_sdk_connect::config::http::HttpResponse>;
@@ -84,6 +69,9 @@ pub(crate) struct Run<'a> {
     pub store: &'a dyn SnapshotStore,
     pub source: &'a SnapshotEnvelope,
     pub options: &'a DeployOptions,
+    /// What the writes created and associated, recorded as each is made (writes run in
+    /// parallel), handed to the caller's `Applied` when they are done or one failed.
+    pub applied: Mutex<Applied>,
 }
 
 impl Run<'_> {
@@ -100,18 +88,14 @@ impl Run<'_> {
         })
     }
 
-    pub(super) fn todo(&self, p: &Prepared, kind: Kind) -> Vec<(String, Option<String>)> {
-        p.selected
-            .iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, n)| (n.clone(), p.matched.get(&(kind, n.clone())).cloned()))
-            .collect()
+    /// The live item a selected source item updates, by its live name.
+    pub(super) fn live_name(&self, p: &Prepared, kind: Kind, name: &str) -> Option<String> {
+        p.matched.get(&(kind, name.to_owned())).cloned()
     }
 
     pub(super) fn created(
         &self,
-        p: &mut Prepared,
-        applied: &mut Applied,
+        p: &Prepared,
         kind: Kind,
         name: &str,
         id: Option<&str>,
@@ -121,117 +105,108 @@ impl Run<'_> {
             id: id.unwrap_or_default().to_owned(),
             arn: arn.unwrap_or_default().to_owned(),
         };
-        applied.created_items.push((kind, i.id.clone()));
-        p.target.insert((kind, name.to_owned()), i);
-        p.derived = OnceLock::new();
+        self.ledger().created_items.push((kind, i.id.clone()));
+        p.insert_target(kind, name, i);
     }
 
-    pub(super) async fn hours(&self, p: &mut Prepared, applied: &mut Applied) -> AwsResult<()> {
-        for (name, live) in self.todo(p, Kind::Hours) {
-            let (want, _, _) = p.desired(Kind::Hours, &name);
-            let config = hours_config(&want["Config"])?;
-            match live {
-                None => {
-                    let out = self
-                        .client
-                        .create_hours_of_operation()
+    pub(super) fn ledger(&self) -> std::sync::MutexGuard<'_, Applied> {
+        self.applied.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) async fn hours(&self, p: &Prepared, name: &str) -> AwsResult<()> {
+        let live = self.live_name(p, Kind::Hours, name);
+        let (want, _, _) = p.desired(Kind::Hours, name);
+        let config = hours_config(&want["Config"])?;
+        match live {
+            None => {
+                let out = self
+                    .client
+                    .create_hours_of_operation()
+                    .instance_id(self.inst(p))
+                    .name(name)
+                    .description(want["Description"].as_str().unwrap_or(""))
+                    .time_zone(want["TimeZone"].as_str().unwrap_or("UTC"))
+                    .set_config(Some(config))
+                    .set_tags(tags_of(&want["Tags"]))
+                    .send()
+                    .await
+                    .map_err(err(format!("creating hours of operation {name}")))?;
+                self.created(
+                    p,
+                    Kind::Hours,
+                    name,
+                    out.hours_of_operation_id(),
+                    out.hours_of_operation_arn(),
+                );
+            }
+            Some(ln) => {
+                let have = p.live_body(Kind::Hours, &ln);
+                let fields = ["Description", "TimeZone", "Config"];
+                if ln != name || fields.iter().any(|f| have[f] != want[f]) {
+                    self.client
+                        .update_hours_of_operation()
                         .instance_id(self.inst(p))
-                        .name(&name)
+                        .hours_of_operation_id(self.id_of(p, Kind::Hours, name)?)
+                        .name(name)
                         .description(want["Description"].as_str().unwrap_or(""))
                         .time_zone(want["TimeZone"].as_str().unwrap_or("UTC"))
                         .set_config(Some(config))
-                        .set_tags(tags_of(&want["Tags"]))
                         .send()
                         .await
-                        .map_err(err(format!("creating hours of operation {name}")))?;
-                    self.created(
-                        p,
-                        applied,
-                        Kind::Hours,
-                        &name,
-                        out.hours_of_operation_id(),
-                        out.hours_of_operation_arn(),
-                    );
-                }
-                Some(ln) => {
-                    let have = p.live_body(Kind::Hours, &ln);
-                    let fields = ["Description", "TimeZone", "Config"];
-                    if ln != name || fields.iter().any(|f| have[f] != want[f]) {
-                        self.client
-                            .update_hours_of_operation()
-                            .instance_id(self.inst(p))
-                            .hours_of_operation_id(self.id_of(p, Kind::Hours, &name)?)
-                            .name(&name)
-                            .description(want["Description"].as_str().unwrap_or(""))
-                            .time_zone(want["TimeZone"].as_str().unwrap_or("UTC"))
-                            .set_config(Some(config))
-                            .send()
-                            .await
-                            .map_err(err(format!("updating hours of operation {name}")))?;
-                    }
+                        .map_err(err(format!("updating hours of operation {name}")))?;
                 }
             }
         }
         Ok(())
     }
 
-    pub(super) async fn prompts(&self, p: &mut Prepared, applied: &mut Applied) -> AwsResult<()> {
-        for (name, live) in self.todo(p, Kind::Prompt) {
-            let (want, _, _) = p.desired(Kind::Prompt, &name);
-            let audio = want["Audio"].as_str().ok_or_else(|| {
-                AwsError::Invalid(format!("prompt {name} has no audio in the snapshot"))
-            })?;
-            match live {
-                None => {
-                    let url = self.store.blob_url(&self.source.account_id, audio).await?;
-                    let out = self
-                        .client
-                        .create_prompt()
+    pub(super) async fn prompt(&self, p: &Prepared, name: &str) -> AwsResult<()> {
+        let live = self.live_name(p, Kind::Prompt, name);
+        let (want, _, _) = p.desired(Kind::Prompt, name);
+        let audio = want["Audio"].as_str().ok_or_else(|| {
+            AwsError::Invalid(format!("prompt {name} has no audio in the snapshot"))
+        })?;
+        match live {
+            None => {
+                let url = self.store.blob_url(&self.source.account_id, audio).await?;
+                let out = self
+                    .client
+                    .create_prompt()
+                    .instance_id(self.inst(p))
+                    .name(name)
+                    .description(want["Description"].as_str().unwrap_or(""))
+                    .s3_uri(url)
+                    .set_tags(tags_of(&want["Tags"]))
+                    .send()
+                    .await
+                    .map_err(err(format!("creating prompt {name}")))?;
+                self.created(p, Kind::Prompt, name, out.prompt_id(), out.prompt_arn());
+            }
+            Some(ln) => {
+                let have = p.live_body(Kind::Prompt, &ln);
+                let new_audio = have["Audio"] != want["Audio"];
+                if ln != name || new_audio || have["Description"] != want["Description"] {
+                    let url = match new_audio {
+                        true => Some(self.store.blob_url(&self.source.account_id, audio).await?),
+                        false => None,
+                    };
+                    self.client
+                        .update_prompt()
                         .instance_id(self.inst(p))
-                        .name(&name)
+                        .prompt_id(self.id_of(p, Kind::Prompt, name)?)
+                        .name(name)
                         .description(want["Description"].as_str().unwrap_or(""))
-                        .s3_uri(url)
-                        .set_tags(tags_of(&want["Tags"]))
+                        .set_s3_uri(url)
                         .send()
                         .await
-                        .map_err(err(format!("creating prompt {name}")))?;
-                    self.created(
-                        p,
-                        applied,
-                        Kind::Prompt,
-                        &name,
-                        out.prompt_id(),
-                        out.prompt_arn(),
-                    );
-                }
-                Some(ln) => {
-                    let have = p.live_body(Kind::Prompt, &ln);
-                    let new_audio = have["Audio"] != want["Audio"];
-                    if ln != name || new_audio || have["Description"] != want["Description"] {
-                        let url = match new_audio {
-                            true => {
-                                Some(self.store.blob_url(&self.source.account_id, audio).await?)
-                            }
-                            false => None,
-                        };
-                        self.client
-                            .update_prompt()
-                            .instance_id(self.inst(p))
-                            .prompt_id(self.id_of(p, Kind::Prompt, &name)?)
-                            .name(&name)
-                            .description(want["Description"].as_str().unwrap_or(""))
-                            .set_s3_uri(url)
-                            .send()
-                            .await
-                            .map_err(err(format!("updating prompt {name}")))?;
-                    }
+                        .map_err(err(format!("updating prompt {name}")))?;
                 }
             }
         }
         Ok(())
     }
 
-    pub(super) async fn associations(&self, p: &Prepared, applied: &mut Applied) -> AwsResult<()> {
+    pub(super) async fn associations(&self, p: &Prepared) -> AwsResult<()> {
         let live_lambdas = string_list(&p.live["LambdaFunctions"]);
         // What the target lacks is left out (the plan lists it; a deploy only gets here
         // with it accepted).
@@ -243,7 +218,7 @@ impl Run<'_> {
                 .send()
                 .await
                 .map_err(err(format!("associating Lambda function {arn}")))?;
-            applied
+            self.ledger()
                 .associated
                 .push(Association::LambdaFunction(arn.clone()));
         }
@@ -256,63 +231,72 @@ impl Run<'_> {
                 .send()
                 .await
                 .map_err(err(format!("associating Lex bot alias {arn}")))?;
-            applied
+            self.ledger()
                 .associated
                 .push(Association::LexBotAlias(arn.clone()));
         }
         Ok(())
     }
 
-    /// Missing modules and flows, with stub content, so everything can refer to them.
-    pub(super) async fn stubs(&self, p: &mut Prepared, applied: &mut Applied) -> AwsResult<()> {
-        for (name, live) in self.todo(p, Kind::Module) {
-            if live.is_some() {
-                continue;
-            }
-            let want = body(&p.src["Modules"][&name]);
+    /// A missing module or flow: with its final content (everything it refers to exists by
+    /// now), published where the snapshot has it published; or, to break a cycle, as a
+    /// stub (a flow SAVED, never published) whose content a `Content` task writes later.
+    pub(super) async fn create(
+        &self,
+        p: &Prepared,
+        kind: Kind,
+        name: &str,
+        stub: bool,
+    ) -> AwsResult<()> {
+        let want = match stub {
+            true => body(&p.src[kind.key()][name]),
+            false => p.desired(kind, name).0,
+        };
+        let content = match stub {
+            true => STUB.to_owned(),
+            false => serde_json::to_string(&want["Content"]).unwrap_or_default(),
+        };
+        let publish = !stub && (kind == Kind::Module || want["Status"] == "PUBLISHED");
+        if kind == Kind::Module {
             let out = self
                 .client
                 .create_contact_flow_module()
                 .instance_id(self.inst(p))
-                .name(&name)
+                .name(name)
                 .description(want["Description"].as_str().unwrap_or(""))
-                .content(STUB)
+                .content(content)
                 .set_tags(tags_of(&want["Tags"]))
                 .send()
                 .await
                 .map_err(err(format!("creating flow module {name}")))?;
-            self.created(p, applied, Kind::Module, &name, out.id(), out.arn());
-        }
-        for (name, live) in self.todo(p, Kind::Flow) {
-            if live.is_some() {
-                continue;
-            }
-            let want = body(&p.src["Flows"][&name]);
+            self.created(p, kind, name, out.id(), out.arn());
+        } else {
             let out = self
                 .client
                 .create_contact_flow()
                 .instance_id(self.inst(p))
-                .name(&name)
+                .name(name)
                 .r#type(ContactFlowType::from(
                     want["Type"].as_str().unwrap_or("CONTACT_FLOW"),
                 ))
                 .description(want["Description"].as_str().unwrap_or(""))
-                .content(STUB)
-                .status(ContactFlowStatus::Saved)
+                .content(content)
+                .status(match publish {
+                    true => ContactFlowStatus::Published,
+                    false => ContactFlowStatus::Saved,
+                })
                 .set_tags(tags_of(&want["Tags"]))
                 .send()
                 .await
                 .map_err(err(format!("creating flow {name}")))?;
-            self.created(
-                p,
-                applied,
-                Kind::Flow,
-                &name,
-                out.contact_flow_id(),
-                out.contact_flow_arn(),
-            );
+            self.created(p, kind, name, out.contact_flow_id(), out.contact_flow_arn());
         }
-        Ok(())
+        if stub {
+            return Ok(());
+        }
+        // Only the state (an archived flow) is left to write.
+        let have = json!({"Content": want["Content"], "Status": if publish { "PUBLISHED" } else { "SAVED" }, "State": "ACTIVE", "Description": want["Description"]});
+        self.write_content(p, kind, name, None, &want, &have).await
     }
 
     pub(super) fn outbound(
@@ -339,91 +323,100 @@ impl Run<'_> {
         ))
     }
 
-    /// Module and flow content and metadata. Everything content can name exists by now
-    /// (stubs included), so content is published directly where the snapshot had it
-    /// published, and only saved where it was saved.
-    pub(super) async fn content(&self, p: &Prepared, kind: Kind) -> AwsResult<()> {
-        for (name, live) in self.todo(p, kind) {
-            let (want, _, _) = p.desired(kind, &name);
-            let id = self.id_of(p, kind, &name)?;
-            let have = match &live {
-                Some(ln) => p.live_body(kind, ln),
-                None => {
-                    json!({"Content": serde_json::from_str::<Value>(STUB).unwrap_or_default(), "Status": "SAVED", "State": "ACTIVE", "Description": want["Description"]})
-                }
-            };
-            let text = serde_json::to_string(&want["Content"]).unwrap_or_default();
-            let publish = kind == Kind::Module || want["Status"] == "PUBLISHED";
-            if have["Content"] != want["Content"]
-                || (publish && have["Status"] != json!("PUBLISHED") && kind == Kind::Flow)
-            {
-                let target_id = if publish {
-                    id.clone()
-                } else {
-                    format!("{id}:$SAVED")
-                };
-                let r = match kind {
-                    Kind::Module => self
-                        .client
-                        .update_contact_flow_module_content()
-                        .instance_id(self.inst(p))
-                        .contact_flow_module_id(target_id)
-                        .content(text)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(err(format!("writing the content of flow module {name}"))),
-                    _ => self
-                        .client
-                        .update_contact_flow_content()
-                        .instance_id(self.inst(p))
-                        .contact_flow_id(target_id)
-                        .content(text)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(err(format!(
-                            "{} the content of flow {name}",
-                            if publish { "publishing" } else { "saving" }
-                        ))),
-                };
-                r?;
+    /// The content and metadata of an existing module or flow, or of a stubbed one.
+    /// Everything content can name exists by now, so content is published directly where
+    /// the snapshot had it published, and only saved where it was saved.
+    pub(super) async fn content(&self, p: &Prepared, kind: Kind, name: &str) -> AwsResult<()> {
+        let (want, _, _) = p.desired(kind, name);
+        let live = self.live_name(p, kind, name);
+        let have = match &live {
+            Some(ln) => p.live_body(kind, ln),
+            None => {
+                json!({"Content": serde_json::from_str::<Value>(STUB).unwrap_or_default(), "Status": "SAVED", "State": "ACTIVE", "Description": want["Description"]})
             }
-            let renamed = live.as_ref().is_some_and(|ln| *ln != name);
-            if renamed
-                || have["Description"] != want["Description"]
-                || have["State"] != want["State"]
-            {
-                match kind {
-                    Kind::Module => self
-                        .client
-                        .update_contact_flow_module_metadata()
-                        .instance_id(self.inst(p))
-                        .contact_flow_module_id(&id)
-                        .name(&name)
-                        .description(want["Description"].as_str().unwrap_or(""))
-                        .state(ContactFlowModuleState::from(
-                            want["State"].as_str().unwrap_or("ACTIVE"),
-                        ))
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(err(format!("updating flow module {name}")))?,
-                    _ => self
-                        .client
-                        .update_contact_flow_metadata()
-                        .instance_id(self.inst(p))
-                        .contact_flow_id(&id)
-                        .name(&name)
-                        .description(want["Description"].as_str().unwrap_or(""))
-                        .contact_flow_state(ContactFlowState::from(
-                            want["State"].as_str().unwrap_or("ACTIVE"),
-                        ))
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(err(format!("updating flow {name}")))?,
-                }
+        };
+        self.write_content(p, kind, name, live, &want, &have).await
+    }
+
+    /// Content and metadata from `have` to `want`.
+    async fn write_content(
+        &self,
+        p: &Prepared,
+        kind: Kind,
+        name: &str,
+        live: Option<String>,
+        want: &Value,
+        have: &Value,
+    ) -> AwsResult<()> {
+        let id = self.id_of(p, kind, name)?;
+        let text = serde_json::to_string(&want["Content"]).unwrap_or_default();
+        let publish = kind == Kind::Module || want["Status"] == "PUBLISHED";
+        if have["Content"] != want["Content"]
+            || (publish && have["Status"] != json!("PUBLISHED") && kind == Kind::Flow)
+        {
+            let target_id = if publish {
+                id.clone()
+            } else {
+                format!("{id}:$SAVED")
+            };
+            let r = match kind {
+                Kind::Module => self
+                    .client
+                    .update_contact_flow_module_content()
+                    .instance_id(self.inst(p))
+                    .contact_flow_module_id(target_id)
+                    .content(text)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(err(format!("writing the content of flow module {name}"))),
+                _ => self
+                    .client
+                    .update_contact_flow_content()
+                    .instance_id(self.inst(p))
+                    .contact_flow_id(target_id)
+                    .content(text)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(err(format!(
+                        "{} the content of flow {name}",
+                        if publish { "publishing" } else { "saving" }
+                    ))),
+            };
+            r?;
+        }
+        let renamed = live.as_ref().is_some_and(|ln| *ln != name);
+        if renamed || have["Description"] != want["Description"] || have["State"] != want["State"] {
+            match kind {
+                Kind::Module => self
+                    .client
+                    .update_contact_flow_module_metadata()
+                    .instance_id(self.inst(p))
+                    .contact_flow_module_id(&id)
+                    .name(name)
+                    .description(want["Description"].as_str().unwrap_or(""))
+                    .state(ContactFlowModuleState::from(
+                        want["State"].as_str().unwrap_or("ACTIVE"),
+                    ))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(err(format!("updating flow module {name}")))?,
+                _ => self
+                    .client
+                    .update_contact_flow_metadata()
+                    .instance_id(self.inst(p))
+                    .contact_flow_id(&id)
+                    .name(name)
+                    .description(want["Description"].as_str().unwrap_or(""))
+                    .contact_flow_state(ContactFlowState::from(
+                        want["State"].as_str().unwrap_or("ACTIVE"),
+                    ))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(err(format!("updating flow {name}")))?,
             }
         }
         Ok(())

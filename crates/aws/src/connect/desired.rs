@@ -2,11 +2,13 @@
 //! remapper and bare-id map that content is rewritten with.
 
 use super::items::{body, esc, name_refs, Ident, Kind, BARE_ID_KEYS};
+use super::prepare::Derived;
 use super::prepare::Prepared;
 use crate::provider::{string_list, Association};
 use serde_json::{json, Value};
 use snapdeploy_core::{leftovers, remap_arns, ArnRemapper, Remapped, Unmapped};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 impl Prepared {
     /// The Lambda functions the target instance is to be associated with: those that exist.
@@ -43,7 +45,8 @@ impl Prepared {
     /// The target ARN of each source Lambda function ARN (same name, the target's account
     /// and region).
     pub(super) fn target_lambdas(&self, used: &BTreeSet<String>) -> BTreeSet<String> {
-        let remapper = self.remapper();
+        let derived = self.derived();
+        let remapper = &derived.0;
         used.iter()
             .map(|arn| {
                 let mut v = json!(arn);
@@ -53,25 +56,27 @@ impl Prepared {
             .collect()
     }
 
-    pub(super) fn remapper(&self) -> &ArnRemapper {
-        &self.derived().0
+    pub(super) fn derived(&self) -> Arc<Derived> {
+        let mut d = self.derived.lock().unwrap_or_else(|e| e.into_inner());
+        d.get_or_insert_with(|| Arc::new((self.build_remapper(), self.build_bare_ids())))
+            .clone()
     }
 
-    pub(super) fn bare_ids(&self) -> &HashMap<String, String> {
-        &self.derived().1
-    }
-
-    pub(super) fn derived(&self) -> &(ArnRemapper, HashMap<String, String>) {
-        self.derived
-            .get_or_init(|| (self.build_remapper(), self.build_bare_ids()))
+    /// Records an item the deploy created, so everything written after it names it.
+    pub(super) fn insert_target(&self, kind: Kind, name: &str, i: Ident) {
+        let mut target = self.target.write().unwrap_or_else(|e| e.into_inner());
+        target.insert((kind, name.to_owned()), i);
+        drop(target);
+        *self.derived.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     pub(super) fn build_remapper(&self) -> ArnRemapper {
+        let target = self.target.read().unwrap_or_else(|e| e.into_inner());
         let mut r = self.base.clone();
         r.explicit
             .insert(self.src_instance_arn.clone(), self.tgt_instance_arn.clone());
         for (key, si) in &self.source_ids {
-            if let Some(t) = self.target.get(key) {
+            if let Some(t) = target.get(key) {
                 r.explicit.insert(si.arn.clone(), t.arn.clone());
             }
         }
@@ -90,15 +95,17 @@ impl Prepared {
     }
 
     pub(super) fn build_bare_ids(&self) -> HashMap<String, String> {
+        let target = self.target.read().unwrap_or_else(|e| e.into_inner());
         self.source_ids
             .iter()
-            .filter_map(|(key, si)| self.target.get(key).map(|t| (si.id.clone(), t.id.clone())))
+            .filter_map(|(key, si)| target.get(key).map(|t| (si.id.clone(), t.id.clone())))
             .filter(|(from, _)| !from.is_empty())
             .collect()
     }
 
-    pub(super) fn resolve(&self, kind: Kind, name: &str) -> Option<&Ident> {
-        self.target.get(&(kind, name.to_owned()))
+    pub(super) fn resolve(&self, kind: Kind, name: &str) -> Option<Ident> {
+        let target = self.target.read().unwrap_or_else(|e| e.into_inner());
+        target.get(&(kind, name.to_owned())).cloned()
     }
 
     /// The item as it should be in the target (references by name, content remapped), with
@@ -109,15 +116,16 @@ impl Prepared {
         let mut remapped = Vec::new();
         let mut unmapped = Vec::new();
         if matches!(kind, Kind::Flow | Kind::Module) {
+            let derived = self.derived();
             replace_ids(
                 &mut item["Content"],
                 &format!("{prefix}/Content"),
-                self.bare_ids(),
+                &derived.1,
                 !self.same_instance,
                 &mut remapped,
                 &mut unmapped,
             );
-            let r = remap_arns(&mut item["Content"], self.remapper());
+            let r = remap_arns(&mut item["Content"], &derived.0);
             for mut m in r.remapped {
                 m.path = format!("{prefix}/Content{}", m.path.trim_end_matches('/'));
                 remapped.push(m);

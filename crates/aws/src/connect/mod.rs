@@ -8,20 +8,23 @@
 //! of the target instance itself, so a rename is undone rather than duplicated — missing
 //! ones are created, changed ones updated, unchanged ones left alone.
 //!
-//! Order: hours, prompts, Lambda and Lex associations, then every missing module and flow
-//! as a stub (flows SAVED, never published), so that queues, quick connects and all content
-//! can name them whatever the cycles between flows; then queues, routing profiles (queue
-//! configs 10 per call), quick connects, queue quick connects (50 per call), module content,
-//! flow content (published once everything it references exists: that is, now), metadata
-//! and tags. Every ARN and id inside content is remapped to the target: queues, prompts,
-//! hours, flows and modules through the items matched or created, Lambda functions by
-//! name in the target account and region (checked to exist), Lex V2 bot aliases by bot
-//! and alias name (recorded in the snapshot, looked up in the target).
+//! Order: each write starts once everything it names exists (`order.rs`), and writes of
+//! different kinds run at the same time: hours, prompts and the Lambda and Lex
+//! associations at once; queues, routing profiles (queue configs 10 per call) and quick
+//! connects as what they name appears; modules and flows created with their final content
+//! in the order their references allow (a stub only where they refer to each other in a
+//! cycle), published where the snapshot has them published; queue quick connects (50 per
+//! call) once both sides exist; then tags. Every ARN and id inside content is remapped to
+//! the target: queues, prompts, hours, flows and modules through the items matched or
+//! created, Lambda functions by name in the target account and region (checked to exist),
+//! Lex V2 bot aliases by bot and alias name (recorded in the snapshot, looked up in the
+//! target).
 
 mod apply;
 mod capture;
 mod desired;
 mod items;
+mod order;
 mod plan;
 mod prepare;
 mod read;
@@ -35,7 +38,6 @@ use apply::Run;
 use async_trait::async_trait;
 pub(crate) use capture::instance_aliases;
 use capture::{find_instance, instances, Depth, Reuse};
-use items::Kind;
 use plan::not_found_instance;
 use prepare::prepare;
 use read::read_instance;
@@ -164,8 +166,8 @@ impl Provider for ConnectProvider {
         plan::plan(ctx, source, target, live.map(|c| &c.config), options).await
     }
 
-    /// Hours, prompts, associations, stubs for every missing module and flow, then the
-    /// items that refer to them, content, tags, and (when asked) removal of extra items.
+    /// Every item written in dependency order as parallel streams (`order.rs`), then tags,
+    /// and (when asked) removal of extra items and associations.
     async fn apply(
         &self,
         ctx: &Ctx,
@@ -176,30 +178,30 @@ impl Provider for ConnectProvider {
         let target = ResourceName::parse(&input.plan.resource_name)
             .map_err(|e| AwsError::Invalid(e.to_string()))?;
         let live = input.live.ok_or_else(|| not_found_instance(ctx, &target))?;
-        let mut p = prepare(ctx, input.source, &live.config, input.options).await?;
+        let p = prepare(ctx, input.source, &live.config, input.options).await?;
         let r = Run {
             client: ctx.connect().await?,
             store: input.store,
             source: input.source,
             options: input.options,
+            applied: Default::default(),
         };
-        run.step("hours of operation", r.hours(&mut p, applied))
-            .await?;
-        run.step("prompts", r.prompts(&mut p, applied)).await?;
-        run.step("Lambda and Lex associations", r.associations(&p, applied))
-            .await?;
-        run.step("flow and module stubs", r.stubs(&mut p, applied))
-            .await?;
-        run.step("queues", r.queues(&mut p, applied)).await?;
-        run.step("routing profiles", r.routing_profiles(&mut p, applied))
-            .await?;
-        run.step("quick connects", r.quick_connects(&mut p, applied))
-            .await?;
-        run.step("queue quick connects", r.queue_quick_connects(&p))
-            .await?;
-        run.step("flow module content", r.content(&p, Kind::Module))
-            .await?;
-        run.step("flow content", r.content(&p, Kind::Flow)).await?;
+        let g = order::graph(&p)?;
+        let progress = run.progress;
+        let stubs = match g.stubs.len() {
+            1 => "1 stub".to_owned(),
+            n => format!("{n} stubs"),
+        };
+        let step = format!(
+            "create and update items ({} writes in dependency order, one stream per kind; {stubs} to break cycles)",
+            g.tasks.len()
+        );
+        let wrote = run.step(&step, r.write_all(&p, &g, progress)).await;
+        // What was created or associated is undone by a restore, whether or not all went.
+        let made = std::mem::take(&mut *r.ledger());
+        applied.created_items.extend(made.created_items);
+        applied.associated.extend(made.associated);
+        wrote?;
         run.step("tags", r.tags(&p)).await?;
         if r.options.remove_extra && !p.extra.is_empty() {
             run.step("remove items not in the snapshot", r.remove_extra(&p))

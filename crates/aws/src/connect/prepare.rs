@@ -1,14 +1,18 @@
 //! What a deploy decides before it writes: which items to match, create or leave, and how
 //! every reference is remapped to the target.
 
-use super::items::{each_string, ident, items, name_refs, Ident, Kind};
+use super::items::{each_string, ident, items, Ident, Kind};
+use super::order::{references, source_index};
 use crate::change::DeployOptions;
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{missing_lambdas, string_list, Ctx};
 use serde_json::Value;
 use snapdeploy_core::{ArnRemapper, SnapshotEnvelope};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The remapper and the bare-id map content is rewritten with.
+pub(super) type Derived = (ArnRemapper, HashMap<String, String>);
 
 /// What a deploy of `source` onto the target instance decides, before and during apply.
 pub(crate) struct Prepared {
@@ -27,8 +31,9 @@ pub(crate) struct Prepared {
     /// Live items no source item matches (only computed for whole-instance deploys).
     pub(super) extra: Vec<(Kind, String, Ident)>,
     /// Target identity by (kind, name): live items by their names, overlaid with the source
-    /// items by theirs (matched, created, or a placeholder until created).
-    pub(super) target: HashMap<(Kind, String), Ident>,
+    /// items by theirs (matched, created, or a placeholder until created). Locked because
+    /// the deploy's parallel writes record what they create while others read it.
+    pub(super) target: RwLock<HashMap<(Kind, String), Ident>>,
     pub(super) source_ids: HashMap<(Kind, String), Ident>,
     /// Source Lex alias ARN -> target alias ARN, or why there is none.
     pub(super) lex: BTreeMap<String, Result<String, String>>,
@@ -40,20 +45,12 @@ pub(crate) struct Prepared {
     pub(super) accept_unmapped: bool,
     /// The remapper and bare-id map derived from `target` (rebuilt after items are created,
     /// not for every item written).
-    pub(super) derived: OnceLock<(ArnRemapper, HashMap<String, String>)>,
+    pub(super) derived: Mutex<Option<Arc<Derived>>>,
 }
 
 /// Everything the chosen flows need, transitively (selective deploy).
 pub(super) fn closure(src: &Value, flows: &[String]) -> AwsResult<BTreeSet<(Kind, String)>> {
-    let mut index: HashMap<String, (Kind, String)> = HashMap::new();
-    for k in Kind::ALL {
-        for (name, item) in items(src, k) {
-            let i = ident(&item);
-            index.insert(i.arn, (k, name.clone()));
-            index.insert(i.id, (k, name));
-        }
-    }
-    index.remove("");
+    let index = source_index(src);
     let all_flows = items(src, Kind::Flow);
     let mut todo = Vec::new();
     for f in flows {
@@ -67,23 +64,8 @@ pub(super) fn closure(src: &Value, flows: &[String]) -> AwsResult<BTreeSet<(Kind
     }
     let mut out = BTreeSet::new();
     while let Some((k, name)) = todo.pop() {
-        if !out.insert((k, name.clone())) {
-            continue;
-        }
-        let item = &src[k.key()][&name];
-        match k {
-            Kind::Flow | Kind::Module => each_string(&item["Content"], &mut |s| {
-                if let Some(dep) = index.get(s) {
-                    todo.push(dep.clone());
-                }
-            }),
-            _ => {
-                for (dk, dn, _) in name_refs(k, item) {
-                    if src[dk.key()].get(&dn).is_some() {
-                        todo.push((dk, dn));
-                    }
-                }
-            }
+        if out.insert((k, name.clone())) {
+            todo.extend(references(src, &index, k, &name));
         }
     }
     Ok(out)
@@ -173,14 +155,14 @@ pub(crate) async fn prepare(
         selective,
         matched,
         extra,
-        target,
+        target: RwLock::new(target),
         source_ids,
         lex,
         missing_lambdas: BTreeSet::new(),
         lambdas: Vec::new(),
         lex_aliases: Vec::new(),
         accept_unmapped: options.accept_unmapped,
-        derived: OnceLock::new(),
+        derived: Mutex::new(None),
     };
     // Lambda functions keep their names: each one the target would call must exist there.
     let lambdas = p.target_lambdas(&used_lambdas);

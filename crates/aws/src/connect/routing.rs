@@ -6,7 +6,7 @@ use super::items::Kind;
 use super::plan::tags_of;
 use super::prepare::Prepared;
 use crate::error::{AwsError, AwsResult};
-use crate::provider::{string_list, Applied};
+use crate::provider::string_list;
 use aws_sdk_connect::types::{
     Channel, OutboundCallerConfig, PhoneNumberQuickConnectConfig, QueueQuickConnectConfig,
     QuickConnectConfig, QuickConnectType, RoutingProfileQueueConfig, RoutingProfileQueueReference,
@@ -19,88 +19,80 @@ use std::collections::{BTreeSet, HashMap};
 const PROFILE_QUEUES_PER_CALL: usize = 10;
 
 impl Run<'_> {
-    pub(super) async fn queues(&self, p: &mut Prepared, applied: &mut Applied) -> AwsResult<()> {
-        for (name, live) in self.todo(p, Kind::Queue) {
-            let (want, _, _) = p.desired(Kind::Queue, &name);
-            let hours = self.id_of(
-                p,
-                Kind::Hours,
-                want["HoursOfOperation"].as_str().unwrap_or(""),
-            )?;
-            let max = want["MaxContacts"].as_i64().map(|m| m as i32);
-            match live {
-                None => {
-                    let out = self
-                        .client
-                        .create_queue()
+    pub(super) async fn queue(&self, p: &Prepared, name: &str) -> AwsResult<()> {
+        let live = self.live_name(p, Kind::Queue, name);
+        let (want, _, _) = p.desired(Kind::Queue, name);
+        let hours = self.id_of(
+            p,
+            Kind::Hours,
+            want["HoursOfOperation"].as_str().unwrap_or(""),
+        )?;
+        let max = want["MaxContacts"].as_i64().map(|m| m as i32);
+        match live {
+            None => {
+                let out = self
+                    .client
+                    .create_queue()
+                    .instance_id(self.inst(p))
+                    .name(name)
+                    .description(want["Description"].as_str().unwrap_or(""))
+                    .hours_of_operation_id(hours)
+                    .set_max_contacts(max)
+                    .set_outbound_caller_config(self.outbound(p, &want)?)
+                    .set_tags(tags_of(&want["Tags"]))
+                    .send()
+                    .await
+                    .map_err(err(format!("creating queue {name}")))?;
+                self.created(p, Kind::Queue, name, out.queue_id(), out.queue_arn());
+            }
+            Some(ln) => {
+                let have = p.live_body(Kind::Queue, &ln);
+                let id = self.id_of(p, Kind::Queue, name)?;
+                if ln != name || have["Description"] != want["Description"] {
+                    self.client
+                        .update_queue_name()
                         .instance_id(self.inst(p))
-                        .name(&name)
+                        .queue_id(&id)
+                        .name(name)
                         .description(want["Description"].as_str().unwrap_or(""))
-                        .hours_of_operation_id(hours)
-                        .set_max_contacts(max)
-                        .set_outbound_caller_config(self.outbound(p, &want)?)
-                        .set_tags(tags_of(&want["Tags"]))
                         .send()
                         .await
-                        .map_err(err(format!("creating queue {name}")))?;
-                    self.created(
-                        p,
-                        applied,
-                        Kind::Queue,
-                        &name,
-                        out.queue_id(),
-                        out.queue_arn(),
-                    );
+                        .map_err(err(format!("renaming queue {name}")))?;
                 }
-                Some(ln) => {
-                    let have = p.live_body(Kind::Queue, &ln);
-                    let id = self.id_of(p, Kind::Queue, &name)?;
-                    if ln != name || have["Description"] != want["Description"] {
-                        self.client
-                            .update_queue_name()
-                            .instance_id(self.inst(p))
-                            .queue_id(&id)
-                            .name(&name)
-                            .description(want["Description"].as_str().unwrap_or(""))
-                            .send()
-                            .await
-                            .map_err(err(format!("renaming queue {name}")))?;
-                    }
-                    if have["HoursOfOperation"] != want["HoursOfOperation"] {
-                        self.client
-                            .update_queue_hours_of_operation()
-                            .instance_id(self.inst(p))
-                            .queue_id(&id)
-                            .hours_of_operation_id(hours)
-                            .send()
-                            .await
-                            .map_err(err(format!("updating the hours of queue {name}")))?;
-                    }
-                    if have["MaxContacts"] != want["MaxContacts"] {
-                        self.client
-                            .update_queue_max_contacts()
-                            .instance_id(self.inst(p))
-                            .queue_id(&id)
-                            .set_max_contacts(max)
-                            .send()
-                            .await
-                            .map_err(err(format!("updating max contacts of queue {name}")))?;
-                    }
-                    if have["OutboundCallerConfig"] != want["OutboundCallerConfig"] {
-                        let config = self
-                            .outbound(p, &want)?
-                            .unwrap_or_else(|| OutboundCallerConfig::builder().build());
-                        self.client
-                            .update_queue_outbound_caller_config()
-                            .instance_id(self.inst(p))
-                            .queue_id(&id)
-                            .outbound_caller_config(config)
-                            .send()
-                            .await
-                            .map_err(err(format!(
-                                "updating outbound caller config of queue {name}"
-                            )))?;
-                    }
+                if have["HoursOfOperation"] != want["HoursOfOperation"] {
+                    self.client
+                        .update_queue_hours_of_operation()
+                        .instance_id(self.inst(p))
+                        .queue_id(&id)
+                        .hours_of_operation_id(hours)
+                        .send()
+                        .await
+                        .map_err(err(format!("updating the hours of queue {name}")))?;
+                }
+                if have["MaxContacts"] != want["MaxContacts"] {
+                    self.client
+                        .update_queue_max_contacts()
+                        .instance_id(self.inst(p))
+                        .queue_id(&id)
+                        .set_max_contacts(max)
+                        .send()
+                        .await
+                        .map_err(err(format!("updating max contacts of queue {name}")))?;
+                }
+                if have["OutboundCallerConfig"] != want["OutboundCallerConfig"] {
+                    let config = self
+                        .outbound(p, &want)?
+                        .unwrap_or_else(|| OutboundCallerConfig::builder().build());
+                    self.client
+                        .update_queue_outbound_caller_config()
+                        .instance_id(self.inst(p))
+                        .queue_id(&id)
+                        .outbound_caller_config(config)
+                        .send()
+                        .await
+                        .map_err(err(format!(
+                            "updating outbound caller config of queue {name}"
+                        )))?;
                 }
             }
         }
@@ -133,65 +125,56 @@ impl Run<'_> {
             .map_err(|e| AwsError::Invalid(format!("routing profile queue: {e}")))
     }
 
-    pub(super) async fn routing_profiles(
-        &self,
-        p: &mut Prepared,
-        applied: &mut Applied,
-    ) -> AwsResult<()> {
-        for (name, live) in self.todo(p, Kind::RoutingProfile) {
-            let (want, _, _) = p.desired(Kind::RoutingProfile, &name);
-            let want_queues: Vec<Value> = want["Queues"].as_array().cloned().unwrap_or_default();
-            let default_q = self.id_of(
-                p,
-                Kind::Queue,
-                want["DefaultOutboundQueue"].as_str().unwrap_or(""),
-            )?;
-            let (id, have_queues) = match live {
-                None => {
-                    let first: Vec<RoutingProfileQueueConfig> = want_queues
-                        .iter()
-                        .take(PROFILE_QUEUES_PER_CALL)
-                        .map(|c| self.queue_config(p, c))
-                        .collect::<AwsResult<_>>()?;
-                    let out = self
-                        .client
-                        .create_routing_profile()
-                        .instance_id(self.inst(p))
-                        .name(&name)
-                        .description(want["Description"].as_str().unwrap_or(""))
-                        .default_outbound_queue_id(&default_q)
-                        .set_media_concurrencies(Some(media(&want["MediaConcurrencies"])?))
-                        .set_queue_configs((!first.is_empty()).then_some(first))
-                        .set_tags(tags_of(&want["Tags"]))
-                        .send()
-                        .await
-                        .map_err(err(format!("creating routing profile {name}")))?;
-                    self.created(
-                        p,
-                        applied,
-                        Kind::RoutingProfile,
-                        &name,
-                        out.routing_profile_id(),
-                        out.routing_profile_arn(),
-                    );
-                    let done: Vec<Value> = want_queues
-                        .iter()
-                        .take(PROFILE_QUEUES_PER_CALL)
-                        .cloned()
-                        .collect();
-                    (
-                        out.routing_profile_id().unwrap_or_default().to_owned(),
-                        done,
-                    )
-                }
-                Some(ln) => {
-                    self.update_profile(p, &ln, &name, &want, &default_q)
-                        .await?
-                }
-            };
-            self.sync_profile_queues(p, &id, &name, &want_queues, &have_queues)
-                .await?;
-        }
+    pub(super) async fn routing_profile(&self, p: &Prepared, name: &str) -> AwsResult<()> {
+        let live = self.live_name(p, Kind::RoutingProfile, name);
+        let (want, _, _) = p.desired(Kind::RoutingProfile, name);
+        let want_queues: Vec<Value> = want["Queues"].as_array().cloned().unwrap_or_default();
+        let default_q = self.id_of(
+            p,
+            Kind::Queue,
+            want["DefaultOutboundQueue"].as_str().unwrap_or(""),
+        )?;
+        let (id, have_queues) = match live {
+            None => {
+                let first: Vec<RoutingProfileQueueConfig> = want_queues
+                    .iter()
+                    .take(PROFILE_QUEUES_PER_CALL)
+                    .map(|c| self.queue_config(p, c))
+                    .collect::<AwsResult<_>>()?;
+                let out = self
+                    .client
+                    .create_routing_profile()
+                    .instance_id(self.inst(p))
+                    .name(name)
+                    .description(want["Description"].as_str().unwrap_or(""))
+                    .default_outbound_queue_id(&default_q)
+                    .set_media_concurrencies(Some(media(&want["MediaConcurrencies"])?))
+                    .set_queue_configs((!first.is_empty()).then_some(first))
+                    .set_tags(tags_of(&want["Tags"]))
+                    .send()
+                    .await
+                    .map_err(err(format!("creating routing profile {name}")))?;
+                self.created(
+                    p,
+                    Kind::RoutingProfile,
+                    name,
+                    out.routing_profile_id(),
+                    out.routing_profile_arn(),
+                );
+                let done: Vec<Value> = want_queues
+                    .iter()
+                    .take(PROFILE_QUEUES_PER_CALL)
+                    .cloned()
+                    .collect();
+                (
+                    out.routing_profile_id().unwrap_or_default().to_owned(),
+                    done,
+                )
+            }
+            Some(ln) => self.update_profile(p, &ln, name, &want, &default_q).await?,
+        };
+        self.sync_profile_queues(p, &id, name, &want_queues, &have_queues)
+            .await?;
         Ok(())
     }
 
@@ -361,108 +344,101 @@ impl Run<'_> {
         b.build().map_err(bad)
     }
 
-    pub(super) async fn quick_connects(
-        &self,
-        p: &mut Prepared,
-        applied: &mut Applied,
-    ) -> AwsResult<()> {
-        for (name, live) in self.todo(p, Kind::QuickConnect) {
-            let (want, _, _) = p.desired(Kind::QuickConnect, &name);
-            let config = self.qc_config(p, &want)?;
-            match live {
-                None => {
-                    let out = self
-                        .client
-                        .create_quick_connect()
+    pub(super) async fn quick_connect(&self, p: &Prepared, name: &str) -> AwsResult<()> {
+        let live = self.live_name(p, Kind::QuickConnect, name);
+        let (want, _, _) = p.desired(Kind::QuickConnect, name);
+        let config = self.qc_config(p, &want)?;
+        match live {
+            None => {
+                let out = self
+                    .client
+                    .create_quick_connect()
+                    .instance_id(self.inst(p))
+                    .name(name)
+                    .description(want["Description"].as_str().unwrap_or(""))
+                    .quick_connect_config(config)
+                    .set_tags(tags_of(&want["Tags"]))
+                    .send()
+                    .await
+                    .map_err(err(format!("creating quick connect {name}")))?;
+                self.created(
+                    p,
+                    Kind::QuickConnect,
+                    name,
+                    out.quick_connect_id(),
+                    out.quick_connect_arn(),
+                );
+            }
+            Some(ln) => {
+                let have = p.live_body(Kind::QuickConnect, &ln);
+                let id = self.id_of(p, Kind::QuickConnect, name)?;
+                if ln != name || have["Description"] != want["Description"] {
+                    self.client
+                        .update_quick_connect_name()
                         .instance_id(self.inst(p))
-                        .name(&name)
+                        .quick_connect_id(&id)
+                        .name(name)
                         .description(want["Description"].as_str().unwrap_or(""))
-                        .quick_connect_config(config)
-                        .set_tags(tags_of(&want["Tags"]))
                         .send()
                         .await
-                        .map_err(err(format!("creating quick connect {name}")))?;
-                    self.created(
-                        p,
-                        applied,
-                        Kind::QuickConnect,
-                        &name,
-                        out.quick_connect_id(),
-                        out.quick_connect_arn(),
-                    );
+                        .map_err(err(format!("renaming quick connect {name}")))?;
                 }
-                Some(ln) => {
-                    let have = p.live_body(Kind::QuickConnect, &ln);
-                    let id = self.id_of(p, Kind::QuickConnect, &name)?;
-                    if ln != name || have["Description"] != want["Description"] {
-                        self.client
-                            .update_quick_connect_name()
-                            .instance_id(self.inst(p))
-                            .quick_connect_id(&id)
-                            .name(&name)
-                            .description(want["Description"].as_str().unwrap_or(""))
-                            .send()
-                            .await
-                            .map_err(err(format!("renaming quick connect {name}")))?;
-                    }
-                    if have["Config"] != want["Config"] {
-                        self.client
-                            .update_quick_connect_config()
-                            .instance_id(self.inst(p))
-                            .quick_connect_id(&id)
-                            .quick_connect_config(config)
-                            .send()
-                            .await
-                            .map_err(err(format!("updating quick connect {name}")))?;
-                    }
+                if have["Config"] != want["Config"] {
+                    self.client
+                        .update_quick_connect_config()
+                        .instance_id(self.inst(p))
+                        .quick_connect_id(&id)
+                        .quick_connect_config(config)
+                        .send()
+                        .await
+                        .map_err(err(format!("updating quick connect {name}")))?;
                 }
             }
         }
         Ok(())
     }
 
-    pub(super) async fn queue_quick_connects(&self, p: &Prepared) -> AwsResult<()> {
+    pub(super) async fn queue_quick_connects(&self, p: &Prepared, name: &str) -> AwsResult<()> {
         // Connect takes at most 50 quick connects per call.
         const CHUNK: usize = 50;
-        for (name, live) in self.todo(p, Kind::Queue) {
-            let (want, _, _) = p.desired(Kind::Queue, &name);
-            let want_names: BTreeSet<String> =
-                string_list(&want["QuickConnects"]).into_iter().collect();
-            let have_names: BTreeSet<String> = match &live {
-                Some(ln) => string_list(&p.live_body(Kind::Queue, ln)["QuickConnects"])
-                    .into_iter()
-                    .collect(),
-                None => BTreeSet::new(),
-            };
-            let queue = self.id_of(p, Kind::Queue, &name)?;
-            let remove: Vec<String> = have_names
-                .difference(&want_names)
-                .filter_map(|n| p.resolve(Kind::QuickConnect, n).map(|i| i.id.clone()))
-                .collect();
-            let add: Vec<String> = want_names
-                .difference(&have_names)
-                .map(|n| self.id_of(p, Kind::QuickConnect, n))
-                .collect::<AwsResult<_>>()?;
-            for chunk in remove.chunks(CHUNK) {
-                self.client
-                    .disassociate_queue_quick_connects()
-                    .instance_id(self.inst(p))
-                    .queue_id(&queue)
-                    .set_quick_connect_ids(Some(chunk.to_vec()))
-                    .send()
-                    .await
-                    .map_err(err(format!("removing quick connects from queue {name}")))?;
-            }
-            for chunk in add.chunks(CHUNK) {
-                self.client
-                    .associate_queue_quick_connects()
-                    .instance_id(self.inst(p))
-                    .queue_id(&queue)
-                    .set_quick_connect_ids(Some(chunk.to_vec()))
-                    .send()
-                    .await
-                    .map_err(err(format!("adding quick connects to queue {name}")))?;
-            }
+        let live = self.live_name(p, Kind::Queue, name);
+        let (want, _, _) = p.desired(Kind::Queue, name);
+        let want_names: BTreeSet<String> =
+            string_list(&want["QuickConnects"]).into_iter().collect();
+        let have_names: BTreeSet<String> = match &live {
+            Some(ln) => string_list(&p.live_body(Kind::Queue, ln)["QuickConnects"])
+                .into_iter()
+                .collect(),
+            None => BTreeSet::new(),
+        };
+        let queue = self.id_of(p, Kind::Queue, name)?;
+        let remove: Vec<String> = have_names
+            .difference(&want_names)
+            .filter_map(|n| p.resolve(Kind::QuickConnect, n).map(|i| i.id.clone()))
+            .collect();
+        let add: Vec<String> = want_names
+            .difference(&have_names)
+            .map(|n| self.id_of(p, Kind::QuickConnect, n))
+            .collect::<AwsResult<_>>()?;
+        for chunk in remove.chunks(CHUNK) {
+            self.client
+                .disassociate_queue_quick_connects()
+                .instance_id(self.inst(p))
+                .queue_id(&queue)
+                .set_quick_connect_ids(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(err(format!("removing quick connects from queue {name}")))?;
+        }
+        for chunk in add.chunks(CHUNK) {
+            self.client
+                .associate_queue_quick_connects()
+                .instance_id(self.inst(p))
+                .queue_id(&queue)
+                .set_quick_connect_ids(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(err(format!("adding quick connects to queue {name}")))?;
         }
         Ok(())
     }

@@ -192,7 +192,7 @@ pub(super) fn refuse_if_too_long(s: &AppState, plan: &Value) -> ApiResult<()> {
         StatusCode::UNPROCESSABLE_ENTITY,
         "job_too_long",
         format!(
-            "this change is estimated at about {} minutes ({connect_calls} Connect calls at {rate}/s), longer than this server's workers may run ({} minutes, SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS; AWS Lambda stops a function at 15): run it where a long-lived worker takes jobs (`snapdeploy worker`, or the CLI without a server), or split it (options.flows)",
+            "this change is estimated at about {} minutes ({connect_calls} Connect calls, each kind paced at {rate}/s), longer than this server's workers may run ({} minutes, SNAPDEPLOY_JOB_TIME_LIMIT_SECONDS; AWS Lambda stops a function at 15): run it where a long-lived worker takes jobs (`snapdeploy worker`, or the CLI without a server), or split it (options.flows)",
             (seconds / 60.0).ceil(),
             limit.as_secs() / 60
         ),
@@ -201,8 +201,9 @@ pub(super) fn refuse_if_too_long(s: &AppState, plan: &Value) -> ApiResult<()> {
 }
 
 /// Roughly how long applying a plan (or each member plan of a release) takes: Connect calls
-/// at the configured pace (3 per item created: create, stub, final content; 2 per item
-/// updated; a few to read), a minute per Lambda function changed (update, wait, publish), two
+/// (one per item created, with its final content; two per item updated; a few to read),
+/// each kind a stream paced per operation at the configured rate, so the kind with the most
+/// calls sets the time; a minute per Lambda function changed (update, wait, publish), two
 /// per Lex bot (locale builds, version). (seconds, Connect calls).
 pub(crate) fn estimate(plan: &Value, connect_rate: f64) -> (f64, u64) {
     fn walk(v: &Value, f: &mut impl FnMut(&serde_json::Map<String, Value>)) {
@@ -223,10 +224,20 @@ pub(crate) fn estimate(plan: &Value, connect_rate: f64) -> (f64, u64) {
         }
         match o["service"].as_str() {
             Some("connect") => {
-                let n = |k: &str| o["summary"]["counts"][k].as_u64().unwrap_or(0);
-                let c = 3 * n("create") + 2 * n("update") + 10;
-                calls += c;
-                seconds += c as f64 / connect_rate.max(0.01);
+                let mut per_kind: std::collections::HashMap<&str, u64> = Default::default();
+                for i in o["summary"]["items"].as_array().into_iter().flatten() {
+                    let c = match i["action"].as_str() {
+                        Some("create") => 1,
+                        Some("update") => 2,
+                        _ => 0,
+                    };
+                    *per_kind
+                        .entry(i["kind"].as_str().unwrap_or(""))
+                        .or_default() += c;
+                }
+                let busiest = per_kind.values().max().copied().unwrap_or(0);
+                calls += per_kind.values().sum::<u64>() + 10;
+                seconds += (busiest + 10) as f64 / connect_rate.max(0.01);
             }
             Some("lex") => seconds += 120.0,
             _ => seconds += 60.0,
