@@ -391,6 +391,22 @@ def main():
     iid = instances[0]["Id"]
     assert con.describe_instance(InstanceId=iid)["Instance"]["Arn"].endswith(f":instance/{iid}")
     assert error_code(con.describe_instance, InstanceId="nope") == ("ResourceNotFoundException", 404)
+    # A new instance has what AWS puts in every one, and those items cannot be deleted.
+    default_flows = {f["Name"]: f for f in con.list_contact_flows(InstanceId=iid)["ContactFlowSummaryList"]}
+    assert {"Default customer queue", "Default customer hold", "Default customer whisper", "Default agent hold",
+            "Default agent whisper", "Default agent transfer", "Default queue transfer", "Default outbound"} <= set(default_flows)
+    assert default_flows["Default customer queue"]["ContactFlowType"] == "CUSTOMER_QUEUE"
+    default_queues = {q["Name"]: q for q in con.list_queues(InstanceId=iid)["QueueSummaryList"]}
+    assert set(default_queues) == {"BasicQueue"}
+    assert [h["Name"] for h in con.list_hours_of_operations(InstanceId=iid)["HoursOfOperationSummaryList"]] == ["Basic Hours"]
+    basic_profile = con.list_routing_profiles(InstanceId=iid)["RoutingProfileSummaryList"]
+    assert [r["Name"] for r in basic_profile] == ["Basic Routing Profile"]
+    assert [q["QueueName"] for q in con.list_routing_profile_queues(
+        InstanceId=iid, RoutingProfileId=basic_profile[0]["Id"])["RoutingProfileQueueConfigSummaryList"]] == ["BasicQueue", "BasicQueue"]
+    default_prompts = {p["Name"] for p in con.list_prompts(InstanceId=iid)["PromptSummaryList"]}
+    assert {"CustomerQueue.wav", "CustomerHold.wav", "Beep.wav"} <= default_prompts
+    assert error_code(con.delete_contact_flow, InstanceId=iid, ContactFlowId=default_flows["Default customer queue"]["Id"])[0] == "InvalidRequestException"
+    assert error_code(con.delete_queue, InstanceId=iid, QueueId=default_queues["BasicQueue"]["Id"])[0] == "InvalidRequestException"
     hours = con.create_hours_of_operation(InstanceId=iid, Name="Office", TimeZone="UTC", Config=[
         {"Day": "MONDAY", "StartTime": {"Hours": 9, "Minutes": 0}, "EndTime": {"Hours": 17, "Minutes": 0}}])
     assert error_code(con.create_queue, InstanceId=iid, Name="Q", HoursOfOperationId="missing")[0] == "ResourceNotFoundException"
@@ -450,12 +466,12 @@ def main():
     con.associate_bot(InstanceId=iid, LexV2Bot={"AliasArn": alias_arn})
     assert con.list_bots(InstanceId=iid, LexVersion="V2")["LexBots"] == [{"LexV2Bot": {"AliasArn": alias_arn}}]
     # List and Search calls: summaries, and full objects (flow content included).
-    assert {f["Name"] for f in con.list_contact_flows(InstanceId=iid)["ContactFlowSummaryList"]} == {"Entry point", "To Support"}
+    assert {f["Name"] for f in con.list_contact_flows(InstanceId=iid)["ContactFlowSummaryList"]} == {"Entry point", "To Support"} | set(default_flows)
     assert [m["Name"] for m in con.list_contact_flow_modules(InstanceId=iid)["ContactFlowModulesSummaryList"]] == ["Common"]
-    assert [q["Name"] for q in con.list_queues(InstanceId=iid)["QueueSummaryList"]] == ["Support"]
-    assert [h["Name"] for h in con.list_hours_of_operations(InstanceId=iid)["HoursOfOperationSummaryList"]] == ["Office"]
-    assert len(con.list_prompts(InstanceId=iid)["PromptSummaryList"]) == 2
-    assert [r["Name"] for r in con.list_routing_profiles(InstanceId=iid)["RoutingProfileSummaryList"]] == ["Agents"]
+    assert {q["Name"] for q in con.list_queues(InstanceId=iid)["QueueSummaryList"]} == {"Support", "BasicQueue"}
+    assert {h["Name"] for h in con.list_hours_of_operations(InstanceId=iid)["HoursOfOperationSummaryList"]} == {"Office", "Basic Hours"}
+    assert len(con.list_prompts(InstanceId=iid)["PromptSummaryList"]) == 2 + len(default_prompts)
+    assert {r["Name"] for r in con.list_routing_profiles(InstanceId=iid)["RoutingProfileSummaryList"]} == {"Agents", "Basic Routing Profile"}
     assert [q["Name"] for q in con.list_quick_connects(InstanceId=iid)["QuickConnectSummaryList"]] == ["QC Support"]
     searched = con.search_contact_flows(InstanceId=iid, MaxResults=1)
     assert len(searched["ContactFlows"]) == 1 and "Content" in searched["ContactFlows"][0] and "NextToken" in searched
@@ -511,8 +527,8 @@ def main():
     con.delete_queue(InstanceId=iid, QueueId=billing["Id"])
     con.delete_prompt(InstanceId=iid, PromptId=copied["PromptId"])
     con.delete_hours_of_operation(InstanceId=iid, HoursOfOperationId=hours["HoursOfOperationId"])
-    assert [q["Name"] for q in con.list_queues(InstanceId=iid)["QueueSummaryList"]] == ["Support"]
-    assert len(con.list_prompts(InstanceId=iid)["PromptSummaryList"]) == 1
+    assert {q["Name"] for q in con.list_queues(InstanceId=iid)["QueueSummaryList"]} == {"Support", "BasicQueue"}
+    assert len(con.list_prompts(InstanceId=iid)["PromptSummaryList"]) == 1 + len(default_prompts)
     assert error_code(con.describe_routing_profile, InstanceId=iid, RoutingProfileId=rp["RoutingProfileId"])[0] == "ResourceNotFoundException"
     con.delete_quick_connect(InstanceId=iid, QuickConnectId=qc["QuickConnectId"])
     con.delete_contact_flow_module(InstanceId=iid, ContactFlowModuleId=module["Id"])

@@ -81,7 +81,7 @@ async fn connect_snapshots_read_what_search_leaves_out_and_reuse_it_later() {
             i.profiles,
             i.quick_connects
         ),
-        (32, 5, 5, 2, 5, 3, 10)
+        (40, 5, 6, 3, 10, 4, 10)
     );
     // First: ListInstances, one Search page per kind (up to 100 items each), the per-item
     // reads Search leaves out (routing-profile queues, queue quick connects, prompt audio)
@@ -105,9 +105,13 @@ async fn connect_snapshots_read_what_search_leaves_out_and_reuse_it_later() {
     );
     for r in [s.first, s.again, s.edited] {
         assert_eq!(r.throttled, 0, "{}", r.describe());
-        // Each operation's calls fit its burst here: the reads of different operations run
-        // at once, so a snapshot takes a few round trips, not the 9 s one bucket would.
-        assert!(r.wall < 3.0, "parallel streams: {}", r.describe());
+        // The reads of different operations run at once, each paced by its own bucket: far
+        // less than the time one bucket for all of them would take.
+        assert!(
+            r.wall < 0.5 * connect::floor(r.made),
+            "parallel streams: {}",
+            r.describe()
+        );
     }
 }
 
@@ -170,7 +174,7 @@ async fn connect_promotion_creates_every_item_within_its_call_budget() {
     // One call per item: flows and modules are created with their content (the small
     // instance has no cycle, so no stub), plus the reads around the deploy (a stub and a
     // content write per flow and module would be 37 more).
-    assert!(d.run.made <= d.created + 15, "{}", d.run.describe());
+    assert!(d.run.made <= d.created + 20, "{}", d.run.describe());
 }
 
 #[tokio::test]

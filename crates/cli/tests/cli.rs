@@ -478,16 +478,17 @@ async fn a_connect_snapshot_reuses_unchanged_reads_unless_told_to_read_everythin
             .unwrap();
         c["connect:GetPromptFile"]["calls"].as_u64().unwrap_or(0)
     };
+    // acme-dev's 3 prompts and the 5 every instance starts with.
     let first = cli.snapshot_dev(&["connect", "acme-dev"]).await;
-    assert_eq!(audio_reads().await, 3);
+    assert_eq!(audio_reads().await, 8);
     let again = cli.snapshot_dev(&["connect", "acme-dev"]).await;
     assert_eq!(
         audio_reads().await,
-        3,
+        8,
         "unchanged prompts are not read again"
     );
     let full = cli.snapshot_dev(&["connect", "acme-dev", "--full"]).await;
-    assert_eq!(audio_reads().await, 6, "--full reads every prompt");
+    assert_eq!(audio_reads().await, 16, "--full reads every prompt");
     assert_eq!(again["digest"], first["digest"]);
     assert_eq!(full["digest"], first["digest"]);
 }

@@ -44,7 +44,8 @@ async fn the_demo_contact_centre_is_seeded() {
         .send()
         .await
         .unwrap();
-    assert_eq!(flows.contact_flows().len(), 15);
+    // 15 of acme-dev and the 8 default flows of every instance.
+    assert_eq!(flows.contact_flows().len(), 15 + 8);
     let main = flows
         .contact_flows()
         .iter()
@@ -68,7 +69,7 @@ async fn the_demo_contact_centre_is_seeded() {
             .unwrap()
             .queues()
             .len(),
-        3
+        3 + 1
     );
     assert_eq!(
         c.search_hours_of_operations()
@@ -78,7 +79,7 @@ async fn the_demo_contact_centre_is_seeded() {
             .unwrap()
             .hours_of_operations()
             .len(),
-        2
+        2 + 1
     );
     assert_eq!(
         c.search_prompts()
@@ -88,7 +89,7 @@ async fn the_demo_contact_centre_is_seeded() {
             .unwrap()
             .prompts()
             .len(),
-        3
+        3 + 5
     );
     assert_eq!(
         c.search_contact_flow_modules()
@@ -108,7 +109,7 @@ async fn the_demo_contact_centre_is_seeded() {
             .unwrap()
             .routing_profiles()
             .len(),
-        2
+        2 + 1
     );
     assert_eq!(
         c.search_quick_connects()
@@ -164,7 +165,7 @@ async fn the_demo_contact_centre_is_seeded() {
         .unwrap()
         .contains("/_sandbox/download/"));
 
-    // Prod has an empty instance waiting for a promotion.
+    // Prod has a new instance waiting for a promotion: only what AWS makes in every one.
     let prod = connect(&url, &PROD, true);
     let flows = prod
         .search_contact_flows()
@@ -172,7 +173,11 @@ async fn the_demo_contact_centre_is_seeded() {
         .send()
         .await
         .unwrap();
-    assert!(flows.contact_flows().is_empty());
+    assert_eq!(flows.contact_flows().len(), 8);
+    assert!(flows
+        .contact_flows()
+        .iter()
+        .all(|f| f.name().unwrap().starts_with("Default ")));
 }
 
 #[tokio::test]
@@ -232,18 +237,20 @@ async fn the_large_instance_is_paged_100_at_a_time_under_throttling() {
             None => break,
         }
     }
-    assert_eq!((flows, pages), (320, 4));
+    assert_eq!((flows, pages), (320 + 8, 4));
     let rps = c
         .search_routing_profiles()
         .instance_id(LARGE_INSTANCE)
         .send()
         .await
         .unwrap();
-    assert_eq!(rps.routing_profiles().len(), 30);
-    assert_eq!(
-        rps.routing_profiles()[0].number_of_associated_queues(),
-        Some(12)
-    );
+    assert_eq!(rps.routing_profiles().len(), 30 + 1);
+    let first = rps
+        .routing_profiles()
+        .iter()
+        .find(|r| r.name() == Some("Profile 00"))
+        .unwrap();
+    assert_eq!(first.number_of_associated_queues(), Some(12));
     let qcs = c
         .list_quick_connects()
         .instance_id(LARGE_INSTANCE)

@@ -27,15 +27,19 @@ async fn extract_lists_instances_and_their_contents() {
     assert_eq!(s, 200, "{body}");
     let inst = &body["resources"][0];
     assert_eq!(inst["InstanceAlias"], "acme-dev");
-    assert_eq!(inst["Flows"].as_array().unwrap().len(), 15);
-    assert_eq!(inst["Queues"], json!(["Billing", "Sales", "Support"]));
+    // acme-dev's items and the defaults every instance starts with.
+    assert_eq!(inst["Flows"].as_array().unwrap().len(), 15 + 8);
+    assert_eq!(
+        inst["Queues"],
+        json!(["BasicQueue", "Billing", "Sales", "Support"])
+    );
     assert_eq!(
         inst["Modules"],
         json!(["Authenticate Caller", "Log Contact"])
     );
-    assert_eq!(inst["HoursOfOperations"].as_array().unwrap().len(), 2);
-    assert_eq!(inst["Prompts"].as_array().unwrap().len(), 3);
-    assert_eq!(inst["RoutingProfiles"].as_array().unwrap().len(), 2);
+    assert_eq!(inst["HoursOfOperations"].as_array().unwrap().len(), 2 + 1);
+    assert_eq!(inst["Prompts"].as_array().unwrap().len(), 3 + 5);
+    assert_eq!(inst["RoutingProfiles"].as_array().unwrap().len(), 2 + 1);
     assert_eq!(inst["QuickConnects"].as_array().unwrap().len(), 3);
     assert_eq!(inst["LambdaFunctions"].as_array().unwrap().len(), 2);
     assert_eq!(inst["LexBots"].as_array().unwrap().len(), 1);
@@ -122,7 +126,7 @@ async fn snapshot_captures_the_instance_canonically_under_throttling() {
         .iter()
         .filter(|b| b["media_type"] == "audio/wav")
         .collect();
-    assert_eq!(audio.len(), 3);
+    assert_eq!(audio.len(), 3 + 5);
     assert_eq!(
         c["Prompts"]["Welcome"]["Audio"],
         audio
@@ -237,7 +241,26 @@ async fn several_accounts_are_extracted_in_one_call() {
     let results = out["results"].as_array().unwrap();
     assert_eq!(results[0]["resources"][0]["InstanceAlias"], "acme-dev");
     assert_eq!(results[1]["resources"][0]["InstanceAlias"], "acme-prod");
-    assert_eq!(results[1]["resources"][0]["Flows"], json!([]));
+    // An instance nothing was deployed to has what AWS makes in every instance.
+    let names: Vec<&Value> = results[1]["resources"][0]["Flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["Name"])
+        .collect();
+    assert_eq!(
+        json!(names),
+        json!([
+            "Default agent hold",
+            "Default agent transfer",
+            "Default agent whisper",
+            "Default customer hold",
+            "Default customer queue",
+            "Default customer whisper",
+            "Default outbound",
+            "Default queue transfer"
+        ])
+    );
     assert_eq!(
         results[2]["error"]["code"], "not_found",
         "one failing pair does not hide the others"
@@ -359,8 +382,8 @@ async fn a_later_snapshot_reuses_reads_of_unchanged_items_and_sees_changed_ones(
 
     // First snapshot: every prompt's audio and every profile's queues are read.
     let first = snapshot(body.clone()).await;
-    assert_eq!(calls("GetPromptFile"), 3);
-    assert_eq!(calls("ListRoutingProfileQueues"), 2);
+    assert_eq!(calls("GetPromptFile"), 3 + 5);
+    assert_eq!(calls("ListRoutingProfileQueues"), 2 + 1);
     assert!(first["observed"]["FullReadAt"].is_string(), "{first}");
 
     // Unchanged instance: nothing of that is read again, and the document is the same.
@@ -371,15 +394,15 @@ async fn a_later_snapshot_reuses_reads_of_unchanged_items_and_sees_changed_ones(
         second["blobs"], first["blobs"],
         "the audio blobs are listed again"
     );
-    assert_eq!(calls("GetPromptFile"), 3, "no audio read again");
+    assert_eq!(calls("GetPromptFile"), 3 + 5, "no audio read again");
     assert_eq!(
         calls("ListRoutingProfileQueues"),
-        2,
+        2 + 1,
         "no profile queues read again"
     );
     assert_eq!(
         calls("ListQueueQuickConnects"),
-        qcs_before + 3,
+        qcs_before + 3 + 1,
         "queue quick connects are always read"
     );
     assert_eq!(
@@ -396,7 +419,7 @@ async fn a_later_snapshot_reuses_reads_of_unchanged_items_and_sees_changed_ones(
     assert_eq!(s, 200, "{plan}");
     assert_eq!(plan["action"], "unchanged", "{plan}");
     assert_eq!(calls("GetPromptFile"), audio_reads);
-    assert_eq!(calls("ListRoutingProfileQueues"), profile_reads + 2);
+    assert_eq!(calls("ListRoutingProfileQueues"), profile_reads + 2 + 1);
 
     // Changes: Welcome gets Hold Music's audio, a priority changes in Front Desk, and the
     // Billing queue (in Billing Team, which itself is not touched) is renamed.
@@ -539,7 +562,7 @@ async fn a_later_snapshot_reuses_reads_of_unchanged_items_and_sees_changed_ones(
     full["full"] = json!(true);
     let audio_reads = calls("GetPromptFile");
     let full = snapshot(full).await;
-    assert_eq!(calls("GetPromptFile"), audio_reads + 3);
+    assert_eq!(calls("GetPromptFile"), audio_reads + 3 + 5);
     assert_eq!(full["digest"], third["digest"]);
     assert_ne!(
         full["observed"]["FullReadAt"],

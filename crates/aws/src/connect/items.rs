@@ -17,6 +17,38 @@ pub(super) const BARE_ID_KEYS: [&str; 5] = [
 /// Minimal flow-language content for a stub, replaced by the real content in the same deploy.
 pub(super) const STUB: &str = r#"{"Version":"2019-10-30","StartAction":"snapdeploy-stub","Actions":[{"Identifier":"snapdeploy-stub","Type":"DisconnectParticipant","Parameters":{},"Transitions":{}}]}"#;
 
+/// What Connect makes in every new instance and does not let be deleted: a whole-instance
+/// deploy whose snapshot lacks one of these leaves it in place instead of failing on it.
+pub(super) fn is_default(kind: Kind, name: &str) -> bool {
+    match kind {
+        Kind::Hours => name == "Basic Hours",
+        Kind::Queue => name == "BasicQueue",
+        Kind::RoutingProfile => name == "Basic Routing Profile",
+        Kind::Flow => [
+            "Default agent hold",
+            "Default agent transfer",
+            "Default agent whisper",
+            "Default customer hold",
+            "Default customer queue",
+            "Default customer whisper",
+            "Default outbound",
+            "Default queue transfer",
+        ]
+        .contains(&name),
+        Kind::Prompt => [
+            "Beep.wav",
+            "CustomerHold.wav",
+            "CustomerQueue.wav",
+            "Music_Jazz_MyTimeToFly_Inst.wav",
+            "Music_Pop_ThisAndThatIsLife_Inst.wav",
+            "Music_Pop_ThrowYourselfInFrontOfIt_Inst.wav",
+            "Music_Rock_EverywhereTheSunShines_Inst.wav",
+        ]
+        .contains(&name),
+        _ => false,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct Ident {
     pub(super) id: String,

@@ -1,7 +1,7 @@
 //! What a deploy decides before it writes: which items to match, create or leave, and how
 //! every reference is remapped to the target.
 
-use super::items::{each_string, ident, items, Ident, Kind};
+use super::items::{each_string, ident, is_default, items, Ident, Kind};
 use super::order::{references, source_index};
 use crate::change::DeployOptions;
 use crate::error::{AwsError, AwsResult};
@@ -188,7 +188,8 @@ struct Matching {
 
 /// Matches each source item to a target item (by id within the same instance, else by
 /// name); selected items with no match get a placeholder identity, and (for a whole-instance
-/// deploy) the target's items no source item matched are the extra ones.
+/// deploy) the target's items no source item matched are the extra ones, except the
+/// instance's defaults, which Connect does not delete.
 fn match_items(
     src: &Value,
     live: &Value,
@@ -233,7 +234,7 @@ fn match_items(
         }
         if !selective {
             for (n, i) in &live_items {
-                if !used.contains(n) {
+                if !used.contains(n) && !is_default(k, n) {
                     extra.push((k, n.clone(), ident(i)));
                 }
             }
@@ -317,4 +318,29 @@ async fn resolve_lex_aliases(
     }
 
     Ok(lex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_whole_instance_deploy_leaves_the_instances_defaults_alone() {
+        // A snapshot without Connect's defaults (taken elsewhere, or edited) onto an
+        // instance that has them: its own extra flow is removed, the defaults are not (AWS
+        // refuses to delete them, which would fail the deploy).
+        let flow = |id: &str| json!({"Id": id, "Arn": format!("arn:{id}")});
+        let src = json!({"Flows": {"Main": flow("s1")}});
+        let live = json!({
+            "Flows": {"Main": flow("l1"), "Old": flow("l2"), "Default customer queue": flow("l3")},
+            "Queues": {"BasicQueue": flow("l4")},
+            "Prompts": {"CustomerHold.wav": flow("l5")},
+        });
+        let selected = [(Kind::Flow, "Main".to_owned())].into_iter().collect();
+        let m = match_items(&src, &live, &selected, false, false, "arn:tgt");
+        let extra: Vec<(Kind, &str)> = m.extra.iter().map(|(k, n, _)| (*k, n.as_str())).collect();
+        assert_eq!(extra, vec![(Kind::Flow, "Old")]);
+        assert_eq!(m.matched[&(Kind::Flow, "Main".to_owned())], "Main");
+    }
 }

@@ -421,6 +421,16 @@ pub(super) fn search(w: &mut World, ctx: &Ctx, body: &Value, kind: Kind) -> Res 
 /// Delete.
 pub(super) fn delete(w: &mut World, ctx: &Ctx, kind: Kind, i: String, id: String) -> Res {
     let inst = instance(w, ctx, &i)?;
+    if inst.defaults.contains(&id) {
+        return Err(err(
+            400,
+            "InvalidRequestException",
+            &format!(
+                "{} {id} is one of the instance's defaults and cannot be deleted",
+                kind.label()
+            ),
+        ));
+    }
     inst.items
         .get_mut(&kind)
         .and_then(|m| m.remove(&id))

@@ -1,7 +1,7 @@
 //! The Connect service's state: instances and the items inside them, and how they render.
 
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The kinds of instance resource that share create / describe / list / search behaviour.
@@ -166,6 +166,8 @@ pub struct Instance {
     pub queue_quick_connects: BTreeMap<String, Vec<String>>,
     pub lambda_functions: Vec<String>,
     pub lex_bots: Vec<String>,
+    /// Ids of the items Connect made with the instance, which cannot be deleted.
+    pub defaults: BTreeSet<String>,
 }
 
 #[derive(Debug, Default)]

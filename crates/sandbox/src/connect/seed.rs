@@ -5,8 +5,8 @@ use super::model::{Instance, Kind};
 use super::routing::{add_profile_queues, sync_profile};
 use super::support::{instance, now, region, Ctx};
 use crate::state::World;
-use serde_json::Value;
-use std::collections::BTreeMap;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Seeds an empty instance with a fixed id.
@@ -35,8 +35,125 @@ pub(crate) fn seed_instance(
             queue_quick_connects: BTreeMap::new(),
             lambda_functions: vec![],
             lex_bots: vec![],
+            defaults: BTreeSet::new(),
         },
     );
+    seed_defaults(w, account, region_name, id);
+}
+
+/// The flows Connect creates in every new instance, with their types.
+const DEFAULT_FLOWS: [(&str, &str); 8] = [
+    ("Default agent hold", "AGENT_HOLD"),
+    ("Default agent transfer", "AGENT_TRANSFER"),
+    ("Default agent whisper", "AGENT_WHISPER"),
+    ("Default customer hold", "CUSTOMER_HOLD"),
+    ("Default customer queue", "CUSTOMER_QUEUE"),
+    ("Default customer whisper", "CUSTOMER_WHISPER"),
+    ("Default outbound", "OUTBOUND_WHISPER"),
+    ("Default queue transfer", "QUEUE_TRANSFER"),
+];
+
+/// Some of the prompts Connect creates in every new instance (the hold and queue music).
+const DEFAULT_PROMPTS: [&str; 5] = [
+    "Beep.wav",
+    "CustomerHold.wav",
+    "CustomerQueue.wav",
+    "Music_Jazz_MyTimeToFly_Inst.wav",
+    "Music_Pop_ThisAndThatIsLife_Inst.wav",
+];
+
+/// What a new instance starts with on AWS: Basic Hours, BasicQueue, Basic Routing Profile,
+/// the default flows (two of them playing default prompts) and the default prompts. None of
+/// them can be deleted, so a deploy and a rollback meet them in every instance.
+fn seed_defaults(w: &mut World, account: &str, region_name: &str, id: &str) {
+    let arn = |seg: &str, item: &str| {
+        format!("arn:aws:connect:{region_name}:{account}:instance/{id}/{seg}/{item}")
+    };
+    let mut made = Vec::new();
+    let mut mk = |w: &mut World, kind: Kind, body: Value| {
+        let item = seed_create(w, account, region_name, id, kind, body).unwrap_or_default();
+        made.push(item.clone());
+        item
+    };
+    let mut prompts = BTreeMap::new();
+    for name in DEFAULT_PROMPTS {
+        let p = mk(
+            w,
+            Kind::Prompt,
+            json!({"Name": name, "Description": "", "S3Uri": format!("s3://connect-defaults/{name}")}),
+        );
+        set_prompt_audio(w, account, region_name, id, &p, crate::seed::wav(3));
+        prompts.insert(name, p);
+    }
+    let all_week: Vec<Value> = [
+        "MONDAY",
+        "TUESDAY",
+        "WEDNESDAY",
+        "THURSDAY",
+        "FRIDAY",
+        "SATURDAY",
+        "SUNDAY",
+    ]
+    .iter()
+    .map(|d| json!({"Day": d, "StartTime": {"Hours": 0, "Minutes": 0}, "EndTime": {"Hours": 0, "Minutes": 0}}))
+    .collect();
+    let hours = mk(
+        w,
+        Kind::Hours,
+        json!({"Name": "Basic Hours", "Description": "Basic Hours", "TimeZone": "UTC", "Config": all_week}),
+    );
+    let queue = mk(
+        w,
+        Kind::Queue,
+        json!({"Name": "BasicQueue", "Description": "A simple, basic voice queue.", "HoursOfOperationId": hours}),
+    );
+    let profile = mk(
+        w,
+        Kind::RoutingProfile,
+        json!({"Name": "Basic Routing Profile", "Description": "A simple, basic routing profile.", "DefaultOutboundQueueId": queue,
+            "MediaConcurrencies": [{"Channel": "VOICE", "Concurrency": 1}, {"Channel": "CHAT", "Concurrency": 2}]}),
+    );
+    for (name, flow_type) in DEFAULT_FLOWS {
+        let play = match flow_type {
+            "CUSTOMER_QUEUE" => Some("CustomerQueue.wav"),
+            "CUSTOMER_HOLD" => Some("CustomerHold.wav"),
+            _ => None,
+        };
+        let steps = match play {
+            Some(p) => vec![(
+                "MessageParticipant",
+                json!({"PromptId": arn("prompt", &prompts[p])}),
+            )],
+            None => vec![("MessageParticipant", json!({"Text": name}))],
+        };
+        mk(
+            w,
+            Kind::Flow,
+            json!({"Name": name, "Type": flow_type, "Description": name, "Content": crate::seed::flow_content(&steps)}),
+        );
+    }
+    let configs = vec![
+        json!({"QueueReference": {"QueueId": queue, "Channel": "VOICE"}, "Priority": 1, "Delay": 0}),
+        json!({"QueueReference": {"QueueId": queue, "Channel": "CHAT"}, "Priority": 1, "Delay": 0}),
+    ];
+    seed_associate(
+        w,
+        account,
+        region_name,
+        id,
+        vec![],
+        vec![],
+        vec![(profile, configs)],
+        vec![],
+    );
+    let ctx = Ctx {
+        account: account.into(),
+        region: region_name.into(),
+        host: String::new(),
+    };
+    if let Ok(inst) = instance(w, &ctx, id) {
+        inst.defaults.extend(made);
+    }
 }
 
 /// Creates a resource in a seeded instance through the same code path as the API; returns
