@@ -3,6 +3,8 @@
 //! benchmarks).
 
 use crate::connect::model::Kind;
+/// Seed helpers the tests use too: prompt audio and flow content.
+pub use crate::connect::seed::{flow_content, wav};
 use crate::connect::seed::{seed_associate, seed_create, seed_instance, set_prompt_audio};
 use crate::lambda::seed::{seed_function, seed_layer, seed_permission, seed_publish, seed_update};
 use crate::lex::model::Locale;
@@ -390,27 +392,6 @@ pub const DEV_INSTANCE: &str = "dev-0000-4000-8000-000000000001";
 pub const PROD_INSTANCE: &str = "prod-0000-4000-8000-000000000001";
 pub const LARGE_INSTANCE: &str = "large-000-4000-8000-000000000001";
 
-/// A few hundred bytes of a real WAV file (silence), so prompt audio round-trips.
-pub fn wav(seconds_tenths: u32) -> Vec<u8> {
-    let samples = 800 * seconds_tenths;
-    let data_len = samples * 2;
-    let mut v = Vec::with_capacity(44 + data_len as usize);
-    v.extend_from_slice(b"RIFF");
-    v.extend_from_slice(&(36 + data_len).to_le_bytes());
-    v.extend_from_slice(b"WAVEfmt ");
-    v.extend_from_slice(&16u32.to_le_bytes());
-    v.extend_from_slice(&1u16.to_le_bytes());
-    v.extend_from_slice(&1u16.to_le_bytes());
-    v.extend_from_slice(&8000u32.to_le_bytes());
-    v.extend_from_slice(&16000u32.to_le_bytes());
-    v.extend_from_slice(&2u16.to_le_bytes());
-    v.extend_from_slice(&16u16.to_le_bytes());
-    v.extend_from_slice(b"data");
-    v.extend_from_slice(&data_len.to_le_bytes());
-    v.resize(44 + data_len as usize, 0);
-    v
-}
-
 fn weekdays(start: u32, end: u32) -> Value {
     json!(["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"].iter().map(|d| json!({"Day": d, "StartTime": {"Hours": start, "Minutes": 0}, "EndTime": {"Hours": end, "Minutes": 0}})).collect::<Vec<_>>())
 }
@@ -431,22 +412,6 @@ fn connect_instances(sh: &Shared) {
         PROD_INSTANCE,
         "acme-prod",
     );
-}
-
-/// Flow-language content: a linear list of actions, each continuing to the next, ending in
-/// a disconnect.
-pub fn flow_content(steps: &[(&str, Value)]) -> String {
-    let mut actions = Vec::new();
-    for (i, (ty, params)) in steps.iter().enumerate() {
-        let next = format!("step-{}", i + 1);
-        actions.push(json!({"Identifier": format!("step-{i}"), "Type": ty, "Parameters": params,
-            "Transitions": {"NextAction": next, "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingError"}]}}));
-    }
-    if let Some(a) = actions.last_mut() {
-        a["Transitions"]["NextAction"] = json!("end");
-    }
-    actions.push(json!({"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}));
-    json!({"Version": "2019-10-30", "StartAction": "step-0", "Metadata": {"entryPointPosition": {"x": 40, "y": 40}}, "Actions": actions}).to_string()
 }
 
 fn demo_connect(sh: &Shared) {

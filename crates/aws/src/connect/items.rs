@@ -1,7 +1,7 @@
 //! The items of an instance: their kinds, identity and the references between them.
 
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub(crate) use snapdeploy_core::ConnectKind as Kind;
 
@@ -141,6 +141,46 @@ pub(super) fn name_refs(kind: Kind, item: &Value) -> Vec<(Kind, String, &'static
             );
         }
         _ => {}
+    }
+    out
+}
+
+/// Source item ids and ARNs -> the item.
+pub(super) fn source_index(src: &Value) -> HashMap<String, (Kind, String)> {
+    let mut index = HashMap::new();
+    for k in Kind::ALL {
+        for (name, item) in items(src, k) {
+            let i = ident(&item);
+            index.insert(i.arn, (k, name.clone()));
+            index.insert(i.id, (k, name));
+        }
+    }
+    index.remove("");
+    index
+}
+
+/// The items an item of the source refers to (content by id or ARN, others by name).
+pub(super) fn references(
+    src: &Value,
+    index: &HashMap<String, (Kind, String)>,
+    kind: Kind,
+    name: &str,
+) -> BTreeSet<(Kind, String)> {
+    let item = &src[kind.key()][name];
+    let mut out = BTreeSet::new();
+    match kind {
+        Kind::Flow | Kind::Module => each_string(&item["Content"], &mut |s| {
+            if let Some(dep) = index.get(s) {
+                out.insert(dep.clone());
+            }
+        }),
+        _ => {
+            for (dk, dn, _) in name_refs(kind, item) {
+                if src[dk.key()].get(&dn).is_some() {
+                    out.insert((dk, dn));
+                }
+            }
+        }
     }
     out
 }

@@ -10,7 +10,7 @@
 //! flows, and a queue's quick connects are a separate write made after both exist.
 
 use super::apply::Run;
-use super::items::{each_string, ident, items, name_refs, Kind};
+use super::items::{references, source_index, Kind};
 use super::prepare::Prepared;
 use crate::change::Progress;
 use crate::error::{AwsError, AwsResult};
@@ -61,46 +61,6 @@ pub(super) struct Graph {
     pub(super) deps: Vec<Vec<usize>>,
     /// The modules and flows created as stubs to break cycles.
     pub(super) stubs: Vec<(Kind, String)>,
-}
-
-/// Source item ids and ARNs -> the item.
-pub(super) fn source_index(src: &Value) -> HashMap<String, (Kind, String)> {
-    let mut index = HashMap::new();
-    for k in Kind::ALL {
-        for (name, item) in items(src, k) {
-            let i = ident(&item);
-            index.insert(i.arn, (k, name.clone()));
-            index.insert(i.id, (k, name));
-        }
-    }
-    index.remove("");
-    index
-}
-
-/// The items an item of the source refers to (content by id or ARN, others by name).
-pub(super) fn references(
-    src: &Value,
-    index: &HashMap<String, (Kind, String)>,
-    kind: Kind,
-    name: &str,
-) -> BTreeSet<(Kind, String)> {
-    let item = &src[kind.key()][name];
-    let mut out = BTreeSet::new();
-    match kind {
-        Kind::Flow | Kind::Module => each_string(&item["Content"], &mut |s| {
-            if let Some(dep) = index.get(s) {
-                out.insert(dep.clone());
-            }
-        }),
-        _ => {
-            for (dk, dn, _) in name_refs(kind, item) {
-                if src[dk.key()].get(&dn).is_some() {
-                    out.insert((dk, dn));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// What an item must wait for before it is created: what it refers to, except a queue's

@@ -1,8 +1,7 @@
 //! What a deploy decides before it writes: which items to match, create or leave, and how
 //! every reference is remapped to the target.
 
-use super::items::{each_string, ident, is_default, items, Ident, Kind};
-use super::order::{references, source_index};
+use super::items::{each_string, ident, is_default, items, references, source_index, Ident, Kind};
 use crate::change::DeployOptions;
 use crate::error::{AwsError, AwsResult};
 use crate::provider::{missing_lambdas, string_list, Ctx};

@@ -82,7 +82,7 @@ fn seed_defaults(w: &mut World, account: &str, region_name: &str, id: &str) {
             Kind::Prompt,
             json!({"Name": name, "Description": "", "S3Uri": format!("s3://connect-defaults/{name}")}),
         );
-        set_prompt_audio(w, account, region_name, id, &p, crate::seed::wav(3));
+        set_prompt_audio(w, account, region_name, id, &p, wav(3));
         prompts.insert(name, p);
     }
     let all_week: Vec<Value> = [
@@ -129,7 +129,7 @@ fn seed_defaults(w: &mut World, account: &str, region_name: &str, id: &str) {
         mk(
             w,
             Kind::Flow,
-            json!({"Name": name, "Type": flow_type, "Description": name, "Content": crate::seed::flow_content(&steps)}),
+            json!({"Name": name, "Type": flow_type, "Description": name, "Content": flow_content(&steps)}),
         );
     }
     let configs = vec![
@@ -234,4 +234,41 @@ pub(crate) fn set_prompt_audio(
     if let Ok(inst) = instance(w, &ctx, instance_id) {
         inst.prompt_audio.insert(prompt_id.into(), Arc::new(audio));
     }
+}
+
+/// A few hundred bytes of a real WAV file (silence), so prompt audio round-trips.
+pub fn wav(seconds_tenths: u32) -> Vec<u8> {
+    let samples = 800 * seconds_tenths;
+    let data_len = samples * 2;
+    let mut v = Vec::with_capacity(44 + data_len as usize);
+    v.extend_from_slice(b"RIFF");
+    v.extend_from_slice(&(36 + data_len).to_le_bytes());
+    v.extend_from_slice(b"WAVEfmt ");
+    v.extend_from_slice(&16u32.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&8000u32.to_le_bytes());
+    v.extend_from_slice(&16000u32.to_le_bytes());
+    v.extend_from_slice(&2u16.to_le_bytes());
+    v.extend_from_slice(&16u16.to_le_bytes());
+    v.extend_from_slice(b"data");
+    v.extend_from_slice(&data_len.to_le_bytes());
+    v.resize(44 + data_len as usize, 0);
+    v
+}
+
+/// Flow-language content: a linear list of actions, each continuing to the next, ending in
+/// a disconnect.
+pub fn flow_content(steps: &[(&str, Value)]) -> String {
+    let mut actions = Vec::new();
+    for (i, (ty, params)) in steps.iter().enumerate() {
+        let next = format!("step-{}", i + 1);
+        actions.push(json!({"Identifier": format!("step-{i}"), "Type": ty, "Parameters": params,
+            "Transitions": {"NextAction": next, "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingError"}]}}));
+    }
+    if let Some(a) = actions.last_mut() {
+        a["Transitions"]["NextAction"] = json!("end");
+    }
+    actions.push(json!({"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}));
+    json!({"Version": "2019-10-30", "StartAction": "step-0", "Metadata": {"entryPointPosition": {"x": 40, "y": 40}}, "Actions": actions}).to_string()
 }
