@@ -193,7 +193,7 @@ impl Provider for ConnectProvider {
             n => format!("{n} stubs"),
         };
         let step = format!(
-            "create and update items ({} writes in dependency order, one stream per kind; {stubs} to break cycles)",
+            "create and update items ({} steps in dependency order, one stream per kind; {stubs} to break cycles)",
             g.tasks.len()
         );
         let wrote = run.step(&step, r.write_all(&p, &g, progress)).await;

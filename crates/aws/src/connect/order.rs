@@ -271,7 +271,7 @@ impl Run<'_> {
             match r {
                 Ok(()) => {
                     done += 1;
-                    progress.report(&format!("{done} of {n} writes done"), done, n as u64);
+                    progress.report(&format!("{done} of {n} steps done"), done, n as u64);
                     for &d in &dependents[i] {
                         waiting[d] -= 1;
                         if waiting[d] == 0 {
