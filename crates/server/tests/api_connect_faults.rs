@@ -3,8 +3,8 @@
 mod common;
 
 use common::connect::{
-    connect_snapshot, deploy_body, drift, edit_flow, instance_id, promote_bot, promote_lambda,
-    without_identity,
+    connect_snapshot, deploy_body, drift, edit_flow, edit_module, instance_id, promote_bot,
+    promote_lambda, without_identity,
 };
 use common::oracle::{assert_same_state, connect_state};
 use common::spawn_unpaced;
@@ -88,16 +88,7 @@ async fn a_fault_at_any_deploy_step_leaves_the_target_as_it_was() {
         .await
         .unwrap();
     let module = &dev["Modules"]["Authenticate Caller"];
-    let mut content = module["Content"].clone();
-    content["Actions"][0]["Parameters"] = json!({ "Text": "Authenticate v2" });
-    connect
-        .update_contact_flow_module_content()
-        .instance_id(instance)
-        .contact_flow_module_id(module["Id"].as_str().unwrap())
-        .content(content.to_string())
-        .send()
-        .await
-        .unwrap();
+    edit_module(&connect, instance, module, "Authenticate v2").await;
     let (v2, _) = connect_snapshot(&app, &DEV, "acme-dev").await;
     for (op, nth) in [
         ("UpdateQueueMaxContacts", 1),

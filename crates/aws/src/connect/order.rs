@@ -4,8 +4,8 @@
 //!
 //! A missing module or flow is created with its final content once what that content
 //! refers to exists; only where items refer to each other in a cycle is one of them created
-//! first as a stub (and its content written once the rest of the cycle exists), chosen so
-//! that as few stubs as possible break every cycle. Every cycle passes through a flow or a
+//! first as a stub (and its content written once the rest of the cycle exists), chosen
+//! greedily (in each cycle, the one most of it refers to) so that few stubs break them all. Every cycle passes through a flow or a
 //! module: queues, routing profiles and quick connects only refer to hours, queues and
 //! flows, and a queue's quick connects are a separate write made after both exist.
 
@@ -14,7 +14,6 @@ use super::items::{references, source_index, Kind};
 use super::prepare::Prepared;
 use crate::change::Progress;
 use crate::error::{AwsError, AwsResult};
-use crate::provider::string_list;
 use futures::stream::{FuturesUnordered, StreamExt};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -164,14 +163,10 @@ pub(super) fn graph(p: &Prepared) -> AwsResult<Graph> {
                     }
                     d
                 }
+                // The queue and its quick connects (its references include them).
                 Task::QueueQuickConnects(q) => {
                     let mut d = on(references(&p.src, &index, Kind::Queue, q));
                     d.extend(creates.get(&(Kind::Queue, q.clone())));
-                    d.extend(
-                        string_list(&p.src[Kind::Queue.key()][q]["QuickConnects"])
-                            .into_iter()
-                            .filter_map(|qc| creates.get(&(Kind::QuickConnect, qc)).copied()),
-                    );
                     d
                 }
             };

@@ -62,16 +62,38 @@ pub async fn edit_flow(
     flow: &Value,
     text: &str,
 ) {
-    let mut content = flow["Content"].clone();
-    content["Actions"][0]["Parameters"] = json!({ "Text": text });
     connect
         .update_contact_flow_content()
         .instance_id(instance)
         .contact_flow_id(flow["Id"].as_str().unwrap())
-        .content(content.to_string())
+        .content(new_words(flow, text))
         .send()
         .await
         .unwrap();
+}
+
+/// The same for a flow module.
+pub async fn edit_module(
+    connect: &aws_sdk_connect::Client,
+    instance: &str,
+    module: &Value,
+    text: &str,
+) {
+    connect
+        .update_contact_flow_module_content()
+        .instance_id(instance)
+        .contact_flow_module_id(module["Id"].as_str().unwrap())
+        .content(new_words(module, text))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// An item's content with `text` as its first block's parameters.
+fn new_words(item: &Value, text: &str) -> String {
+    let mut content = item["Content"].clone();
+    content["Actions"][0]["Parameters"] = json!({ "Text": text });
+    content.to_string()
 }
 
 /// The instance id of a captured instance's configuration.
