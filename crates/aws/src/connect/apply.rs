@@ -63,6 +63,13 @@ pub(super) fn media(v: &Value) -> AwsResult<Vec<MediaConcurrency>> {
         .map_err(|e| AwsError::Invalid(format!("routing profile concurrency: {e}")))
 }
 
+/// A module or flow as its create call left it, with `content` (its final content, or the
+/// stub's).
+fn as_created(content: Value, published: bool, want: &Value) -> Value {
+    let status = if published { "PUBLISHED" } else { "SAVED" };
+    json!({"Content": content, "Status": status, "State": "ACTIVE", "Description": want["Description"]})
+}
+
 /// The apply: `p` is prepared from the freshest capture of the target.
 pub(crate) struct Run<'a> {
     pub client: Client,
@@ -80,7 +87,7 @@ impl Run<'_> {
     }
 
     pub(super) fn id_of(&self, p: &Prepared, kind: Kind, name: &str) -> AwsResult<String> {
-        p.resolve(kind, name).map(|i| i.id.clone()).ok_or_else(|| {
+        p.resolve(kind, name).map(|i| i.id).ok_or_else(|| {
             AwsError::Invalid(format!(
                 "{} {name} is neither in the snapshot nor in the target instance",
                 kind.label()
@@ -295,7 +302,7 @@ impl Run<'_> {
             return Ok(());
         }
         // Only the state (an archived flow) is left to write.
-        let have = json!({"Content": want["Content"], "Status": if publish { "PUBLISHED" } else { "SAVED" }, "State": "ACTIVE", "Description": want["Description"]});
+        let have = as_created(want["Content"].clone(), publish, &want);
         self.write_content(p, kind, name, None, &want, &have).await
     }
 
@@ -331,9 +338,7 @@ impl Run<'_> {
         let live = self.live_name(p, kind, name);
         let have = match &live {
             Some(ln) => p.live_body(kind, ln),
-            None => {
-                json!({"Content": serde_json::from_str::<Value>(STUB).unwrap_or_default(), "Status": "SAVED", "State": "ACTIVE", "Description": want["Description"]})
-            }
+            None => as_created(serde_json::from_str(STUB).unwrap_or_default(), false, &want),
         };
         self.write_content(p, kind, name, live, &want, &have).await
     }
@@ -431,10 +436,7 @@ impl Run<'_> {
             let want = &p.src[k.key()][name]["Tags"];
             let have = &p.live[k.key()][ln]["Tags"];
             let (add, remove) = tag_changes(want, have);
-            let arn = p
-                .resolve(*k, name)
-                .map(|i| i.arn.clone())
-                .unwrap_or_default();
+            let arn = p.resolve(*k, name).map(|i| i.arn).unwrap_or_default();
             if !add.is_empty() {
                 self.client
                     .tag_resource()

@@ -244,19 +244,13 @@ impl Run<'_> {
         let (mut done, mut failed) = (0u64, None);
         loop {
             if failed.is_none() {
-                let start: Vec<usize> = ready
-                    .iter()
-                    .copied()
-                    .filter(|&i| {
-                        let s = g.tasks[i].stream();
-                        let room = busy[s] < IN_FLIGHT;
-                        busy[s] += usize::from(room);
-                        room
-                    })
-                    .collect();
-                for i in start {
-                    ready.remove(&i);
-                    running.push(async move { (i, self.task(p, &g.tasks[i]).await) });
+                for i in ready.clone() {
+                    let s = g.tasks[i].stream();
+                    if busy[s] < IN_FLIGHT {
+                        busy[s] += 1;
+                        ready.remove(&i);
+                        running.push(async move { (i, self.task(p, &g.tasks[i]).await) });
+                    }
                 }
             }
             let Some((i, r)) = running.next().await else {

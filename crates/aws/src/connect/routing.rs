@@ -253,7 +253,7 @@ impl Run<'_> {
                 // A queue no longer named in the target cannot be in its profile either.
                 let q = p
                     .resolve(Kind::Queue, c["Queue"].as_str().unwrap_or(""))
-                    .map(|i| i.id.clone())
+                    .map(|i| i.id)
                     .unwrap_or_default();
                 self.queue_ref(&q, c)
             })
@@ -414,7 +414,7 @@ impl Run<'_> {
         let queue = self.id_of(p, Kind::Queue, name)?;
         let remove: Vec<String> = have_names
             .difference(&want_names)
-            .filter_map(|n| p.resolve(Kind::QuickConnect, n).map(|i| i.id.clone()))
+            .filter_map(|n| p.resolve(Kind::QuickConnect, n).map(|i| i.id))
             .collect();
         let add: Vec<String> = want_names
             .difference(&have_names)

@@ -9,6 +9,15 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+/// The caller a seed acts as: the account and region, no host.
+fn seed_ctx(account: &str, region_name: &str) -> Ctx {
+    Ctx {
+        account: account.into(),
+        region: region_name.into(),
+        host: String::new(),
+    }
+}
+
 /// Seeds an empty instance with a fixed id.
 pub(crate) fn seed_instance(
     w: &mut World,
@@ -17,11 +26,7 @@ pub(crate) fn seed_instance(
     id: &str,
     alias: &str,
 ) {
-    let ctx = Ctx {
-        account: account.into(),
-        region: region_name.into(),
-        host: String::new(),
-    };
+    let ctx = seed_ctx(account, region_name);
     region(w, &ctx).instances.insert(
         id.into(),
         Instance {
@@ -69,11 +74,8 @@ fn seed_defaults(w: &mut World, account: &str, region_name: &str, id: &str) {
     let arn = |seg: &str, item: &str| {
         format!("arn:aws:connect:{region_name}:{account}:instance/{id}/{seg}/{item}")
     };
-    let mut made = Vec::new();
-    let mut mk = |w: &mut World, kind: Kind, body: Value| {
-        let item = seed_create(w, account, region_name, id, kind, body).unwrap_or_default();
-        made.push(item.clone());
-        item
+    let mk = |w: &mut World, kind: Kind, body: Value| {
+        seed_create(w, account, region_name, id, kind, body).unwrap_or_default()
     };
     let mut prompts = BTreeMap::new();
     for name in DEFAULT_PROMPTS {
@@ -146,13 +148,13 @@ fn seed_defaults(w: &mut World, account: &str, region_name: &str, id: &str) {
         vec![(profile, configs)],
         vec![],
     );
-    let ctx = Ctx {
-        account: account.into(),
-        region: region_name.into(),
-        host: String::new(),
-    };
-    if let Ok(inst) = instance(w, &ctx, id) {
-        inst.defaults.extend(made);
+    // The instance was empty before: everything in it now is a default.
+    if let Ok(inst) = instance(w, &seed_ctx(account, region_name), id) {
+        inst.defaults = inst
+            .items
+            .values()
+            .flat_map(|m| m.keys().cloned())
+            .collect();
     }
 }
 
@@ -166,11 +168,7 @@ pub(crate) fn seed_create(
     kind: Kind,
     body: Value,
 ) -> Result<String, String> {
-    let ctx = Ctx {
-        account: account.into(),
-        region: region_name.into(),
-        host: String::new(),
-    };
+    let ctx = seed_ctx(account, region_name);
     let saved = w.config.quotas_enabled;
     let r = create(w, &ctx, kind, instance_id, &body);
     w.config.quotas_enabled = saved;
@@ -200,11 +198,7 @@ pub(crate) fn seed_associate(
     profile_queues: Vec<(String, Vec<Value>)>,
     queue_qcs: Vec<(String, Vec<String>)>,
 ) {
-    let ctx = Ctx {
-        account: account.into(),
-        region: region_name.into(),
-        host: String::new(),
-    };
+    let ctx = seed_ctx(account, region_name);
     if let Ok(inst) = instance(w, &ctx, instance_id) {
         inst.lambda_functions.extend(lambda);
         inst.lex_bots.extend(bots);
@@ -226,11 +220,7 @@ pub(crate) fn set_prompt_audio(
     prompt_id: &str,
     audio: Vec<u8>,
 ) {
-    let ctx = Ctx {
-        account: account.into(),
-        region: region_name.into(),
-        host: String::new(),
-    };
+    let ctx = seed_ctx(account, region_name);
     if let Ok(inst) = instance(w, &ctx, instance_id) {
         inst.prompt_audio.insert(prompt_id.into(), Arc::new(audio));
     }
